@@ -1,0 +1,132 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { Request, Response } from 'express';
+import { DomainError, type FieldError } from './domain-error.js';
+import { ErrorCode } from './error-code.js';
+
+interface ErrorBody {
+  code: string | number;
+  message: string;
+  errors?: FieldError[];
+  correlationId?: string;
+}
+
+/** Zoom's own numbers for the gateway's errors on the Zoom-compatible /v2 surface. */
+const ZOOM_CODES: Partial<Record<ErrorCode, number>> = {
+  [ErrorCode.ValidationFailed]: 300,
+  [ErrorCode.MalformedJson]: 300,
+  [ErrorCode.Unauthorized]: 124,
+  [ErrorCode.RateLimited]: 429,
+  [ErrorCode.DailyLimitReached]: 429,
+};
+
+const HTTP_CODES: Record<number, ErrorCode> = {
+  400: ErrorCode.ValidationFailed,
+  401: ErrorCode.Unauthorized,
+  403: ErrorCode.Forbidden,
+  404: ErrorCode.RouteNotFound,
+  409: ErrorCode.Conflict,
+  413: ErrorCode.PayloadTooLarge,
+  429: ErrorCode.RateLimited,
+  503: ErrorCode.ServiceUnavailable,
+};
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  statusCode?: number;
+}
+
+/** The one place where errors become HTTP: JSON `{code, message}`, never a stack or a secret. */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<Request>();
+    const response = http.getResponse<Response>();
+    if (response.headersSent) return;
+    const zoomSurface = request.path?.startsWith('/v2/') ?? false;
+    const { status, body, headers } = this.describe(exception, request, zoomSurface);
+    for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+    response.status(status).json(body);
+  }
+
+  private describe(
+    exception: unknown,
+    request: Request,
+    zoomSurface: boolean,
+  ): { status: number; body: ErrorBody; headers: Record<string, string> } {
+    if (exception instanceof DomainError) {
+      const zoomCode = exception.options.zoomCode ?? ZOOM_CODES[exception.code];
+      const body: ErrorBody = {
+        code: zoomSurface && zoomCode !== undefined ? zoomCode : exception.code,
+        message: exception.message,
+      };
+      if (exception.options.errors?.length) body.errors = exception.options.errors;
+      if (exception.status >= 500) body.correlationId = this.logServerError(exception, request);
+      return { status: exception.status, body, headers: exception.options.headers ?? {} };
+    }
+    const parserError = exception as BodyParserError;
+    if (parserError?.type === 'entity.too.large') {
+      return this.simple(413, ErrorCode.PayloadTooLarge, 'Request body is larger than 1 MB.', zoomSurface);
+    }
+    if (parserError?.type === 'entity.parse.failed') {
+      return this.simple(400, ErrorCode.MalformedJson, 'Request body is not valid JSON.', zoomSurface);
+    }
+    if (parserError?.type && (parserError.status ?? parserError.statusCode ?? 500) < 500) {
+      const status = parserError.status ?? parserError.statusCode ?? 400;
+      return this.simple(status, HTTP_CODES[status] ?? ErrorCode.ValidationFailed, 'Request body could not be read.', zoomSurface);
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      if (status >= 500) return this.internal(exception, request);
+      const code = HTTP_CODES[status] ?? ErrorCode.ValidationFailed;
+      const message =
+        status === HttpStatus.NOT_FOUND ? `No route for ${request.method} ${request.path}.` : this.httpMessage(exception);
+      return this.simple(status, code, message, zoomSurface);
+    }
+    return this.internal(exception, request);
+  }
+
+  private httpMessage(exception: HttpException): string {
+    const response = exception.getResponse();
+    if (typeof response === 'string') return response;
+    const message = (response as { message?: unknown }).message;
+    if (Array.isArray(message)) return message.join('; ');
+    return typeof message === 'string' ? message : exception.message;
+  }
+
+  private simple(status: number, code: ErrorCode, message: string, zoomSurface: boolean) {
+    const zoomCode = ZOOM_CODES[code];
+    return {
+      status,
+      body: { code: zoomSurface && zoomCode !== undefined ? zoomCode : code, message },
+      headers: {},
+    };
+  }
+
+  private internal(exception: unknown, request: Request) {
+    const correlationId = this.logServerError(exception, request);
+    return {
+      status: 500,
+      body: {
+        code: ErrorCode.Internal,
+        message: 'Internal error. Quote the correlation id when reporting it.',
+        correlationId,
+      },
+      headers: {},
+    };
+  }
+
+  private logServerError(exception: unknown, request: Request): string {
+    const correlationId = String((request as { id?: unknown }).id ?? randomUUID());
+    const error = exception instanceof Error ? exception : new Error(String(exception));
+    this.logger.error(
+      { correlationId, err: { name: error.name, message: error.message, stack: error.stack } },
+      `Unhandled error on ${request.method} ${request.path}`,
+    );
+    return correlationId;
+  }
+}

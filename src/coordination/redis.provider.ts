@@ -1,0 +1,53 @@
+import { Logger, type Provider } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { AppConfig } from '../config/app-config.js';
+
+/** The shared Redis client, or null when the gateway runs as a single instance (no REDIS_URL). */
+export const REDIS = Symbol('REDIS');
+/** A second connection in subscriber mode for pub/sub (a subscribed connection cannot run commands). */
+export const REDIS_SUBSCRIBER = Symbol('REDIS_SUBSCRIBER');
+
+export type RedisClient = Redis;
+
+const logger = new Logger('Redis');
+
+export function createRedisClient(url: string, role: string): Redis {
+  const client = new Redis(url, {
+    // Fail fast while Redis is down so callers fall back to in-process coordination
+    // instead of queueing behind a dead connection.
+    enableOfflineQueue: role === 'subscriber',
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2_000,
+    commandTimeout: role === 'subscriber' ? undefined : 2_000,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+    lazyConnect: false,
+  });
+  let down = false;
+  client.on('error', (error: Error) => {
+    if (!down) logger.warn(`Redis (${role}) unavailable: ${error.message}; falling back to in-process coordination`);
+    down = true;
+  });
+  client.on('ready', () => {
+    if (down) logger.log(`Redis (${role}) is back; fleet coordination resumed`);
+    down = false;
+  });
+  return client;
+}
+
+export const redisProviders: Provider[] = [
+  {
+    provide: REDIS,
+    inject: [AppConfig],
+    useFactory: (config: AppConfig) => (config.redisUrl ? createRedisClient(config.redisUrl, 'commands') : null),
+  },
+  {
+    provide: REDIS_SUBSCRIBER,
+    inject: [AppConfig],
+    useFactory: (config: AppConfig) => (config.redisUrl ? createRedisClient(config.redisUrl, 'subscriber') : null),
+  },
+];
+
+/** True when the client can run a command now (connected and ready). */
+export function redisReady(client: Redis | null): client is Redis {
+  return client !== null && client.status === 'ready';
+}

@@ -1,0 +1,36 @@
+import { join, resolve } from 'node:path';
+import type { AppConfig } from '../config/app-config.js';
+
+export interface EmbeddedSimulator {
+  baseUrl: string;
+  configureWebhook(gatewayUrl: string, secretToken: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The embedded default: with no ZOOM_* credentials, the built-in Zoom simulator stands in
+ * for Zoom on a loopback port. This is the only production path that loads the simulator,
+ * and it loads it lazily so a gateway pointed at real Zoom never does.
+ */
+export async function startEmbeddedSimulator(config: AppConfig): Promise<EmbeddedSimulator> {
+  const { ZoomSimulator } = await import('../zoom-simulator/index.js');
+  const credentials = {
+    accountId: 'embedded-account',
+    clientId: 'embedded-client',
+    clientSecret: 'embedded-simulator-secret',
+  };
+  const simulator = new ZoomSimulator({
+    ...credentials,
+    stateFile: resolve(join(config.dataDir, 'simulator-state.json')),
+  });
+  const baseUrl = await simulator.listen(config.embeddedSimulatorPort, '127.0.0.1');
+  config.zoomCredentials = credentials;
+  config.zoomOAuthBaseUrl = simulator.baseUrl;
+  config.zoomApiBaseUrl = simulator.apiBaseUrl;
+  return {
+    baseUrl,
+    configureWebhook: (gatewayUrl, secretToken) =>
+      simulator.control.setWebhook({ url: `${gatewayUrl}/webhooks/zoom`, secretToken }),
+    close: () => simulator.close(),
+  };
+}

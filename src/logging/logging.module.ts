@@ -1,0 +1,54 @@
+import { Module } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoggerModule } from 'nestjs-pino';
+import { AppConfig } from '../config/app-config.js';
+
+/** Paths whose values are credentials: pino replaces them before a line is written. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-zm-signature"]',
+  'req.headers["idempotency-key"]',
+  'res.headers["set-cookie"]',
+  '*.clientSecret',
+  '*.client_secret',
+  '*.secret',
+  '*.accessToken',
+  '*.access_token',
+  '*.token',
+  '*.key',
+  '*.password',
+];
+
+@Module({
+  imports: [
+    LoggerModule.forRootAsync({
+      imports: [],
+      providers: [],
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        pinoHttp: {
+          level: config.logLevel,
+          base: { replica: config.replicaId },
+          redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+          genReqId: (req: IncomingMessage, res: ServerResponse) => {
+            const header = req.headers['x-request-id'];
+            const id = typeof header === 'string' && /^[\w.-]{1,64}$/.test(header) ? header : randomUUID();
+            res.setHeader('x-request-id', id);
+            return id;
+          },
+          autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health/live' || req.url === '/metrics' },
+          serializers: {
+            req: (req: { id: unknown; method: string; url: string }) => ({
+              id: req.id,
+              method: req.method,
+              url: req.url.split('?')[0],
+            }),
+          },
+        },
+      }),
+    }),
+  ],
+})
+export class LoggingModule {}

@@ -1,0 +1,24 @@
+/** Zoom's rate-limit categories (https://developers.zoom.us/docs/api/rate-limits/). */
+export type ZoomRateCategory = 'light' | 'medium' | 'heavy';
+
+export type ZoomQuery = Record<string, string | number | boolean | undefined>;
+
+export interface ZoomRequest {
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  /** Relative to ZOOM_API_BASE_URL, e.g. `/users/me/meetings`. Path segments must already be encoded. */
+  path: string;
+  query?: ZoomQuery;
+  body?: unknown;
+  category: ZoomRateCategory;
+  /** The host user a create/update counts against (Zoom's 100 per user per UTC day). */
+  dailyLimitUser?: string;
+  /** A label for metrics: the route template, e.g. `POST /users/:userId/meetings`. */
+  route: string;
+  timeoutMs?: number;
+}
+
+export interface ZoomResponse<T = unknown> {
+  status: number;
+  data: T;
+  headers: Record<string, string>;
+}

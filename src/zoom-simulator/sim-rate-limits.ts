@@ -1,0 +1,118 @@
+// Zoom's rate limits (developers.zoom.us/docs/api/rate-limits): per account, shared by every app
+// on it, by category (the endpoint's "Rate Limit Label") and plan.
+//
+// Windows: fixed one-second buckets by the clock (floor(ms / 1000)), which is how Zoom
+// documents a per-second (QPS) limit; daily limits reset at 00:00:00 UTC.
+
+export type RateLimitPlan = 'free' | 'pro' | 'business';
+export type RateLimitCategory = 'Light' | 'Medium' | 'Heavy';
+
+export interface PlanLimits {
+  perSecond: Record<RateLimitCategory, number>;
+  /** Per account, per UTC day (free plan for every category; Heavy on paid plans). */
+  perDay: Partial<Record<RateLimitCategory, number>>;
+}
+
+export const ZOOM_RATE_LIMITS: Record<RateLimitPlan, PlanLimits> = {
+  free: {
+    perSecond: { Light: 4, Medium: 2, Heavy: 1 },
+    perDay: { Light: 6000, Medium: 2000, Heavy: 1000 },
+  },
+  pro: { perSecond: { Light: 30, Medium: 20, Heavy: 10 }, perDay: { Heavy: 30000 } },
+  business: { perSecond: { Light: 80, Medium: 60, Heavy: 40 }, perDay: { Heavy: 60000 } },
+};
+
+const DAY_MS = 86_400_000;
+
+export type RateDecision =
+  | { ok: true }
+  | {
+      ok: false;
+      type: 'QPS' | 'Daily-limit';
+      scope: 'account' | 'user';
+      category: RateLimitCategory;
+      limit: number;
+      /** for daily limits: ms epoch of the next 00:00:00 UTC */
+      retryAt?: number;
+    };
+
+/** Next 00:00:00 UTC after `now`, formatted as Zoom's docs show `Retry-After` (`2020-05-31T00:00:00Z`). */
+export function nextUtcMidnightIso(now: number): string {
+  return new Date((Math.floor(now / DAY_MS) + 1) * DAY_MS).toISOString().replace('.000Z', 'Z');
+}
+
+interface Counter {
+  window: number;
+  count: number;
+}
+
+export class RateLimiter {
+  private readonly perSecond = new Map<RateLimitCategory, Counter>();
+  private readonly perDay = new Map<string, Counter>();
+
+  /** Account-wide limits for one request of `category`; counts it only when it passes. */
+  takeAccount(category: RateLimitCategory, plan: RateLimitPlan, now: number): RateDecision {
+    const limits = ZOOM_RATE_LIMITS[plan];
+    const second = Math.floor(now / 1000);
+    const qps = this.counter(this.perSecond, category, second);
+    if (qps.count >= limits.perSecond[category]) {
+      return { ok: false, type: 'QPS', scope: 'account', category, limit: limits.perSecond[category] };
+    }
+    const dailyLimit = limits.perDay[category];
+    const day = Math.floor(now / DAY_MS);
+    const daily = dailyLimit === undefined ? undefined : this.counter(this.perDay, `account:${category}`, day);
+    if (daily && dailyLimit !== undefined && daily.count >= dailyLimit) {
+      return {
+        ok: false,
+        type: 'Daily-limit',
+        scope: 'account',
+        category,
+        limit: dailyLimit,
+        retryAt: (day + 1) * DAY_MS,
+      };
+    }
+    qps.count++;
+    if (daily) daily.count++;
+    return { ok: true };
+  }
+
+  /** Zoom's per-host-user daily limit on meeting creates and updates. */
+  takeUserDaily(
+    userId: string,
+    category: RateLimitCategory,
+    limit: number,
+    now: number,
+  ): RateDecision {
+    const day = Math.floor(now / DAY_MS);
+    const counter = this.counter(this.perDay, `user:${userId}`, day);
+    if (counter.count >= limit) {
+      return {
+        ok: false,
+        type: 'Daily-limit',
+        scope: 'user',
+        category,
+        limit,
+        retryAt: (day + 1) * DAY_MS,
+      };
+    }
+    counter.count++;
+    return { ok: true };
+  }
+
+  reset(): void {
+    this.perSecond.clear();
+    this.perDay.clear();
+  }
+
+  private counter<K>(map: Map<K, Counter>, key: K, window: number): Counter {
+    let counter = map.get(key);
+    if (!counter) {
+      counter = { window, count: 0 };
+      map.set(key, counter);
+    } else if (counter.window !== window) {
+      counter.window = window;
+      counter.count = 0;
+    }
+    return counter;
+  }
+}
