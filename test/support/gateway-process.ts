@@ -1,0 +1,102 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const MAIN = resolve('dist/src/main.js');
+
+export async function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+}
+
+export interface GatewayProcess {
+  url: string;
+  port: number;
+  child: ChildProcess;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+  /** SIGTERM and wait for exit (SIGKILL after the deadline). */
+  stop(): Promise<number | null>;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  exited: Promise<number | null>;
+}
+
+/**
+ * Starts the built gateway (`npm run build` first) as a real process and waits for
+ * /health/live. Every e2e test talks to it over real HTTP, as a user would.
+ */
+export async function startGateway(
+  env: Record<string, string | undefined>,
+  options: { waitForReady?: boolean; timeoutMs?: number; cwd?: string } = {},
+): Promise<GatewayProcess> {
+  if (!existsSync(MAIN)) throw new Error('dist/src/main.js is missing: run `npm run build` before the e2e tests');
+  const port = env.PORT ? Number(env.PORT) : await freePort();
+  const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'zg-e2e-'));
+  const child = spawn(process.execPath, [MAIN], {
+    cwd: options.cwd ?? process.cwd(),
+    env: {
+      PATH: process.env.PATH,
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      DATA_DIR: dataDir,
+      DATABASE_URL: `sqlite:${join(dataDir, 'gateway.sqlite')}`,
+      ...env,
+      PORT: String(port),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  const url = `http://127.0.0.1:${port}`;
+  const process_: GatewayProcess = {
+    url,
+    port,
+    child,
+    output: () => output,
+    exited,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+    async kill(signal = 'SIGKILL') {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill(signal);
+      await exited;
+    },
+  };
+  if (options.waitForReady === false) return process_;
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(`gateway exited with ${child.exitCode} before it was live:\n${output}`);
+    }
+    try {
+      const response = await fetch(`${url}/health/live`);
+      if (response.ok) return process_;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await process_.kill();
+  throw new Error(`gateway did not become live within ${options.timeoutMs ?? 30_000} ms:\n${output}`);
+}
+
+/** The API key the embedded default generated into DATA_DIR. */
+export function generatedApiKey(dataDir: string): string {
+  return readFileSync(join(dataDir, 'api-key'), 'utf8').trim();
+}
