@@ -1,6 +1,13 @@
 import { join, resolve } from 'node:path';
 import type { AppConfig } from '../config/app-config.js';
 
+/** Not secret: the built-in simulator is a local stand-in and accepts only loopback callers. */
+export const EMBEDDED_SIMULATOR_CREDENTIALS = {
+  accountId: 'embedded-account',
+  clientId: 'embedded-client',
+  clientSecret: 'embedded-simulator-secret',
+} as const;
+
 export interface EmbeddedSimulator {
   baseUrl: string;
   configureWebhook(gatewayUrl: string, secretToken: string): Promise<void>;
@@ -14,11 +21,7 @@ export interface EmbeddedSimulator {
  */
 export async function startEmbeddedSimulator(config: AppConfig): Promise<EmbeddedSimulator> {
   const { ZoomSimulator } = await import('../zoom-simulator/index.js');
-  const credentials = {
-    accountId: 'embedded-account',
-    clientId: 'embedded-client',
-    clientSecret: 'embedded-simulator-secret',
-  };
+  const credentials = { ...EMBEDDED_SIMULATOR_CREDENTIALS };
   const simulator = new ZoomSimulator({
     ...credentials,
     stateFile: resolve(join(config.dataDir, 'simulator-state.json')),

@@ -1,0 +1,5 @@
+import type { CliCommand } from './cli-command.js';
+import { apiKeyCommand } from './api-key.command.js';
+
+/** Every CLI command; each lives in its own file. */
+export const COMMANDS: CliCommand[] = [apiKeyCommand];
