@@ -39,18 +39,21 @@ export async function startGateway(
 ): Promise<GatewayProcess> {
   if (!existsSync(MAIN)) throw new Error('dist/src/main.js is missing: run `npm run build` before the e2e tests');
   const port = env.PORT ? Number(env.PORT) : await freePort();
-  const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'zg-e2e-'));
+  const dataDir = 'DATA_DIR' in env ? env.DATA_DIR : mkdtempSync(join(tmpdir(), 'zg-e2e-'));
+  const merged: Record<string, string | undefined> = {
+    PATH: process.env.PATH,
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    DATA_DIR: dataDir,
+    DATABASE_URL: dataDir ? `sqlite:${join(dataDir, 'gateway.sqlite')}` : undefined,
+    ...env,
+    PORT: String(port),
+  };
+  // A variable given as undefined is left out, so a test can run on the true defaults.
+  const childEnv = Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined)) as Record<string, string>;
   const child = spawn(process.execPath, [MAIN], {
     cwd: options.cwd ?? process.cwd(),
-    env: {
-      PATH: process.env.PATH,
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      DATA_DIR: dataDir,
-      DATABASE_URL: `sqlite:${join(dataDir, 'gateway.sqlite')}`,
-      ...env,
-      PORT: String(port),
-    },
+    env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

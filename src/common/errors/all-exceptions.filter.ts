@@ -68,7 +68,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
       if (exception.status >= 500) body.correlationId = this.logServerError(exception, request);
       return { status: exception.status, body, headers: exception.options.headers ?? {} };
     }
-    const parserError = exception as BodyParserError;
+    // Nest wraps body-parser's errors in an HttpException whose cause is the original.
+    const parserError = (exception instanceof HttpException && exception.cause ? exception.cause : exception) as BodyParserError;
     if (parserError?.type === 'entity.too.large') {
       return this.simple(413, ErrorCode.PayloadTooLarge, 'Request body is larger than 1 MB.', zoomSurface);
     }
