@@ -56,11 +56,18 @@ export class RateLimiter {
     const second = Math.floor(now / 1000);
     const qps = this.counter(this.perSecond, category, second);
     if (qps.count >= limits.perSecond[category]) {
-      return { ok: false, type: 'QPS', scope: 'account', category, limit: limits.perSecond[category] };
+      return {
+        ok: false,
+        type: 'QPS',
+        scope: 'account',
+        category,
+        limit: limits.perSecond[category],
+      };
     }
     const dailyLimit = limits.perDay[category];
     const day = Math.floor(now / DAY_MS);
-    const daily = dailyLimit === undefined ? undefined : this.counter(this.perDay, `account:${category}`, day);
+    const daily =
+      dailyLimit === undefined ? undefined : this.counter(this.perDay, `account:${category}`, day);
     if (daily && dailyLimit !== undefined && daily.count >= dailyLimit) {
       return {
         ok: false,

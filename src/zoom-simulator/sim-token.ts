@@ -18,6 +18,25 @@ export interface ZoomTokenClaims {
   jti: string;
 }
 
+function isClaims(value: unknown): value is ZoomTokenClaims {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'jti' in value &&
+    typeof value.jti === 'string' &&
+    'exp' in value &&
+    typeof value.exp === 'number'
+  );
+}
+
+function decodeSegment(segment: string | undefined): Record<string, unknown> {
+  const parsed: unknown = JSON.parse(Buffer.from(segment ?? '', 'base64url').toString('utf8'));
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new Error('not a JWT-shaped token');
+  }
+  return { ...parsed };
+}
+
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 /**
@@ -42,19 +61,11 @@ export class TokenSigner {
     const given = Buffer.from(parts[2], 'base64url');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
     try {
-      const claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as unknown;
-      if (
-        typeof claims === 'object' &&
-        claims !== null &&
-        typeof (claims as ZoomTokenClaims).jti === 'string' &&
-        typeof (claims as ZoomTokenClaims).exp === 'number'
-      ) {
-        return claims as ZoomTokenClaims;
-      }
+      const claims: unknown = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+      return isClaims(claims) ? claims : undefined;
     } catch {
-      // fall through: not a token of ours
+      return undefined;
     }
-    return undefined;
   }
 
   private mac(data: string): Buffer {
@@ -64,11 +75,9 @@ export class TokenSigner {
 
 /** Decodes (without verifying) the claims of a JWT-shaped token; for tests and diagnostics. */
 export function decodeTokenClaims(token: string): Record<string, unknown> {
-  const payload = token.split('.')[1] ?? '';
-  return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+  return decodeSegment(token.split('.')[1]);
 }
 
 export function decodeTokenHeader(token: string): Record<string, unknown> {
-  const header = token.split('.')[0] ?? '';
-  return JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as Record<string, unknown>;
+  return decodeSegment(token.split('.')[0]);
 }

@@ -1,0 +1,26 @@
+export {
+  DEFAULT_SIM_SCOPES,
+  SIM_DEFAULTS,
+  SIM_SCOPES,
+  ZoomSimulator,
+  secretFingerprint,
+  type FaultOptions,
+  type RateLimitPlan,
+  type ResetOptions,
+  type SimUser,
+  type SimulatorControl,
+  type SimulatorStats,
+  type TokenModel,
+  type WebhookConfig,
+  type WebhookDelivery,
+  type ZoomMeeting,
+  type ZoomSimulatorOptions,
+} from './zoom-simulator.js';
+export { ZOOM_RATE_LIMITS, nextUtcMidnightIso, type RateLimitCategory } from './sim-rate-limits.js';
+export {
+  ZOOM_WEBHOOK_RETRY_DELAYS_MS,
+  ZOOM_WEBHOOK_TIMEOUT_MS,
+  zoomWebhookSignature,
+} from './sim-webhooks.js';
+export { decodeTokenClaims, decodeTokenHeader } from './sim-token.js';
+export * from './zoom-responses.js';
