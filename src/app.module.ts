@@ -9,6 +9,11 @@ import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { ZoomApiModule } from './zoom-api/zoom-api.module.js';
+import { ZoomAuthModule } from './zoom-auth/zoom-auth.module.js';
+import { SecretRotationModule } from './zoom-auth/credentials/secret-rotation.module.js';
+import { MeetingsModule } from './meetings/meetings.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 @Module({})
 export class AppModule {
@@ -25,6 +30,11 @@ export class AppModule {
         ScheduleModule.forRoot(),
         AuthModule,
         HealthModule,
+        ZoomAuthModule,
+        ZoomApiModule,
+        SecretRotationModule,
+        MeetingsModule,
+        WebhooksModule,
       ],
     };
   }

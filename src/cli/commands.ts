@@ -1,5 +1,7 @@
 import type { CliCommand } from './cli-command.js';
 import { apiKeyCommand } from './api-key.command.js';
+import { doctorCommand } from './doctor.command.js';
+import { rotateSecretCommand } from './rotate-secret.command.js';
 
 /** Every CLI command; each lives in its own file. */
-export const COMMANDS: CliCommand[] = [apiKeyCommand];
+export const COMMANDS: CliCommand[] = [apiKeyCommand, doctorCommand, rotateSecretCommand];

@@ -1,6 +1,11 @@
 import type { MixedList } from 'typeorm';
+import { ZoomTokenMintEntity } from '../zoom-auth/mint-ledger/zoom-token-mint.entity.js';
 import { ApiKeyEntity } from '../auth/api-key.entity.js';
+import { ZoomCredentialEventEntity } from '../zoom-auth/credentials/zoom-credential-event.entity.js';
+import { ZoomCredentialEntity } from '../zoom-auth/credentials/zoom-credential.entity.js';
+import { WebhookEventEntity } from '../webhooks/webhook-event.entity.js';
+import { MeetingEntity } from '../meetings/meeting.entity.js';
 
 /** Every entity, listed explicitly (no globs: the build is ESM and bundle-friendly). */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const ENTITIES: MixedList<Function> = [ApiKeyEntity];
+export const ENTITIES: MixedList<Function> = [ApiKeyEntity, ZoomCredentialEntity, ZoomCredentialEventEntity, WebhookEventEntity, ZoomTokenMintEntity, MeetingEntity];

@@ -11,6 +11,10 @@ export class MetricsService {
 
   readonly httpRequestDuration: Histogram<'method' | 'route' | 'status'>;
 
+  /** Calls that reached Zoom's REST API (or failed to), by route template and status (`error` when no answer). */
+  readonly zoomApiCalls: Counter<'route' | 'status'>;
+  readonly zoomApiCallDuration: Histogram<'route' | 'status'>;
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
     this.httpRequestDuration = this.histogram(
@@ -19,6 +23,24 @@ export class MetricsService {
       ['method', 'route', 'status'],
       [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     );
+    this.zoomApiCalls = this.counter(
+      'zoom_api_calls_total',
+      "Calls to Zoom's REST API by route template and status",
+      ['route', 'status'],
+    );
+    this.zoomApiCallDuration = this.histogram(
+      'zoom_api_call_duration_seconds',
+      "Latency of calls to Zoom's REST API by route template and status",
+      ['route', 'status'],
+      [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    );
+  }
+
+  /** One call to Zoom's REST API: `status` is Zoom's HTTP status, or `error` when it never answered. */
+  observeZoomCall(route: string, status: number | 'error', seconds: number): void {
+    const labels = { route, status: String(status) };
+    this.zoomApiCalls.inc(labels);
+    this.zoomApiCallDuration.observe(labels, seconds);
   }
 
   counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
@@ -27,15 +49,44 @@ export class MetricsService {
     return new Counter({ name, help, labelNames: [...labelNames], registers: [this.registry] });
   }
 
-  gauge<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Gauge<L> {
+  /** `collect` runs at every scrape, for gauges that mirror state rather than count events. */
+  gauge<L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[] = [],
+    collect?: (gauge: Gauge<L>) => void | Promise<void>,
+  ): Gauge<L> {
     const existing = this.registry.getSingleMetric(name);
     if (existing) return existing as Gauge<L>;
-    return new Gauge({ name, help, labelNames: [...labelNames], registers: [this.registry] });
+    return new Gauge<L>({
+      name,
+      help,
+      labelNames: [...labelNames],
+      registers: [this.registry],
+      ...(collect
+        ? {
+            collect(this: Gauge<L>) {
+              return collect(this);
+            },
+          }
+        : {}),
+    });
   }
 
-  histogram<L extends string>(name: string, help: string, labelNames: readonly L[] = [], buckets?: number[]): Histogram<L> {
+  histogram<L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[] = [],
+    buckets?: number[],
+  ): Histogram<L> {
     const existing = this.registry.getSingleMetric(name);
     if (existing) return existing as Histogram<L>;
-    return new Histogram({ name, help, labelNames: [...labelNames], buckets, registers: [this.registry] });
+    return new Histogram({
+      name,
+      help,
+      labelNames: [...labelNames],
+      buckets,
+      registers: [this.registry],
+    });
   }
 }

@@ -21,4 +21,7 @@ export enum ErrorCode {
   InvalidSignature = 'invalid_signature',
   ServiceUnavailable = 'service_unavailable',
   Internal = 'internal_error',
+  RotationInProgress = 'rotation_in_progress',
+  RotationNotConfigured = 'rotation_not_configured',
+  RotationFailed = 'rotation_failed',
 }

@@ -1,6 +1,10 @@
 import type { MixedList } from 'typeorm';
+import { ZoomTokenMints1764320100000 } from './1764320100000-zoom-token-mints.js';
 import { ApiKeys1764320000000 } from './1764320000000-api-keys.js';
+import { ZoomCredentials1764320200000 } from './1764320200000-zoom-credentials.js';
+import { WebhookEvents1764320400000 } from './1764320400000-webhook-events.js';
+import { Meetings1764320300000 } from './1764320300000-meetings.js';
 
 /** Every migration, in order. Written by hand with TypeORM's portable Table API (SQLite and PostgreSQL). */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const MIGRATIONS: MixedList<Function> = [ApiKeys1764320000000];
+export const MIGRATIONS: MixedList<Function> = [ApiKeys1764320000000, ZoomTokenMints1764320100000, ZoomCredentials1764320200000, Meetings1764320300000, WebhookEvents1764320400000];

@@ -1,27 +1,69 @@
-import { Injectable } from '@nestjs/common';
-import { fingerprint } from '../../common/crypto/encryption.service.js';
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config.js';
+import { PubSubService } from '../../coordination/pubsub.service.js';
+import { credentialFingerprint, CredentialsStore } from './credentials.store.js';
+import type { ZoomCredentialEntity } from './zoom-credential.entity.js';
 import type { ZoomCredentials } from './zoom-credentials.js';
 
 export type CredentialsListener = (credentials: ZoomCredentials) => void;
 
+/** Why the last automated rotation did not finish; shown in health details and logs. */
+export interface RotationAlarm {
+  stage: 'request_new' | 'validate' | 'activate' | 'revoke_old';
+  message: string;
+  since: string;
+  /** When Zoom will stop accepting the old secret, if a rotation was opened and not finished. */
+  oldSecretRevokeAt?: string;
+}
+
 /**
- * The active credential version. Placeholder for issue 5: environment-seeded version 1
- * only; the versioned, encrypted, rotatable store replaces the internals, not the surface.
+ * How start-up treats the ZOOM_* environment: a replica applies it (seed, or a deliberately
+ * changed secret becomes a new version); an operator command only seeds an empty database.
+ */
+export type EnvironmentPolicy = 'apply' | 'seed-only';
+
+/** The pub/sub channel on which every replica hears about a new active version (never a secret). */
+export const CREDENTIALS_CHANNEL = 'credentials';
+
+/** Fallback for a lost announcement: every replica re-reads the active version this often. */
+export const CREDENTIALS_POLL_INTERVAL_MS = 5_000;
+
+type Announcement =
+  | { type: 'activated'; version: number; fingerprint: string }
+  | { type: 'alarm'; alarm: RotationAlarm }
+  | { type: 'alarm_cleared' };
+
+let environmentPolicy: EnvironmentPolicy = 'apply';
+
+/** For operator commands (CLI) only, before the application context is created. */
+export function setCredentialsEnvironmentPolicy(policy: EnvironmentPolicy): void {
+  environmentPolicy = policy;
+}
+
+/**
+ * The active credential version, decrypted in memory. Loaded from the database at start-up
+ * (after reconciling it with the ZOOM_* environment), then kept current on every replica by
+ * announcements (pub/sub) and polling of the active version.
  */
 @Injectable()
-export class CredentialsService {
-  private current: ZoomCredentials;
+export class CredentialsService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('ZoomCredentials');
+  private current: ZoomCredentials | undefined;
   private readonly listeners: CredentialsListener[] = [];
+  private alarm: RotationAlarm | null = null;
+  private poller: NodeJS.Timeout | undefined;
+  private reloading: Promise<void> | null = null;
+  private pollFailing = false;
 
-  constructor(config: AppConfig) {
-    const env = config.zoomCredentials;
-    if (!env) throw new Error('Zoom credentials were not configured before start-up');
-    this.current = { version: 1, ...env, fingerprint: fingerprint(`${env.clientId}:${env.clientSecret}`) };
-  }
+  constructor(
+    private readonly config: AppConfig,
+    private readonly store: CredentialsStore,
+    private readonly pubsub: PubSubService,
+  ) {}
 
   /** Hot path: synchronous, no I/O. */
   active(): ZoomCredentials {
+    if (!this.current) throw new Error('Zoom credentials are not loaded yet (CredentialsService initialises before its users)');
     return this.current;
   }
 
@@ -30,8 +72,160 @@ export class CredentialsService {
     this.listeners.push(listener);
   }
 
-  protected activate(credentials: ZoomCredentials): void {
+  /** The standing alarm of the automated rotation, or null. */
+  rotationAlarm(): RotationAlarm | null {
+    return this.alarm;
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.bootstrap();
+    await this.pubsub.subscribe(CREDENTIALS_CHANNEL, (message) => this.onAnnouncement(message));
+    this.poller = setInterval(() => void this.reload(), CREDENTIALS_POLL_INTERVAL_MS);
+    this.poller.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.poller) clearInterval(this.poller);
+    this.poller = undefined;
+  }
+
+  /**
+   * A version was activated by this replica: use it now, tell the listeners, announce it to
+   * the fleet. Only the version number travels; every replica decrypts from the database.
+   */
+  async activated(credentials: ZoomCredentials): Promise<void> {
+    this.apply(credentials, 'activated here');
+    await this.announce({ type: 'activated', version: credentials.version, fingerprint: credentials.fingerprint });
+  }
+
+  async raiseAlarm(alarm: RotationAlarm): Promise<void> {
+    this.alarm = alarm;
+    await this.announce({ type: 'alarm', alarm });
+  }
+
+  async clearAlarm(): Promise<void> {
+    if (!this.alarm) return;
+    this.alarm = null;
+    await this.announce({ type: 'alarm_cleared' });
+  }
+
+  /** Re-reads the active version; adopts it when it is newer than ours. Single-flight. */
+  reload(): Promise<void> {
+    this.reloading ??= this.reloadOnce().finally(() => (this.reloading = null));
+    return this.reloading;
+  }
+
+  private async reloadOnce(): Promise<void> {
+    try {
+      const version = await this.store.activeVersion();
+      if (version === null || (this.current && version <= this.current.version)) {
+        this.pollFailing = false;
+        return;
+      }
+      const row = await this.store.findActive();
+      if (row && (!this.current || row.version > this.current.version)) this.apply(this.store.decrypt(row), 'read from the database');
+      this.pollFailing = false;
+    } catch (error) {
+      // Logged once per outage: the next poll retries.
+      if (!this.pollFailing) this.logger.warn(`Could not re-read the active Zoom credential version: ${(error as Error).message}`);
+      this.pollFailing = true;
+    }
+  }
+
+  private onAnnouncement(message: string): void {
+    let parsed: Announcement;
+    try {
+      parsed = JSON.parse(message) as Announcement;
+    } catch {
+      return;
+    }
+    if (parsed.type === 'activated') {
+      if (!this.current || parsed.version > this.current.version) void this.reload();
+    } else if (parsed.type === 'alarm') {
+      this.alarm = parsed.alarm;
+    } else if (parsed.type === 'alarm_cleared') {
+      this.alarm = null;
+    }
+  }
+
+  private async announce(announcement: Announcement): Promise<void> {
+    await this.pubsub.publish(CREDENTIALS_CHANNEL, JSON.stringify(announcement)).catch((error: Error) => {
+      this.logger.warn(`Could not announce credentials change (${announcement.type}): ${error.message}; replicas will poll`);
+    });
+  }
+
+  private apply(credentials: ZoomCredentials, how: string): void {
+    const previous = this.current;
+    if (previous && credentials.version <= previous.version) return;
     this.current = credentials;
-    for (const listener of this.listeners) listener(credentials);
+    if (!previous) return;
+    this.logger.log(
+      `Zoom credentials: now using version ${credentials.version} (fingerprint ${credentials.fingerprint}, ${how}); ` +
+        `version ${previous.version} (fingerprint ${previous.fingerprint}) is retired`,
+    );
+    for (const listener of this.listeners) {
+      try {
+        listener(credentials);
+      } catch (error) {
+        this.logger.error(`A credentials listener failed: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  /**
+   * Start-up: the environment seeds version 1 into an empty database; afterwards a stored
+   * newer version wins, an environment secret equal to a retired version is ignored, and one
+   * never seen before becomes a new active version (the operator changed it on purpose).
+   */
+  private async bootstrap(): Promise<void> {
+    // An operator command never takes the embedded simulator's stand-in credentials for real ones.
+    const env = environmentPolicy === 'seed-only' && this.config.useEmbeddedSimulator ? undefined : this.config.zoomCredentials;
+    const { row, note } = await this.store.withRotationLock(async () => {
+      const rows = await this.store.all();
+      const active = rows.find((r) => r.state === 'active');
+      if (!env) {
+        if (active) return { row: active, note: 'stored in the database' };
+        throw new Error('No Zoom credentials: none stored in the database and ZOOM_ACCOUNT_ID/ZOOM_CLIENT_ID/ZOOM_CLIENT_SECRET are not set');
+      }
+      const print = credentialFingerprint(env.clientId, env.clientSecret);
+      const seen = rows.find(
+        (r) => r.fingerprint === print && r.accountId === env.accountId && (r.state === 'active' || r.state === 'retired'),
+      );
+      if (active && (seen || environmentPolicy === 'seed-only')) {
+        if (seen && seen.version !== active.version) {
+          return {
+            row: active,
+            note: `stored in the database; the environment's secret (fingerprint ${print}) is retired version ${seen.version} and is ignored`,
+          };
+        }
+        return { row: active, note: seen ? 'stored in the database, same as the environment' : 'stored in the database' };
+      }
+      const reason = rows.length === 0 ? 'seeded from the environment' : 'a new secret in the environment (never seen before)';
+      const staged = await this.store.stage({ ...env, source: 'environment', actor: 'environment' });
+      const activated = await this.store.activate(staged.row.version, 'environment');
+      return { row: activated, note: reason };
+    });
+    this.current = this.store.decrypt(row);
+    this.logger.log(
+      `Zoom credentials: version ${row.version} is active (fingerprint ${row.fingerprint}, client id ${row.clientId}; ${note})`,
+    );
+    await this.restoreAlarm(row);
+  }
+
+  /** An automated rotation that failed after the last activation still stands as an alarm. */
+  private async restoreAlarm(active: ZoomCredentialEntity): Promise<void> {
+    const last = await this.store.lastRotationOutcome();
+    if (last?.event !== 'rotation_failed') return;
+    const [stage, ...rest] = (last.reason ?? 'validate: automated rotation failed').split(': ');
+    this.alarm = {
+      stage: (['request_new', 'validate', 'activate', 'revoke_old'].includes(stage!) ? stage : 'validate') as RotationAlarm['stage'],
+      message: rest.join(': ') || `Automated rotation failed; version ${active.version} stays active`,
+      since: last.createdAt.toISOString(),
+    };
+  }
+
+  /** For tests and diagnostics: when this replica last saw a change (no secret). */
+  describe(): { version: number; fingerprint: string; clientId: string } | null {
+    return this.current ? { version: this.current.version, fingerprint: this.current.fingerprint, clientId: this.current.clientId } : null;
   }
 }

@@ -1,0 +1,52 @@
+import { createPostgresDatabase, createRedisNamespace, testEncryptionKey } from '../../test/support/services.js';
+import { benchApiKey, type GatewayOptions, type GatewayProcess, startGateway } from './processes.js';
+
+export interface Fleet {
+  gateways: GatewayProcess[];
+  apiKey: string;
+  headers: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * `count` gateway processes in production shape: one fresh PostgreSQL database and one Redis
+ * key prefix of their own (so each fleet starts cold), started in parallel.
+ */
+export async function startFleet(
+  name: string,
+  count: number,
+  simulatorUrl: string,
+  env: Record<string, string> = {},
+  entry: GatewayOptions['entry'] = 'shipped',
+): Promise<Fleet> {
+  const database = await createPostgresDatabase();
+  const redis = await createRedisNamespace();
+  const apiKey = benchApiKey();
+  const encryptionKey = testEncryptionKey();
+  const started = await Promise.allSettled(
+    Array.from({ length: count }, (_, i) =>
+      startGateway(`${name}-${i + 1}`, {
+        simulatorUrl,
+        databaseUrl: database.url,
+        redisUrl: redis.url,
+        redisKeyPrefix: redis.prefix,
+        encryptionKey,
+        apiKey,
+        env,
+        entry,
+      }),
+    ),
+  );
+  const gateways = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const stop = async () => {
+    await Promise.all(gateways.map((g) => g.stop()));
+    await redis.cleanup();
+    await database.drop().catch(() => undefined);
+  };
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) {
+    await stop();
+    throw failed.reason;
+  }
+  return { gateways, apiKey, headers: { Authorization: `Bearer ${apiKey}` }, stop };
+}

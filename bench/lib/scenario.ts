@@ -1,0 +1,53 @@
+import type { SimulatorProcess } from './processes.js';
+
+export interface Goal {
+  scenario: string;
+  goal: string;
+  measured: string;
+  /** null: not measured in this run */
+  met: boolean | null;
+  note?: string;
+}
+
+export interface ScenarioContext {
+  /** shorter runs and fewer rounds, for trying the harness; results go to bench/results/tmp */
+  quick: boolean;
+  simulator: SimulatorProcess;
+}
+
+export interface ScenarioOutcome {
+  /** machine-readable results for the JSON file */
+  result: Record<string, unknown>;
+  /** the scenario's section of the Markdown summary */
+  markdown: string;
+  /** one SVG chart; absent when the scenario could not run */
+  svg?: string;
+  goals: Goal[];
+}
+
+export interface Scenario {
+  id: string;
+  title: string;
+  run(context: ScenarioContext): Promise<ScenarioOutcome>;
+}
+
+/** A scenario that could not run (a part of the gateway is missing): recorded, never hidden. */
+export function skipped(id: string, title: string, reason: string, goals: Omit<Goal, 'measured' | 'met'>[] = []): ScenarioOutcome {
+  return {
+    result: { skipped: reason },
+    markdown: `## ${title}\n\nNot measured in this run: ${reason}\n`,
+    goals: goals.map((g) => ({ ...g, measured: 'not measured', met: null, note: reason })),
+  };
+}
+
+export const fmt = {
+  ratio: (value: number) => `${value.toFixed(2)}×`,
+  ms: (value: number) => `${value.toFixed(2)} ms`,
+  int: (value: number) => Math.round(value).toLocaleString('en-US'),
+};
+
+/** A Markdown table from a header row and rows. */
+export function table(header: string[], rows: (string | number)[][]): string {
+  const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}

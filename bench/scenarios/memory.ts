@@ -1,0 +1,144 @@
+// Scenario 5: start-up time to ready (fresh database with migrations, then restarts) and the
+// resident memory of one replica at idle and while it serves 100 000 requests.
+import { createPostgresDatabase, createRedisNamespace, testEncryptionKey } from '../../test/support/services.js';
+import { runLoad } from '../lib/load.js';
+import { benchApiKey, type GatewayOptions, type GatewayProcess, startGateway } from '../lib/processes.js';
+import { progress, sleep } from '../lib/progress.js';
+import { fmt, skipped, table, type Scenario, type ScenarioContext, type ScenarioOutcome } from '../lib/scenario.js';
+import { median, round } from '../lib/stats.js';
+import { COLORS, renderChart } from '../lib/svg.js';
+
+const MEETING_BODY = JSON.stringify({ topic: 'bench memory', type: 2, start_time: '2030-01-01T10:00:00Z', duration: 30 });
+/** Growth allowed between the warm-up and the end: a leak of even 1 KB per request would exceed it. */
+const GROWTH_BOUND_MB = 64;
+const WARMUP_REQUESTS = 10_000;
+
+export const memory: Scenario = {
+  id: 'memory',
+  title: 'Memory and start-up',
+  async run({ quick, simulator }: ScenarioContext): Promise<ScenarioOutcome> {
+    const title = '5. Memory and start-up';
+    const total = quick ? 20_000 : 100_000;
+    const chunk = quick ? 5_000 : 10_000;
+    const goals = [
+      { scenario: 'memory', goal: `RSS growth from ${fmt.int(WARMUP_REQUESTS)} to ${fmt.int(total)} requests < ${GROWTH_BOUND_MB} MB` },
+    ];
+    await simulator.reset({ tokens: true, meetings: true });
+    const database = await createPostgresDatabase();
+    const redis = await createRedisNamespace();
+    const apiKey = benchApiKey();
+    const options: GatewayOptions = {
+      simulatorUrl: simulator.url,
+      databaseUrl: database.url,
+      redisUrl: redis.url,
+      redisKeyPrefix: redis.prefix,
+      encryptionKey: testEncryptionKey(),
+      apiKey,
+      env: { ZOOM_RATE_LIMIT_PLAN: 'business' },
+    };
+    let gateway: GatewayProcess | undefined;
+    try {
+      // Start-up: the first start creates the schema; restarts find it in place.
+      const starts: { kind: 'fresh database' | 'restart'; liveMs: number; readyMs: number }[] = [];
+      for (let i = 0; i < 3; i++) {
+        const started = await startGateway(`memory-start-${i + 1}`, options);
+        starts.push({ kind: i === 0 ? 'fresh database' : 'restart', liveMs: round(started.liveMs, 0), readyMs: round(started.readyMs, 0) });
+        progress(`start-up ${i + 1}/3 (${starts[i].kind}): live after ${starts[i].liveMs} ms, ready after ${starts[i].readyMs} ms`);
+        await started.stop();
+      }
+      // Plan limits lifted (as in scenario 3): at the plan's 80 calls/s, 100 000 requests would take 20 minutes.
+      gateway = await startGateway('memory', { ...options, entry: 'limits-lifted' });
+      const g = gateway;
+      await sleep(2_000);
+      const idleMb = round(g.rssMb(), 1);
+      const headers = { Authorization: `Bearer ${apiKey}` };
+      const created = await fetch(`${g.url}/v2/users/me/meetings`, {
+        method: 'POST',
+        headers: { ...headers, 'Content-Type': 'application/json' },
+        body: MEETING_BODY,
+      });
+      const body = (await created.json()) as { id?: number | string };
+      const routeMissing = created.status === 404 && body.id === undefined;
+      const series: [number, number][] = [[0, idleMb]];
+      let served = 0;
+      let failed = 0;
+      if (!routeMissing) {
+        if (created.status !== 201) throw new Error(`create through the gateway answered ${created.status}`);
+        const url = `${g.url}/v2/meetings/${String(body.id)}`;
+        while (served < total) {
+          const result = await runLoad({ urls: [url], headers, connections: 32, amount: chunk });
+          served += result.ok + result.non2xx;
+          failed += result.non2xx + result.errors;
+          series.push([served, round(g.rssMb(), 1)]);
+          if (served % (chunk * 2) === 0 || served >= total) {
+            progress(`memory: ${fmt.int(served)} requests served, RSS ${series.at(-1)![1]} MB (${fmt.int(result.rps)}/s)`);
+          }
+        }
+      }
+      const startRows = starts.map((s) => [s.kind, `${s.liveMs} ms`, `${s.readyMs} ms`]);
+      const restartReady = median(starts.filter((s) => s.kind === 'restart').map((s) => s.readyMs));
+      const startupMarkdown = table(['start', 'to /health/live', 'to /health/ready'], startRows);
+      if (routeMissing) {
+        const outcome = skipped('memory', title, 'the gateway does not serve the /v2 meetings routes yet', goals);
+        outcome.result = { starts, idleRssMb: idleMb, skipped: 'the gateway does not serve the /v2 meetings routes yet' };
+        outcome.markdown = `## ${title}\n\n${startupMarkdown}\n\nIdle RSS: ${idleMb} MB. Load not measured: the /v2 meetings routes are missing.\n`;
+        return outcome;
+      }
+      const warm = series.find(([n]) => n >= WARMUP_REQUESTS)?.[1] ?? idleMb;
+      const end = series.at(-1)![1];
+      const growth = round(end - warm, 1);
+      const peak = Math.max(...series.map(([, mb]) => mb));
+      const met = growth < GROWTH_BOUND_MB;
+      const markdown = [
+        `## ${title}`,
+        '',
+        'One replica in production shape (PostgreSQL, Redis). Start-up is measured from spawning the process to the first 200 ' +
+          `of \`/health/live\` and \`/health/ready\`. Memory is the process's resident set after each ${fmt.int(chunk)} of ` +
+          `${fmt.int(total)} \`GET /v2/meetings/{id}\` (32 connections).`,
+        '',
+        startupMarkdown,
+        '',
+        table(
+          ['idle', `after ${fmt.int(WARMUP_REQUESTS)}`, `after ${fmt.int(served)}`, 'peak', `growth ${fmt.int(WARMUP_REQUESTS)} → ${fmt.int(served)}`, 'failed'],
+          [[`${idleMb} MB`, `${warm} MB`, `${end} MB`, `${peak} MB`, `${growth} MB`, failed]],
+        ),
+        '',
+        `Goal: growth under ${GROWTH_BOUND_MB} MB after warm-up: **${met ? 'met' : 'missed'}**. Restart to ready: ${restartReady} ms (median of 2).`,
+        '',
+      ].join('\n');
+      const svg = renderChart({
+        title: 'Memory: resident set of one replica while it serves requests',
+        note: `idle ${idleMb} MB; growth after warm-up ${growth} MB (bound ${GROWTH_BOUND_MB} MB); ready ${starts[0].readyMs} ms fresh, ${restartReady} ms restart`,
+        panels: [
+          {
+            kind: 'lines',
+            title: 'RSS by requests served',
+            xLabel: 'requests served',
+            yLabel: 'RSS (MB)',
+            series: [{ name: 'gateway replica RSS', color: COLORS.gateway, points: series }],
+          },
+          {
+            kind: 'bars',
+            title: 'start-up time',
+            yLabel: 'ms',
+            series: [
+              { name: 'to live', color: COLORS.gatewayLight },
+              { name: 'to ready', color: COLORS.gateway },
+            ],
+            groups: starts.map((s, i) => ({ label: i === 0 ? 'fresh DB' : `restart ${i}`, values: [s.liveMs, s.readyMs] })),
+          },
+        ],
+      });
+      return {
+        result: { starts, idleRssMb: idleMb, warmRssMb: warm, endRssMb: end, peakRssMb: peak, growthMb: growth, requests: served, failed, series },
+        markdown,
+        svg,
+        goals: [{ ...goals[0], measured: `${growth} MB (idle ${idleMb} MB, end ${end} MB)`, met }],
+      };
+    } finally {
+      await gateway?.stop();
+      await redis.cleanup();
+      await database.drop().catch(() => undefined);
+    }
+  },
+};

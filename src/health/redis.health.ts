@@ -1,0 +1,54 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { HealthIndicatorService } from '@nestjs/terminus';
+import { REDIS, type RedisClient } from '../coordination/redis.provider.js';
+
+const PING_TIMEOUT_MS = 1_000;
+
+/**
+ * Redis, when configured. Its loss does not make a replica unready: the gateway keeps serving
+ * with in-process token, lease and rate limits (see LeaseService), so Redis down is `degraded`.
+ */
+@Injectable()
+export class RedisHealthIndicator {
+  constructor(
+    private readonly indicators: HealthIndicatorService,
+    @Inject(REDIS) private readonly redis: RedisClient | null,
+  ) {}
+
+  get configured(): boolean {
+    return this.redis !== null;
+  }
+
+  async check(key = 'redis') {
+    const indicator = this.indicators.check(key);
+    const redis = this.redis;
+    if (!redis) return indicator.up({ mode: 'single-instance', message: 'REDIS_URL is not set' });
+    if (redis.status !== 'ready') {
+      return indicator.degraded({
+        connection: redis.status,
+        message: 'Redis is unreachable: this replica coordinates in-process until it returns',
+      });
+    }
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const started = Date.now();
+      await Promise.race([
+        redis.ping(),
+        new Promise((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`no PONG within ${PING_TIMEOUT_MS} ms`)),
+            PING_TIMEOUT_MS,
+          );
+        }),
+      ]);
+      return indicator.up({ connection: redis.status, pingMs: Date.now() - started });
+    } catch (error) {
+      return indicator.degraded({
+        connection: redis.status,
+        message: `Redis did not answer PING (${error instanceof Error ? error.message : String(error)}): coordinating in-process meanwhile`,
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,53 @@
+import type { MeetingEntity } from './meeting.entity.js';
+
+/** An entry of Zoom's `GET /users/{userId}/meetings`. */
+export interface ZoomListItem {
+  id?: unknown;
+  uuid?: string;
+  host_id?: string;
+  topic?: string;
+  type?: number;
+  start_time?: string;
+  duration?: number;
+  timezone?: string;
+  join_url?: string;
+  created_at?: string;
+}
+
+/** Zoom's creation time and ours may differ by clock skew and by the time the call took. */
+const CREATED_AT_TOLERANCE_MS = 5 * 60_000;
+
+/**
+ * Finds the meeting Zoom made for a record left `creating`. Zoom offers no client-supplied
+ * marker on a meeting (tracking fields must be set up by an account admin first, and the
+ * agenda belongs to the caller), so a meeting is recognised by what the caller asked for:
+ * the same topic, type, start time and duration where the record knows them, created in
+ * Zoom within a few minutes of the record, and not already owned by another record. Among
+ * several candidates the one created closest to the record wins.
+ */
+export function matchCreatingRecord(
+  record: MeetingEntity,
+  items: readonly ZoomListItem[],
+): ZoomListItem | undefined {
+  const recordedAt = record.createdAt.getTime();
+  let best: { item: ZoomListItem; distance: number } | undefined;
+  for (const item of items) {
+    if (record.topic !== null && item.topic !== record.topic) continue;
+    if (record.type !== null && item.type !== undefined && item.type !== record.type) continue;
+    if (
+      record.duration !== null &&
+      item.duration !== undefined &&
+      item.duration !== record.duration
+    )
+      continue;
+    if (record.startTime !== null && item.start_time !== undefined) {
+      if (Math.abs(Date.parse(item.start_time) - record.startTime.getTime()) >= 1000) continue;
+    }
+    const createdAt = item.created_at ? Date.parse(item.created_at) : Number.NaN;
+    if (Number.isNaN(createdAt)) continue;
+    const distance = Math.abs(createdAt - recordedAt);
+    if (distance > CREATED_AT_TOLERANCE_MS) continue;
+    if (!best || distance < best.distance) best = { item, distance };
+  }
+  return best?.item;
+}

@@ -1,0 +1,151 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Brackets, type Repository } from 'typeorm';
+import { DomainError } from '../common/errors/index.js';
+import type { MeetingStatus } from './meeting.entity.js';
+import { MeetingEntity } from './meeting.entity.js';
+import type { RecordsQuery } from './meetings.validation.js';
+
+/** A record as the /api surface shows it: fixed keys, ids as strings, times as ISO 8601 UTC. */
+export interface MeetingRecordView {
+  id: string;
+  meetingId: string | null;
+  uuid: string | null;
+  status: MeetingStatus;
+  hostUser: string;
+  hostId: string | null;
+  hostEmail: string | null;
+  topic: string | null;
+  type: number | null;
+  startTime: string | null;
+  duration: number | null;
+  timezone: string | null;
+  joinUrl: string | null;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+  deletedAt: string | null;
+  deletionReason: string | null;
+  failureReason: string | null;
+}
+
+export interface MeetingRecordsPage {
+  meetings: MeetingRecordView[];
+  /** Opaque; pass as `cursor` for the next page. Null on the last page. */
+  nextCursor: string | null;
+}
+
+export function toView(r: MeetingEntity): MeetingRecordView {
+  return {
+    id: r.id,
+    meetingId: r.zoomMeetingId,
+    uuid: r.zoomUuid,
+    status: r.status,
+    hostUser: r.hostUser,
+    hostId: r.hostId,
+    hostEmail: r.hostEmail,
+    topic: r.topic,
+    type: r.type,
+    startTime: r.startTime?.toISOString() ?? null,
+    duration: r.duration,
+    timezone: r.timezone,
+    joinUrl: r.joinUrl,
+    createdBy: r.createdBy,
+    createdAt: r.createdAt.toISOString(),
+    updatedAt: r.updatedAt.toISOString(),
+    deletedAt: r.deletedAt?.toISOString() ?? null,
+    deletionReason: r.deletionReason,
+    failureReason: r.failureReason,
+  };
+}
+
+interface Cursor {
+  t: number;
+  id: string;
+}
+
+function encodeCursor(record: MeetingEntity): string {
+  return Buffer.from(JSON.stringify({ t: record.createdAt.getTime(), id: record.id })).toString(
+    'base64url',
+  );
+}
+
+function decodeCursor(raw: string): Cursor {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+    if (typeof parsed === 'object' && parsed !== null && 't' in parsed && 'id' in parsed) {
+      const { t, id } = parsed;
+      if (
+        typeof t === 'number' &&
+        Number.isSafeInteger(t) &&
+        typeof id === 'string' &&
+        /^[0-9a-f-]{36}$/.test(id)
+      ) {
+        return { t, id };
+      }
+    }
+  } catch {
+    // fall through
+  }
+  throw DomainError.validation(
+    'Invalid field: cursor. Must be the nextCursor of a previous page.',
+    [{ field: 'cursor', message: 'Must be the nextCursor of a previous page.' }],
+  );
+}
+
+/** The gateway's own records of meetings: newest first, keyset pagination on (created_at, id). */
+@Injectable()
+export class MeetingRecordsService {
+  constructor(
+    @InjectRepository(MeetingEntity) private readonly meetings: Repository<MeetingEntity>,
+  ) {}
+
+  async list(query: RecordsQuery): Promise<MeetingRecordsPage> {
+    const qb = this.meetings.createQueryBuilder('m');
+    if (query.userId) {
+      qb.andWhere(
+        new Brackets((w) =>
+          w
+            .where('LOWER(m.host_user) = LOWER(:user)')
+            .orWhere('LOWER(m.host_email) = LOWER(:user)')
+            .orWhere('m.host_id = :user'),
+        ),
+        { user: query.userId },
+      );
+    }
+    if (query.status) qb.andWhere('m.status = :status', { status: query.status });
+    if (query.createdBy) qb.andWhere('m.created_by = :createdBy', { createdBy: query.createdBy });
+    if (query.from) qb.andWhere('m.created_at >= :from', { from: query.from });
+    if (query.to) qb.andWhere('m.created_at < :to', { to: query.to });
+    if (query.cursor) {
+      const cursor = decodeCursor(query.cursor);
+      const at = new Date(cursor.t);
+      qb.andWhere(
+        new Brackets((w) =>
+          w
+            .where('m.created_at < :at')
+            .orWhere(new Brackets((x) => x.where('m.created_at = :at').andWhere('m.id < :id'))),
+        ),
+        { at, id: cursor.id },
+      );
+    }
+    const rows = await qb
+      .orderBy('m.created_at', 'DESC')
+      .addOrderBy('m.id', 'DESC')
+      .take(query.limit + 1)
+      .getMany();
+    const page = rows.slice(0, query.limit);
+    return {
+      meetings: page.map(toView),
+      nextCursor: rows.length > query.limit ? encodeCursor(page[page.length - 1]) : null,
+    };
+  }
+
+  async get(id: string): Promise<MeetingRecordView> {
+    const record = /^\d+$/.test(id)
+      ? await this.meetings.findOneBy({ zoomMeetingId: id })
+      : await this.meetings.findOneBy({ id });
+    if (!record) throw DomainError.notFound(`No meeting record for ${id}.`);
+    return toView(record);
+  }
+}

@@ -1,0 +1,102 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import type { Caller } from '../auth/api-key.service.js';
+import { CurrentCaller } from '../auth/auth.decorators.js';
+import type { ZoomQuery } from '../zoom-api/zoom-api.types.js';
+import type { MeetingBody } from './dto/meeting-body.schema.js';
+import { MEETING_BODY_OPENAPI } from './dto/meeting-body.openapi.js';
+import { MeetingsService } from './meetings.service.js';
+import {
+  IdempotencyKey,
+  ParseWith,
+  parseDeleteQuery,
+  parseGetQuery,
+  parseListQuery,
+  parseMeetingBody,
+  parseMeetingId,
+  parsePatchQuery,
+  parseUserId,
+} from './meetings.validation.js';
+
+/** Zoom's own meetings paths and bodies: a caller switches by changing the base URL and the bearer. */
+@ApiTags('zoom-compatible meetings')
+@ApiBearerAuth()
+@Controller('v2')
+export class ZoomMeetingsController {
+  constructor(private readonly meetings: MeetingsService) {}
+
+  @Post('users/:userId/meetings')
+  @ApiOperation({ summary: "Create a meeting (Zoom's body and answer); honours Idempotency-Key" })
+  @ApiBody({ schema: MEETING_BODY_OPENAPI })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Same key and body within 24 h: the same meeting',
+  })
+  async create(
+    @CurrentCaller() caller: Caller,
+    @Param('userId', new ParseWith(parseUserId)) userId: string,
+    @Body(new ParseWith(parseMeetingBody)) body: MeetingBody,
+    @IdempotencyKey() key: string | undefined,
+    @Res() res: Response,
+  ): Promise<void> {
+    const outcome = await this.meetings.create(caller, userId, body, key);
+    if (outcome.replayed) res.setHeader('Idempotent-Replayed', 'true');
+    res.status(outcome.status).type('application/json').send(outcome.json);
+  }
+
+  @Get('meetings/:meetingId')
+  @ApiOperation({ summary: "Zoom's meeting object" })
+  get(
+    @Param('meetingId', new ParseWith(parseMeetingId)) meetingId: string,
+    @Query(new ParseWith(parseGetQuery)) query: ZoomQuery,
+  ): Promise<unknown> {
+    return this.meetings.get(meetingId, query);
+  }
+
+  @Patch('meetings/:meetingId')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Update a meeting in Zoom (204); the record follows' })
+  @ApiBody({ schema: MEETING_BODY_OPENAPI })
+  update(
+    @Param('meetingId', new ParseWith(parseMeetingId)) meetingId: string,
+    @Body(new ParseWith(parseMeetingBody)) body: MeetingBody,
+    @Query(new ParseWith(parsePatchQuery)) query: ZoomQuery,
+  ): Promise<void> {
+    return this.meetings.update(meetingId, body, query);
+  }
+
+  @Delete('meetings/:meetingId')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'Delete a meeting in Zoom (204); the record is marked deleted, also on 404/3001',
+  })
+  delete(
+    @CurrentCaller() caller: Caller,
+    @Param('meetingId', new ParseWith(parseMeetingId)) meetingId: string,
+    @Query(new ParseWith(parseDeleteQuery)) query: ZoomQuery,
+  ): Promise<void> {
+    return this.meetings.delete(caller, meetingId, query);
+  }
+
+  @Get('users/:userId/meetings')
+  @ApiOperation({ summary: "Zoom's list of a user's meetings, passed through" })
+  list(
+    @Param('userId', new ParseWith(parseUserId)) userId: string,
+    @Query(new ParseWith(parseListQuery)) query: ZoomQuery,
+  ): Promise<unknown> {
+    return this.meetings.listZoom(userId, query);
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * What webhook processing needs from the meeting records, and nothing more. MeetingsService
+ * provides it (see webhooks.module.ts); each method answers whether a record changed, so an
+ * event about a meeting the gateway does not know is told apart from one it applied.
+ */
+export interface MeetingRecordsPort {
+  /** Marks the record of this Zoom meeting id `deleted` with the reason; false when unknown or already deleted. */
+  markDeletedByZoom(zoomMeetingId: string, reason: string): Promise<boolean>;
+  /** Refreshes topic, start time, duration and timezone from Zoom's fields; false when unknown or deleted. */
+  applyZoomUpdate(zoomMeetingId: string, fields: ZoomMeetingUpdate): Promise<boolean>;
+  /** Records a meeting made outside the gateway; false when a record for it already exists. */
+  adoptFromZoom(meeting: ZoomMeetingObject): Promise<boolean>;
+}
+
+export const MEETING_RECORDS = Symbol('MEETING_RECORDS');
+
+/** The fields of a `meeting.updated` event the gateway keeps (only those Zoom sent are present). */
+export interface ZoomMeetingUpdate {
+  topic?: string;
+  start_time?: string;
+  duration?: number;
+  timezone?: string;
+}
+
+/** Zoom's meeting object as webhook events carry it; `id` already a decimal string (int64-exact). */
+export interface ZoomMeetingObject extends ZoomMeetingUpdate {
+  id: string;
+  uuid?: string;
+  host_id?: string;
+  type?: number;
+  join_url?: string;
+  created_at?: string;
+}

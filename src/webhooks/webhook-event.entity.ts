@@ -1,0 +1,28 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+export type WebhookEventStatus = 'received' | 'processed' | 'ignored' | 'failed';
+
+/** One Zoom event taken in; its id is the sha256 of the raw body, the same for every retry. */
+@Entity('webhook_events')
+export class WebhookEventEntity {
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  id: string;
+
+  @Column({ type: 'varchar', length: 100 })
+  event: string;
+
+  @Column({ name: 'meeting_id', type: 'varchar', length: 20, nullable: true })
+  meetingId: string | null;
+
+  @Column({ type: 'varchar', length: 16, default: 'received' })
+  status: WebhookEventStatus;
+
+  @Column({ type: 'varchar', length: 500, nullable: true })
+  detail: string | null;
+
+  @Column({ name: 'received_at', type: Date })
+  receivedAt: Date;
+
+  @Column({ name: 'processed_at', type: Date, nullable: true })
+  processedAt: Date | null;
+}

@@ -1,0 +1,67 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
+import { MEETING_RECORDS, type MeetingRecordsPort } from './meeting-records.port.js';
+import { meetingObjectOf, updateFieldsOf, type ZoomWebhookEvent } from './zoom-webhook-event.js';
+
+export interface ProcessingResult {
+  outcome: 'processed' | 'ignored';
+  detail?: string;
+}
+
+/** Applies one verified, first-seen Zoom event to the meeting records. */
+@Injectable()
+export class WebhookEventProcessor {
+  private readonly logger = new Logger('Webhooks');
+
+  constructor(
+    private readonly config: AppConfig,
+    @Inject(MEETING_RECORDS) private readonly records: MeetingRecordsPort,
+  ) {}
+
+  async process(event: ZoomWebhookEvent): Promise<ProcessingResult> {
+    if (!event.event.startsWith('meeting.'))
+      return { outcome: 'ignored', detail: 'event type not handled' };
+    const meeting = meetingObjectOf(event);
+    if (!meeting) return { outcome: 'ignored', detail: 'no meeting id in payload.object' };
+    switch (event.event) {
+      case 'meeting.deleted': {
+        const operator =
+          typeof event.payload.operator === 'string' ? ` by ${event.payload.operator}` : '';
+        const changed = await this.records.markDeletedByZoom(
+          meeting.id,
+          `deleted in Zoom${operator} (webhook)`,
+        );
+        return this.result(event, meeting.id, changed, 'unknown meeting or already deleted');
+      }
+      case 'meeting.updated': {
+        const fields = updateFieldsOf(event.payload.object);
+        if (Object.keys(fields).length === 0)
+          return { outcome: 'ignored', detail: 'no field the record keeps changed' };
+        const changed = await this.records.applyZoomUpdate(meeting.id, fields);
+        return this.result(event, meeting.id, changed, 'unknown or deleted meeting');
+      }
+      case 'meeting.created': {
+        if (!this.config.webhookAdoptCreated) return { outcome: 'ignored', detail: 'adoption off' };
+        const adopted = await this.records.adoptFromZoom(meeting);
+        return this.result(event, meeting.id, adopted, 'already recorded');
+      }
+      default:
+        return { outcome: 'ignored', detail: 'event type not handled' };
+    }
+  }
+
+  private result(
+    event: ZoomWebhookEvent,
+    meetingId: string,
+    changed: boolean,
+    why: string,
+  ): ProcessingResult {
+    if (changed) {
+      this.logger.log(`${event.event}: record of meeting ${meetingId} now follows Zoom`);
+      return { outcome: 'processed' };
+    }
+    // Zoom sends events for every meeting of the account, most of them not the gateway's.
+    this.logger.debug(`${event.event}: meeting ${meetingId} ignored (${why})`);
+    return { outcome: 'ignored', detail: why };
+  }
+}

@@ -1,0 +1,20 @@
+import { Controller, HttpCode, Post, type RawBodyRequest, Req } from '@nestjs/common';
+import { ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { Public } from '../auth/auth.decorators.js';
+import { type WebhookAnswer, WebhooksService } from './webhooks.service.js';
+
+/** Zoom's event notifications: signed by Zoom with the webhook secret token instead of an API key. */
+@ApiTags('webhooks')
+@Controller('webhooks')
+export class WebhooksController {
+  constructor(private readonly webhooks: WebhooksService) {}
+
+  @Public()
+  @Post('zoom')
+  @HttpCode(200)
+  @ApiExcludeEndpoint()
+  receive(@Req() request: RawBodyRequest<Request>): Promise<WebhookAnswer> {
+    return this.webhooks.receive(request.rawBody, request.headers);
+  }
+}

@@ -1,0 +1,22 @@
+import { Module } from '@nestjs/common';
+import { MeetingsModule } from '../meetings/meetings.module.js';
+import { MeetingsService } from '../meetings/meetings.service.js';
+import { MEETING_RECORDS } from './meeting-records.port.js';
+import { WebhookEventProcessor } from './webhook-event.processor.js';
+import { WebhookEventStore } from './webhook-event.store.js';
+import { WebhooksController } from './webhooks.controller.js';
+import { WebhooksService } from './webhooks.service.js';
+
+/** POST /webhooks/zoom: Zoom's signed events keep the meeting records true to Zoom. */
+@Module({
+  imports: [MeetingsModule],
+  controllers: [WebhooksController],
+  providers: [
+    WebhooksService,
+    WebhookEventStore,
+    WebhookEventProcessor,
+    // MeetingsService has the three methods of the port; webhooks see nothing else of it.
+    { provide: MEETING_RECORDS, useExisting: MeetingsService },
+  ],
+})
+export class WebhooksModule {}

@@ -1,0 +1,283 @@
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { Clock } from '../common/clock.js';
+import { DomainError } from '../common/errors/index.js';
+import { loadConfig } from '../config/app-config.js';
+import { LeaseService } from '../coordination/lease.service.js';
+import { buildDataSourceOptions } from '../database/database.options.js';
+import { runMigrations } from '../database/migration-runner.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import type {
+  MeetingRecordsPort,
+  ZoomMeetingObject,
+  ZoomMeetingUpdate,
+} from './meeting-records.port.js';
+import { WebhookEventProcessor } from './webhook-event.processor.js';
+import { WebhookEventStore } from './webhook-event.store.js';
+import { ACK_BUDGET_MS, WebhooksService } from './webhooks.service.js';
+
+const SECRET = 'unit-webhook-secret';
+
+/** The meeting records as far as webhooks see them: known Zoom ids, and what was done to them. */
+class RecordedMeetings implements MeetingRecordsPort {
+  readonly known = new Set<string>(['85746065432']);
+  readonly calls: string[] = [];
+  async markDeletedByZoom(id: string, reason: string): Promise<boolean> {
+    this.calls.push(`deleted ${id}: ${reason}`);
+    return this.known.delete(id);
+  }
+  async applyZoomUpdate(id: string, fields: ZoomMeetingUpdate): Promise<boolean> {
+    this.calls.push(`updated ${id}: ${JSON.stringify(fields)}`);
+    return this.known.has(id);
+  }
+  async adoptFromZoom(meeting: ZoomMeetingObject): Promise<boolean> {
+    this.calls.push(`adopted ${meeting.id}`);
+    return true;
+  }
+}
+
+function signedHeaders(body: string, at = Date.now(), secret = SECRET) {
+  const timestamp = String(Math.floor(at / 1000));
+  const hash = createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex');
+  return { 'x-zm-request-timestamp': timestamp, 'x-zm-signature': `v0=${hash}` };
+}
+
+async function until(condition: () => boolean, timeoutMs = 3_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+}
+
+async function refusal(
+  promise: Promise<unknown>,
+): Promise<{ status: number; code: string } | 'resolved'> {
+  try {
+    await promise;
+    return 'resolved';
+  } catch (error) {
+    if (error instanceof DomainError) return { status: error.status, code: error.code };
+    throw error;
+  }
+}
+
+describe(WebhooksService.name, () => {
+  let dir: string;
+  let dataSource: DataSource;
+  let store: WebhookEventStore;
+  let records: RecordedMeetings;
+  let metrics: MetricsService;
+
+  function service(
+    env: NodeJS.ProcessEnv = { ZOOM_WEBHOOK_SECRET_TOKEN: SECRET },
+    eventStore: WebhookEventStore = store,
+  ) {
+    const config = loadConfig(env);
+    const clock = new Clock();
+    return new WebhooksService(
+      config,
+      clock,
+      eventStore,
+      new WebhookEventProcessor(config, records),
+      new LeaseService(null, config, clock),
+      new SchedulerRegistry(),
+      metrics,
+    );
+  }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'zg-webhooks-'));
+    dataSource = await new DataSource(
+      buildDataSourceOptions({ type: 'sqlite', path: join(dir, 'test.sqlite') }),
+    ).initialize();
+    await runMigrations(dataSource);
+  });
+
+  afterAll(async () => {
+    await dataSource.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  beforeEach(async () => {
+    await dataSource.query('DELETE FROM webhook_events');
+    store = new WebhookEventStore(dataSource, new Clock());
+    records = new RecordedMeetings();
+    metrics = new MetricsService();
+  });
+
+  const deleted = JSON.stringify({
+    event: 'meeting.deleted',
+    payload: {
+      account_id: 'acc',
+      operator: 'admin@example.com',
+      object: { id: 85746065432, uuid: 'u1', topic: 'Standup' },
+    },
+    event_ts: 1764331200123,
+  });
+
+  it('answers 404 webhooks_disabled without a secret token, whatever the request', async () => {
+    const webhooks = service({});
+    await expect(
+      refusal(webhooks.receive(Buffer.from(deleted), signedHeaders(deleted))),
+    ).resolves.toEqual({
+      status: 404,
+      code: 'webhooks_disabled',
+    });
+  });
+
+  it('refuses forged, missing and stale signatures with 401 and records nothing', async () => {
+    const webhooks = service();
+    const stale = signedHeaders(deleted, Date.now() - 6 * 60_000);
+    for (const headers of [signedHeaders(deleted, Date.now(), 'forged'), {}, stale]) {
+      await expect(refusal(webhooks.receive(Buffer.from(deleted), headers))).resolves.toEqual({
+        status: 401,
+        code: 'invalid_signature',
+      });
+    }
+    await expect(dataSource.query('SELECT COUNT(*) AS n FROM webhook_events')).resolves.toEqual([
+      { n: 0 },
+    ]);
+    await expect(Promise.resolve(records.calls)).resolves.toEqual([]);
+    const failures = await metrics.registry.getSingleMetricAsString(
+      'zoom_webhook_signature_failures_total',
+    );
+    await expect(Promise.resolve(failures)).resolves.toMatch(/reason="mismatch"} 1/);
+    await expect(Promise.resolve(failures)).resolves.toMatch(/reason="missing_signature"} 1/);
+    await expect(Promise.resolve(failures)).resolves.toMatch(/reason="stale_timestamp"} 1/);
+  });
+
+  it('answers endpoint.url_validation with the plain token and its HMAC under the secret', async () => {
+    const body = JSON.stringify({
+      payload: { plainToken: 'qgg8vlvZRS6UYooatFL8Aw' },
+      event_ts: 1,
+      event: 'endpoint.url_validation',
+    });
+    await expect(service().receive(Buffer.from(body), signedHeaders(body))).resolves.toEqual({
+      plainToken: 'qgg8vlvZRS6UYooatFL8Aw',
+      encryptedToken: createHmac('sha256', SECRET).update('qgg8vlvZRS6UYooatFL8Aw').digest('hex'),
+    });
+  });
+
+  it.each([
+    ['bad JSON', '{"event":', 'validation_failed'],
+    ['an array', '[1,2]', 'validation_failed'],
+    ['no event name', '{"payload":{}}', 'validation_failed'],
+    [
+      'a url_validation without plainToken',
+      '{"event":"endpoint.url_validation","payload":{}}',
+      'validation_failed',
+    ],
+  ])('answers a signed body with %s with 400', async (_name, body, code) => {
+    await expect(
+      refusal(service().receive(Buffer.from(body), signedHeaders(body))),
+    ).resolves.toEqual({ status: 400, code });
+  });
+
+  it('processes an event once: the replayed delivery is answered but changes nothing', async () => {
+    const webhooks = service();
+    await expect(webhooks.receive(Buffer.from(deleted), signedHeaders(deleted))).resolves.toEqual({
+      status: 'accepted',
+      event: 'meeting.deleted',
+    });
+    await until(() => records.calls.length === 1);
+    await expect(webhooks.receive(Buffer.from(deleted), signedHeaders(deleted))).resolves.toEqual({
+      status: 'duplicate',
+      event: 'meeting.deleted',
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    await expect(Promise.resolve(records.calls)).resolves.toEqual([
+      'deleted 85746065432: deleted in Zoom by admin@example.com (webhook)',
+    ]);
+    const [row] = await dataSource.query('SELECT status FROM webhook_events');
+    await expect(Promise.resolve(row)).resolves.toEqual({ status: 'processed' });
+  });
+
+  it('keeps an int64 meeting id above 2^53 exact', async () => {
+    const body =
+      '{"event":"meeting.deleted","payload":{"object":{"id":9007199254740993123,"topic":"x"}},"event_ts":5}';
+    await service().receive(Buffer.from(body), signedHeaders(body));
+    await until(() => records.calls.length === 1);
+    await expect(Promise.resolve(records.calls[0])).resolves.toMatch(
+      /^deleted 9007199254740993123:/,
+    );
+  });
+
+  it('records an event about an unknown meeting as ignored', async () => {
+    const body = deleted.replace('85746065432', '11111111111');
+    await service().receive(Buffer.from(body), signedHeaders(body));
+    await until(() => records.calls.length === 1);
+    await new Promise((r) => setTimeout(r, 50));
+    const [row] = await dataSource.query('SELECT status, detail FROM webhook_events');
+    await expect(Promise.resolve(row)).resolves.toEqual({
+      status: 'ignored',
+      detail: 'unknown meeting or already deleted',
+    });
+  });
+
+  it('passes only the kept fields of meeting.updated, and ignores meeting.created unless adoption is on', async () => {
+    const updated = JSON.stringify({
+      event: 'meeting.updated',
+      payload: {
+        object: {
+          id: 85746065432,
+          topic: 'New',
+          duration: 45,
+          start_time: '2025-12-01T10:00:00Z',
+          agenda: 'x',
+        },
+      },
+      event_ts: 7,
+    });
+    const created = JSON.stringify({
+      event: 'meeting.created',
+      payload: { object: { id: 22222222222, topic: 'Outside' } },
+      event_ts: 8,
+    });
+    const webhooks = service();
+    await webhooks.receive(Buffer.from(updated), signedHeaders(updated));
+    await webhooks.receive(Buffer.from(created), signedHeaders(created));
+    await until(() => records.calls.length === 1);
+    await new Promise((r) => setTimeout(r, 50));
+    await expect(Promise.resolve(records.calls)).resolves.toEqual([
+      'updated 85746065432: {"topic":"New","start_time":"2025-12-01T10:00:00Z","duration":45}',
+    ]);
+  });
+
+  it('answers within the budget while the database is slow, then records and processes the event', async () => {
+    class SlowStore extends WebhookEventStore {
+      override async claim(event: Parameters<WebhookEventStore['claim']>[0]): Promise<boolean> {
+        await new Promise((r) => setTimeout(r, ACK_BUDGET_MS + 1_000));
+        return super.claim(event);
+      }
+    }
+    const webhooks = service(undefined, new SlowStore(dataSource, new Clock()));
+    const started = Date.now();
+    await expect(webhooks.receive(Buffer.from(deleted), signedHeaders(deleted))).resolves.toEqual({
+      status: 'accepted',
+      event: 'meeting.deleted',
+    });
+    const answeredIn = Date.now() - started;
+    await expect(Promise.resolve(answeredIn)).resolves.toBeLessThan(ACK_BUDGET_MS + 500);
+    await expect(Promise.resolve(records.calls)).resolves.toEqual([]);
+    await until(() => records.calls.length === 1, 3_000);
+    await expect(Promise.resolve(records.calls.length)).resolves.toBe(1);
+  });
+
+  it('answers 503 (Zoom retries) when the database refuses the event id', async () => {
+    class BrokenStore extends WebhookEventStore {
+      override claim(): Promise<boolean> {
+        return Promise.reject(new Error('connection refused'));
+      }
+    }
+    const webhooks = service(undefined, new BrokenStore(dataSource, new Clock()));
+    await expect(
+      refusal(webhooks.receive(Buffer.from(deleted), signedHeaders(deleted))),
+    ).resolves.toEqual({
+      status: 503,
+      code: 'service_unavailable',
+    });
+    await expect(Promise.resolve(records.calls)).resolves.toEqual([]);
+  });
+});

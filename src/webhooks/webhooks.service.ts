@@ -1,0 +1,263 @@
+import {
+  type BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { createHash } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { Clock } from '../common/clock.js';
+import { DomainError, ErrorCode } from '../common/errors/index.js';
+import { AppConfig } from '../config/app-config.js';
+import { LeaseService } from '../coordination/lease.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { KeyedWorkQueue } from './keyed-work-queue.js';
+import { WebhookEventProcessor } from './webhook-event.processor.js';
+import { WebhookEventStore } from './webhook-event.store.js';
+import { urlValidationToken, verifyZoomSignature } from './zoom-webhook-signature.js';
+import {
+  eventLabel,
+  meetingObjectOf,
+  parseZoomEvent,
+  plainTokenOf,
+  type ZoomWebhookEvent,
+} from './zoom-webhook-event.js';
+
+/** Zoom wants a 2xx within 3 s; past this budget the answer goes out before the event id is stored. */
+export const ACK_BUDGET_MS = 2_000;
+/** Events processed at once per replica, and the backlog beyond which new events get 503 (Zoom retries). */
+const CONCURRENCY = 4;
+const BACKLOG = 1_000;
+/** Zoom retries for about 85 minutes; ids are kept far longer so a late retry is still recognised. */
+const RETENTION_MS = 7 * 24 * 3600_000;
+const PRUNE_INTERVAL_MS = 3600_000;
+/** Our own creates also raise meeting.created: adoption waits until the create flow has recorded its id. */
+export const ADOPT_GRACE_MS = 5_000;
+
+export type WebhookAnswer =
+  | { plainToken: string; encryptedToken: string }
+  | { status: 'accepted' | 'duplicate'; event: string };
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+type ClaimResult =
+  { kind: 'new' } | { kind: 'duplicate' } | { kind: 'error'; error: Error } | { kind: 'slow' };
+
+/**
+ * POST /webhooks/zoom: verifies Zoom's signature over the raw bytes, answers URL validation,
+ * and takes events in at most once. An event's id (sha256 of the raw body, which Zoom's retries
+ * repeat byte for byte) is stored before the answer when the database answers within the
+ * budget, so a crash after it leaves a visible `received` row; processing then runs in the
+ * background with bounded concurrency.
+ */
+@Injectable()
+export class WebhooksService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Webhooks');
+  private readonly queue = new KeyedWorkQueue(CONCURRENCY, BACKLOG, (error) =>
+    this.logger.error(`Webhook processing failed: ${messageOf(error)}`),
+  );
+  private readonly delayed = new Set<NodeJS.Timeout>();
+  private readonly events;
+  private readonly signatureFailures;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+    private readonly store: WebhookEventStore,
+    private readonly processor: WebhookEventProcessor,
+    private readonly leases: LeaseService,
+    private readonly scheduler: SchedulerRegistry,
+    metrics: MetricsService,
+  ) {
+    this.events = metrics.counter(
+      'zoom_webhook_events_total',
+      'Zoom webhook events received, by event type and outcome',
+      ['event', 'outcome'],
+    );
+    this.signatureFailures = metrics.counter(
+      'zoom_webhook_signature_failures_total',
+      'Webhook requests refused for a missing, wrong or stale Zoom signature',
+      ['reason'],
+    );
+  }
+
+  get enabled(): boolean {
+    return this.config.webhookSecretToken !== undefined;
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.enabled) {
+      this.logger.warn(
+        'Webhooks off: ZOOM_WEBHOOK_SECRET_TOKEN is not set, so POST /webhooks/zoom answers 404; ' +
+          `records follow Zoom through reconciliation only (every ${this.config.reconcileIntervalSeconds} s)`,
+      );
+      return;
+    }
+    this.logger.log(
+      'Webhooks on: POST /webhooks/zoom accepts Zoom events signed with ZOOM_WEBHOOK_SECRET_TOKEN',
+    );
+    const timer = setInterval(() => void this.pruneOnce(), PRUNE_INTERVAL_MS);
+    timer.unref();
+    this.scheduler.addInterval('webhook-events-prune', timer);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    for (const timer of this.delayed) clearTimeout(timer);
+    if (!(await this.queue.drain(5_000))) {
+      this.logger.warn(
+        `Shutting down with ${this.queue.size} webhook event(s) unfinished; their rows stay 'received'`,
+      );
+    }
+  }
+
+  async receive(rawBody: Buffer | undefined, headers: IncomingHttpHeaders): Promise<WebhookAnswer> {
+    const secret = this.config.webhookSecretToken;
+    if (!secret) {
+      throw new DomainError(
+        ErrorCode.WebhooksDisabled,
+        404,
+        'Webhooks are off: ZOOM_WEBHOOK_SECRET_TOKEN is not set.',
+      );
+    }
+    const body = rawBody ?? Buffer.alloc(0);
+    const check = verifyZoomSignature(
+      secret,
+      {
+        signature: headers['x-zm-signature'],
+        timestamp: headers['x-zm-request-timestamp'],
+        rawBody: body,
+      },
+      this.clock.now(),
+    );
+    if (!check.ok) {
+      this.signatureFailures.inc({ reason: check.reason });
+      this.logger.warn(`Refused a webhook request: ${check.reason.replace('_', ' ')}`);
+      throw new DomainError(
+        ErrorCode.InvalidSignature,
+        401,
+        'Missing, invalid or expired Zoom webhook signature.',
+      );
+    }
+    const event = parseZoomEvent(body);
+    if (event.event === 'endpoint.url_validation') {
+      const plainToken = plainTokenOf(event);
+      this.events.inc({ event: event.event, outcome: 'answered' });
+      return { plainToken, encryptedToken: urlValidationToken(secret, plainToken) };
+    }
+    return this.accept(event, createHash('sha256').update(body).digest('hex'));
+  }
+
+  private async accept(event: ZoomWebhookEvent, id: string): Promise<WebhookAnswer> {
+    const label = eventLabel(event.event);
+    if (!this.queue.tryReserve()) {
+      this.events.inc({ event: label, outcome: 'refused' });
+      throw new DomainError(
+        ErrorCode.ServiceUnavailable,
+        503,
+        'Too many webhook events in progress; Zoom will retry.',
+      );
+    }
+    const meetingId = meetingObjectOf(event)?.id ?? null;
+    const claim: Promise<ClaimResult> = this.store
+      .claim({ id, event: event.event.slice(0, 100), meetingId })
+      .then(
+        (won): ClaimResult => (won ? { kind: 'new' } : { kind: 'duplicate' }),
+        (error: Error): ClaimResult => ({ kind: 'error', error }),
+      );
+    const first = await Promise.race([
+      claim,
+      this.clock.sleep(ACK_BUDGET_MS).then((): ClaimResult => ({ kind: 'slow' })),
+    ]);
+    if (first.kind === 'error') {
+      this.queue.release();
+      this.events.inc({ event: label, outcome: 'refused' });
+      this.logger.error(
+        `Could not record webhook event ${event.event}: ${first.error.message}; answering 503 so Zoom retries`,
+      );
+      throw new DomainError(
+        ErrorCode.ServiceUnavailable,
+        503,
+        'The event could not be recorded now; Zoom will retry.',
+      );
+    }
+    if (first.kind === 'slow') {
+      // The database is slow: answer Zoom now (it would otherwise retry and time out again) and
+      // finish recording and processing in the background; reconciliation covers a loss.
+      this.logger.warn(
+        `Database slower than ${ACK_BUDGET_MS} ms: accepted ${event.event} before recording it`,
+      );
+      void claim.then((late) => this.settle(late, event, id, meetingId, label));
+      return { status: 'accepted', event: event.event };
+    }
+    this.settle(first, event, id, meetingId, label);
+    return { status: first.kind === 'new' ? 'accepted' : 'duplicate', event: event.event };
+  }
+
+  private settle(
+    result: ClaimResult,
+    event: ZoomWebhookEvent,
+    id: string,
+    meetingId: string | null,
+    label: string,
+  ): void {
+    if (result.kind !== 'new') {
+      this.queue.release();
+      if (result.kind === 'duplicate') {
+        this.events.inc({ event: label, outcome: 'duplicate' });
+        this.logger.debug(
+          `${event.event} already taken in (${id.slice(0, 12)}); not processed again`,
+        );
+      } else {
+        this.events.inc({ event: label, outcome: 'lost' });
+        const reason = result.kind === 'error' ? result.error.message : 'timeout';
+        this.logger.error(
+          `Accepted ${event.event} but could not record it (${reason}); reconciliation will catch up`,
+        );
+      }
+      return;
+    }
+    const run = () => this.queue.run(meetingId ?? id, () => this.processOne(event, id, label));
+    if (event.event === 'meeting.created' && this.config.webhookAdoptCreated) {
+      const timer = setTimeout(() => {
+        this.delayed.delete(timer);
+        run();
+      }, ADOPT_GRACE_MS);
+      timer.unref();
+      this.delayed.add(timer);
+      return;
+    }
+    run();
+  }
+
+  private async processOne(event: ZoomWebhookEvent, id: string, label: string): Promise<void> {
+    try {
+      const result = await this.processor.process(event);
+      await this.store.complete(id, result.outcome, result.detail);
+      this.events.inc({ event: label, outcome: result.outcome });
+    } catch (error) {
+      // At most once: a failed event is not retried; its row says so and reconciliation catches up.
+      this.events.inc({ event: label, outcome: 'failed' });
+      this.logger.error(`Processing ${event.event} failed: ${messageOf(error)}`);
+      await this.store.complete(id, 'failed', messageOf(error)).catch(() => undefined);
+    }
+  }
+
+  /** Prunes old event ids; one replica per interval does it. */
+  private async pruneOnce(): Promise<void> {
+    try {
+      if (!(await this.leases.claimInterval('webhook-events-prune', PRUNE_INTERVAL_MS))) return;
+      const now = this.clock.now();
+      const pruned = await this.store.prune(now - RETENTION_MS);
+      const unfinished = await this.store.countUnfinished(now - 10 * 60_000);
+      if (pruned) this.logger.log(`Pruned ${pruned} webhook event id(s) older than 7 days`);
+      if (unfinished) {
+        this.logger.warn(
+          `${unfinished} webhook event(s) were received but never processed (a replica stopped mid-way)`,
+        );
+      }
+    } catch (error) {
+      this.logger.warn(`Pruning webhook events failed: ${messageOf(error)}`);
+    }
+  }
+}

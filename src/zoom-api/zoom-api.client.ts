@@ -1,0 +1,125 @@
+import { HttpService } from '@nestjs/axios';
+import { Injectable } from '@nestjs/common';
+import type { AxiosError, AxiosResponse } from 'axios';
+import { firstValueFrom } from 'rxjs';
+import { DomainError, ErrorCode, ZoomApiError } from '../common/errors/index.js';
+import { AppConfig } from '../config/app-config.js';
+import { type ZoomToken, ZoomTokenService } from '../zoom-auth/zoom-token.service.js';
+import { RateLimitGovernor } from './rate-limit-governor.js';
+import type { ZoomQuery, ZoomRequest, ZoomResponse } from './zoom-api.types.js';
+
+const DEFAULT_TIMEOUT_MS = 15_000;
+
+/** Headers worth relaying to our caller when Zoom refuses a call. */
+const RELAYED_HEADERS = ['retry-after', 'x-ratelimit-category', 'x-ratelimit-type', 'x-ratelimit-limit', 'x-ratelimit-remaining'];
+
+interface ZoomErrorBody {
+  code?: number;
+  message?: string;
+  errors?: { field: string; message: string }[];
+}
+
+/** Zoom's answer for a token it does not honour: HTTP 401 with code 124 (invalid or expired). */
+export function isTokenRefusal(status: number, body: unknown): boolean {
+  return status === 401 && (body as ZoomErrorBody | undefined)?.code === 124;
+}
+
+function flattenHeaders(headers: AxiosResponse['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value === undefined || value === null) continue;
+    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+  }
+  return out;
+}
+
+function queryString(query: ZoomQuery | undefined): Record<string, string> | undefined {
+  if (!query) return undefined;
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(query)) if (value !== undefined) out[key] = String(value);
+  return out;
+}
+
+/**
+ * The one HTTP client for Zoom's REST API: injects the bearer, recovers once from a token Zoom
+ * stopped honouring, paces through the rate-limit governor and maps Zoom's errors.
+ */
+@Injectable()
+export class ZoomApiClient {
+  constructor(
+    private readonly http: HttpService,
+    private readonly config: AppConfig,
+    private readonly tokens: ZoomTokenService,
+    private readonly governor: RateLimitGovernor,
+  ) {}
+
+  /** Resolves with Zoom's 2xx answer; throws ZoomApiError for Zoom's errors, DomainError otherwise. */
+  async request<T>(req: ZoomRequest): Promise<ZoomResponse<T>> {
+    let token = await this.tokens.getToken();
+    let response = await this.governed<T>(req, token);
+    if (isTokenRefusal(response.status, response.data)) {
+      // Compare-and-delete of exactly this token, then one retry with the current one. Never a loop.
+      token = (await this.tokens.handleUnauthorized(token, response.data as ZoomErrorBody))!;
+      response = await this.governed<T>(req, token);
+      if (isTokenRefusal(response.status, response.data)) {
+        // Refused again: the token service may declare the app rejected (throws); no further retry.
+        await this.tokens.handleUnauthorized(token, response.data as ZoomErrorBody, { replace: false });
+      }
+    }
+    if (response.status >= 200 && response.status < 300) {
+      this.tokens.reportAccepted(token);
+      return response;
+    }
+    if (response.status !== 401) this.tokens.reportAccepted(token);
+    throw this.zoomError(response);
+  }
+
+  private zoomError(response: ZoomResponse<unknown>): ZoomApiError {
+    const headers: Record<string, string> = {};
+    for (const name of RELAYED_HEADERS) if (response.headers[name]) headers[name] = response.headers[name];
+    const data = response.data;
+    const body: ZoomErrorBody | undefined =
+      data && typeof data === 'object' ? (data as ZoomErrorBody) : typeof data === 'string' && data ? { message: data } : undefined;
+    return new ZoomApiError(response.status, body, headers);
+  }
+
+  private governed<T>(req: ZoomRequest, token: ZoomToken): Promise<ZoomResponse<T>> {
+    return this.governor.run<T>(req, () => this.attempt<T>(req, token));
+  }
+
+  /** One raw HTTP attempt: resolves with any status Zoom answers, throws only when there is no answer. */
+  private async attempt<T>(req: ZoomRequest, token: ZoomToken): Promise<ZoomResponse<T>> {
+    const timeout = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    try {
+      const response = await firstValueFrom(
+        this.http.request<T>({
+          method: req.method,
+          url: `${this.config.zoomApiBaseUrl}${req.path}`,
+          params: queryString(req.query),
+          data: req.body,
+          headers: {
+            Authorization: `Bearer ${token.accessToken}`,
+            Accept: 'application/json',
+            ...(req.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+          },
+          timeout,
+          validateStatus: () => true,
+        }),
+      );
+      return { status: response.status, data: response.data, headers: flattenHeaders(response.headers) };
+    } catch (error) {
+      const axiosError = error as AxiosError;
+      if (axiosError.code === 'ECONNABORTED' || axiosError.code === 'ETIMEDOUT') {
+        throw new DomainError(ErrorCode.ZoomUnavailable, 504, `Zoom did not answer ${req.route} within ${timeout} ms.`, {
+          cause: error,
+        });
+      }
+      throw new DomainError(
+        ErrorCode.ZoomUnavailable,
+        502,
+        `Zoom could not be reached for ${req.route} (${axiosError.code ?? 'network error'}).`,
+        { cause: error },
+      );
+    }
+  }
+}

@@ -1,0 +1,150 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { Clock } from '../../common/clock.js';
+import { AppConfig } from '../../config/app-config.js';
+import { REDIS, type RedisClient, redisReady } from '../../coordination/redis.provider.js';
+import { CredentialsService } from '../credentials/credentials.service.js';
+import { ZoomAuthStatusService } from './zoom-auth-status.service.js';
+
+export const HEARTBEAT_JOB = 'zoom-replica-heartbeat';
+const HEARTBEAT_MS = 5_000;
+const HEARTBEAT_TTL_MS = 3 * HEARTBEAT_MS;
+
+/** What each replica says about itself, every few seconds, for diagnostics. No secrets. */
+export interface ReplicaHeartbeat {
+  replicaId: string;
+  at: string;
+  startedAt: string;
+  pid: number;
+  /** ioredis connection status as this replica sees it ('ready' when coordinating through Redis). */
+  redis: string;
+  coordination: 'fleet' | 'degraded-local' | 'single-instance';
+  credentialVersion: number;
+  credentialFingerprint: string;
+  authState: string;
+}
+
+/**
+ * Each serving replica writes a small JSON heartbeat into Redis with a TTL, so diagnostics on
+ * any replica can list the fleet and how each member sees Redis and the auth state.
+ */
+@Injectable()
+export class ReplicaHeartbeatService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('ReplicaHeartbeat');
+  private readonly startedAt: string;
+
+  constructor(
+    @Inject(REDIS) private readonly redis: RedisClient | null,
+    private readonly config: AppConfig,
+    private readonly credentials: CredentialsService,
+    private readonly status: ZoomAuthStatusService,
+    private readonly scheduler: SchedulerRegistry,
+    private readonly clock: Clock,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {
+    this.startedAt = new Date(clock.now()).toISOString();
+  }
+
+  private key(replicaId: string): string {
+    return `${this.config.redisKeyPrefix}replicas:${replicaId}`;
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.adapterHost.httpAdapter) return; // operator commands are not replicas
+    const timer = setInterval(() => void this.beat(), HEARTBEAT_MS);
+    timer.unref();
+    this.scheduler.addInterval(HEARTBEAT_JOB, timer);
+    void this.beat();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (!this.scheduler.doesExist('interval', HEARTBEAT_JOB)) return;
+    this.scheduler.deleteInterval(HEARTBEAT_JOB);
+    if (redisReady(this.redis))
+      await this.redis.del(this.key(this.config.replicaId)).catch(() => undefined);
+  }
+
+  /** This replica's heartbeat as of now. */
+  async self(): Promise<ReplicaHeartbeat> {
+    const status = await this.status.current();
+    const credentials = this.credentials.active();
+    const redis = this.redis?.status ?? 'not configured';
+    return {
+      replicaId: this.config.replicaId,
+      at: new Date(this.clock.now()).toISOString(),
+      startedAt: this.startedAt,
+      pid: process.pid,
+      redis,
+      coordination: !this.redis
+        ? 'single-instance'
+        : redis === 'ready'
+          ? 'fleet'
+          : 'degraded-local',
+      credentialVersion: credentials.version,
+      credentialFingerprint: credentials.fingerprint,
+      authState: status.state,
+    };
+  }
+
+  async beat(): Promise<void> {
+    try {
+      const heartbeat = await this.self();
+      if (redisReady(this.redis)) {
+        await this.redis.set(
+          this.key(heartbeat.replicaId),
+          JSON.stringify(heartbeat),
+          'PX',
+          HEARTBEAT_TTL_MS,
+        );
+      }
+    } catch (error) {
+      this.logger.debug(
+        `Heartbeat skipped: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+
+  /** Every replica that beat within the TTL (this one always included, fresh). */
+  async fleet(): Promise<ReplicaHeartbeat[]> {
+    const self = await this.self();
+    const others: ReplicaHeartbeat[] = [];
+    if (redisReady(this.redis)) {
+      try {
+        const keys: string[] = [];
+        let cursor = '0';
+        do {
+          const [next, batch] = await this.redis.scan(cursor, 'MATCH', this.key('*'), 'COUNT', 200);
+          cursor = next;
+          keys.push(...batch);
+        } while (cursor !== '0' && keys.length < 1_000);
+        const values = keys.length ? await this.redis.mget(...keys) : [];
+        for (const value of values) {
+          if (!value) continue;
+          const heartbeat: unknown = JSON.parse(value);
+          if (isHeartbeat(heartbeat) && heartbeat.replicaId !== self.replicaId)
+            others.push(heartbeat);
+        }
+      } catch (error) {
+        this.logger.debug(
+          `Could not list the fleet: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+    }
+    return [self, ...others.sort((a, b) => a.replicaId.localeCompare(b.replicaId))];
+  }
+}
+
+function isHeartbeat(value: unknown): value is ReplicaHeartbeat {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { replicaId?: unknown }).replicaId === 'string'
+  );
+}

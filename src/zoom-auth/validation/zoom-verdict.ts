@@ -1,0 +1,157 @@
+/**
+ * The one vocabulary for "what is wrong with our Zoom app", shared by `npm run doctor`, the
+ * diagnostics endpoint and health details, so an operator reads the same words everywhere.
+ */
+export type ZoomVerdictCode =
+  | 'healthy'
+  | 'wrong_client_credentials'
+  | 'wrong_account_id'
+  | 'app_refused'
+  | 'missing_scopes'
+  | 'rate_limited'
+  | 'unreachable'
+  | 'zoom_error';
+
+export interface ZoomVerdict {
+  code: ZoomVerdictCode;
+  healthy: boolean;
+  /** What is wrong, in words. */
+  summary: string;
+  /** What the operator should do next. */
+  nextStep: string;
+  /** Scopes the app lacks (missing_scopes). */
+  missingScopes?: string[];
+  /** ISO time until which Zoom rate-limits us (rate_limited), when Zoom said. */
+  retryAt?: string;
+  /** Zoom's own words (status, code, message or OAuth error), never a secret. */
+  zoom?: { status?: number; code?: number | string; message?: string };
+}
+
+/** Process exit codes of `doctor`, one per verdict so scripts can branch without parsing JSON. */
+export const DOCTOR_EXIT_CODES: Record<ZoomVerdictCode, number> = {
+  healthy: 0,
+  wrong_client_credentials: 2,
+  wrong_account_id: 3,
+  app_refused: 4,
+  missing_scopes: 5,
+  rate_limited: 6,
+  unreachable: 7,
+  zoom_error: 8,
+};
+
+/**
+ * The scopes the gateway itself needs (meetings), each satisfied by a granular scope, its
+ * `:admin` variant (what S2S apps get) or a classic scope that older apps still carry.
+ */
+export const REQUIRED_SCOPES: ReadonlyArray<{ purpose: string; anyOf: readonly string[] }> = [
+  {
+    purpose: 'create meetings',
+    anyOf: [
+      'meeting:write:meeting:admin',
+      'meeting:write:meeting',
+      'meeting:write:admin',
+      'meeting:write',
+    ],
+  },
+  {
+    purpose: 'read meetings',
+    anyOf: [
+      'meeting:read:meeting:admin',
+      'meeting:read:meeting',
+      'meeting:read:admin',
+      'meeting:read',
+    ],
+  },
+  {
+    purpose: 'list meetings',
+    anyOf: [
+      'meeting:read:list_meetings:admin',
+      'meeting:read:list_meetings',
+      'meeting:read:admin',
+      'meeting:read',
+    ],
+  },
+  {
+    purpose: 'delete meetings',
+    anyOf: [
+      'meeting:delete:meeting:admin',
+      'meeting:delete:meeting',
+      'meeting:write:admin',
+      'meeting:write',
+    ],
+  },
+];
+
+/** The first (S2S `:admin`) name of every required scope the token does not carry. */
+export function missingRequiredScopes(granted: readonly string[]): string[] {
+  if (granted.length === 0) return []; // Zoom did not say: do not guess.
+  const has = new Set(granted);
+  const master = has.has('meeting:master');
+  return REQUIRED_SCOPES.filter((s) => !master && !s.anyOf.some((x) => has.has(x))).map(
+    (s) => s.anyOf[0],
+  );
+}
+
+/** Zoom's 4711 message: `Invalid access token, does not contain scopes:[a, b].` */
+export function scopesFromZoomMessage(message: string | undefined): string[] {
+  const match = /scopes?\s*:?\s*\[([^\]]*)\]/i.exec(message ?? '');
+  if (!match) return [];
+  return match[1]
+    .split(/[\s,]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+const ROTATE =
+  'In the Zoom App Marketplace, transfer the app to an active admin if its owner left or lost rights, ' +
+  're-activate the app if it was disabled, then regenerate the client secret and install it with ' +
+  '`npm run cli -- rotate-secret` or POST /api/admin/zoom/credentials.';
+
+export function verdict(code: ZoomVerdictCode, extra: Partial<ZoomVerdict> = {}): ZoomVerdict {
+  const scopes = extra.missingScopes?.length
+    ? extra.missingScopes.join(', ')
+    : 'the scopes it needs';
+  const words: Record<ZoomVerdictCode, { summary: string; nextStep: string }> = {
+    healthy: {
+      summary: 'Zoom accepts our credentials and our token.',
+      nextStep: 'Nothing to do.',
+    },
+    wrong_client_credentials: {
+      summary:
+        'Zoom refused the client id or client secret (invalid_client): the credentials are wrong or the secret was regenerated.',
+      nextStep:
+        'Copy the client id and the current client secret from the app in the Zoom App Marketplace and install them (`npm run cli -- rotate-secret`, or ZOOM_CLIENT_ID/ZOOM_CLIENT_SECRET on a fresh database).',
+    },
+    wrong_account_id: {
+      summary:
+        "Zoom refused the account id (invalid_request): the client credentials are fine but the account id is not this app's account.",
+      nextStep:
+        "Set ZOOM_ACCOUNT_ID to the Account ID shown on the app's page in the Zoom App Marketplace.",
+    },
+    app_refused: {
+      summary:
+        'Zoom refuses even a token minted seconds ago (401, code 124): the app is disabled or its owner left or lost rights. Minting more tokens will not help.',
+      nextStep: ROTATE,
+    },
+    missing_scopes: {
+      summary: `The app lacks ${scopes}: Zoom mints tokens but refuses the calls that need them (code 4711).`,
+      nextStep: `Add ${scopes} to the app's scopes in the Zoom App Marketplace (Scopes tab), then re-activate the app.`,
+    },
+    rate_limited: {
+      summary: `Zoom is rate-limiting this app${extra.retryAt ? ` until ${extra.retryAt}` : ''}.`,
+      nextStep:
+        "Wait for the limit to reset; if it recurs, check the mint counts below and other apps sharing the account's rate limits.",
+    },
+    unreachable: {
+      summary: 'Zoom could not be reached (connection refused, timeout or 5xx).',
+      nextStep:
+        'Check outbound network access, DNS and proxies to ZOOM_OAUTH_BASE_URL and ZOOM_API_BASE_URL, and https://status.zoom.us.',
+    },
+    zoom_error: {
+      summary: 'Zoom answered with an error the gateway does not recognise.',
+      nextStep:
+        "Read Zoom's code and message below; see https://developers.zoom.us/docs/api/ for its meaning.",
+    },
+  };
+  return { code, healthy: code === 'healthy', ...words[code], ...extra };
+}

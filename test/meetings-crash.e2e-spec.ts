@@ -1,0 +1,260 @@
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { ZoomSimulator } from '../src/zoom-simulator/zoom-simulator.js';
+import { type GatewayProcess, startGateway } from './support/gateway-process.js';
+import {
+  createPostgresDatabase,
+  createRedisNamespace,
+  testEncryptionKey,
+} from './support/services.js';
+
+// A gateway killed (SIGKILL) between Zoom's answer to a create and the completion of its record
+// leaves a `creating` record; reconciliation then resolves it from what Zoom has. The kill is
+// timed by a proxy between the gateway and the simulator that holds chosen creates: one after
+// Zoom made the meeting (its answer never reaches the gateway), one before Zoom saw it at all.
+
+const APP_KEY = 'app-key-0123456789abcdef';
+const OPS_KEY = 'ops-key-0123456789abcdef';
+
+type Hold = 'after-zoom' | 'before-zoom';
+
+/** Forwards to the simulator; a create whose topic names a hold is held forever at that point. */
+class HoldingProxy {
+  private server?: Server;
+  private readonly waiters = new Map<string, () => void>();
+  private readonly held = new Set<string>();
+  private readonly parked: ServerResponse[] = [];
+
+  constructor(private readonly upstream: string) {}
+
+  async listen(): Promise<string> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((done) => this.server!.listen(0, '127.0.0.1', done));
+    const address = this.server.address();
+    if (typeof address !== 'object' || address === null) throw new Error('proxy is not listening');
+    return `http://127.0.0.1:${address.port}`;
+  }
+
+  /** Resolves once a create with this topic is being held. */
+  heldFor(topic: string): Promise<void> {
+    if (this.held.has(topic)) return Promise.resolve();
+    return new Promise((done) => this.waiters.set(topic, done));
+  }
+
+  async close(): Promise<void> {
+    for (const res of this.parked) res.destroy();
+    await new Promise<void>((done) => {
+      this.server?.close(() => done());
+      this.server?.closeAllConnections();
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await new Promise<Buffer>((done) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => done(Buffer.concat(chunks)));
+    });
+    const hold = this.holdFor(req, body);
+    if (hold?.kind === 'before-zoom') return this.park(hold.topic, res);
+    const upstream = await this.forward(req, body);
+    if (hold?.kind === 'after-zoom') return this.park(hold.topic, res);
+    res.writeHead(upstream.status, upstream.headers);
+    res.end(upstream.body);
+  }
+
+  private holdFor(req: IncomingMessage, body: Buffer): { kind: Hold; topic: string } | undefined {
+    if (req.method !== 'POST' || !(req.url ?? '').endsWith('/meetings')) return undefined;
+    const parsed: unknown = JSON.parse(body.toString('utf8') || '{}');
+    const topic =
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      'topic' in parsed &&
+      typeof parsed.topic === 'string'
+        ? parsed.topic
+        : '';
+    const kind = (['after-zoom', 'before-zoom'] as const).find((k) => topic.startsWith(k));
+    return kind ? { kind, topic } : undefined;
+  }
+
+  private park(topic: string, res: ServerResponse): void {
+    this.parked.push(res);
+    this.held.add(topic);
+    this.waiters.get(topic)?.();
+  }
+
+  private forward(
+    req: IncomingMessage,
+    body: Buffer,
+  ): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
+    const target = new URL(req.url ?? '/', this.upstream);
+    return new Promise((done, fail) => {
+      const out = httpRequest(
+        target,
+        { method: req.method, headers: { ...req.headers, host: target.host } },
+        (answer) => {
+          const parts: Buffer[] = [];
+          answer.on('data', (c: Buffer) => parts.push(c));
+          answer.on('end', () => {
+            const headers: Record<string, string> = {};
+            for (const [k, v] of Object.entries(answer.headers))
+              if (typeof v === 'string') headers[k] = v;
+            done({ status: answer.statusCode ?? 502, headers, body: Buffer.concat(parts) });
+          });
+        },
+      );
+      out.on('error', fail);
+      out.end(body);
+    });
+  }
+}
+
+/** How a request ended, without leaving a rejected promise unhandled while the test waits. */
+const outcome = (p: Promise<unknown>) =>
+  p.then(
+    () => 'answered',
+    () => 'cut off',
+  );
+
+async function call(
+  gateway: GatewayProcess,
+  method: string,
+  path: string,
+  body?: unknown,
+  key = APP_KEY,
+) {
+  const response = await fetch(`${gateway.url}${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test convenience
+  const json: any = text ? JSON.parse(text) : undefined;
+  return { status: response.status, json };
+}
+
+describe('MeetingsService.reconcileCreating (gateway killed mid-create)', () => {
+  const simulator = new ZoomSimulator({ plan: 'pro' });
+  let proxy: HoldingProxy;
+  let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
+  let redis: Awaited<ReturnType<typeof createRedisNamespace>>;
+  let gateway: GatewayProcess | undefined;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    await simulator.listen(0);
+    proxy = new HoldingProxy(simulator.baseUrl);
+    const proxyUrl = await proxy.listen();
+    database = await createPostgresDatabase();
+    redis = await createRedisNamespace();
+    env = {
+      DATABASE_URL: database.url,
+      ENCRYPTION_KEY: testEncryptionKey(),
+      REDIS_URL: redis.url,
+      REDIS_KEY_PREFIX: redis.prefix,
+      API_KEYS: `app:${APP_KEY}`,
+      ADMIN_API_KEYS: `ops:${OPS_KEY}`,
+      ZOOM_ACCOUNT_ID: 'sim-account-id',
+      ZOOM_CLIENT_ID: 'sim-client-id',
+      ZOOM_CLIENT_SECRET: 'sim-client-secret',
+      ZOOM_OAUTH_BASE_URL: simulator.baseUrl,
+      ZOOM_API_BASE_URL: `${proxyUrl}/v2`,
+      LOG_LEVEL: 'warn',
+    };
+  });
+
+  afterAll(async () => {
+    await gateway?.stop();
+    await proxy?.close();
+    await simulator.close();
+    await redis?.cleanup();
+    await database?.drop();
+  });
+
+  it('leaves creating records after a SIGKILL and resolves them to active (in Zoom) and failed (not in Zoom)', async () => {
+    gateway = await startGateway(env);
+    const first = gateway;
+    const t0 = Date.now();
+    const inZoom = outcome(
+      call(first, 'POST', '/v2/users/me/meetings', {
+        topic: 'after-zoom crash',
+        type: 2,
+        start_time: '2032-01-02T03:04:00Z',
+        duration: 30,
+      }),
+    );
+    await proxy.heldFor('after-zoom crash');
+    const notInZoom = outcome(
+      call(first, 'POST', '/v2/users/me/meetings', { topic: 'before-zoom crash', duration: 20 }),
+    );
+    await proxy.heldFor('before-zoom crash');
+    await expect(Promise.resolve(simulator.control.stats().meetings)).resolves.toBe(1);
+    await first.kill('SIGKILL');
+    await expect(Promise.all([inZoom, notInZoom])).resolves.toEqual(['cut off', 'cut off']);
+    console.log(`killed after ${Date.now() - t0} ms`);
+
+    gateway = await startGateway(env);
+    console.log(`restarted after ${Date.now() - t0} ms`);
+    const left = await call(gateway, 'GET', '/api/meetings?status=creating');
+    await expect(
+      Promise.resolve(left.json.meetings.map((m: { topic: string }) => m.topic).sort()),
+    ).resolves.toEqual(['after-zoom crash', 'before-zoom crash']);
+
+    const forbidden = await call(
+      gateway,
+      'POST',
+      '/api/admin/meetings/reconcile?olderThanSeconds=0',
+    );
+    await expect(Promise.resolve(forbidden.status)).resolves.toBe(403);
+    const report = await call(
+      gateway,
+      'POST',
+      '/api/admin/meetings/reconcile?olderThanSeconds=0',
+      undefined,
+      OPS_KEY,
+    );
+    await expect(Promise.resolve(report.json)).resolves.toEqual({
+      examined: 2,
+      active: 1,
+      failed: 1,
+      pending: 0,
+    });
+
+    const records = await call(gateway, 'GET', '/api/meetings?limit=10');
+    const byTopic = Object.fromEntries(
+      records.json.meetings.map((m: { topic: string }) => [m.topic, m]),
+    );
+    await expect(Promise.resolve(byTopic['after-zoom crash'])).resolves.toMatchObject({
+      status: 'active',
+      meetingId: expect.stringMatching(/^\d+$/),
+    });
+    await expect(
+      Promise.resolve(simulator.control.getMeeting(byTopic['after-zoom crash'].meetingId)),
+    ).resolves.toMatchObject({ topic: 'after-zoom crash' });
+    await expect(Promise.resolve(byTopic['before-zoom crash'])).resolves.toMatchObject({
+      status: 'failed',
+      meetingId: null,
+    });
+
+    console.log(`reconciled after ${Date.now() - t0} ms`);
+    const again = await call(
+      gateway,
+      'POST',
+      '/api/admin/meetings/reconcile?olderThanSeconds=0',
+      undefined,
+      OPS_KEY,
+    );
+    await expect(Promise.resolve(again.json)).resolves.toEqual({
+      examined: 0,
+      active: 0,
+      failed: 0,
+      pending: 0,
+    });
+  });
+});

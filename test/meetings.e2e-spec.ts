@@ -1,0 +1,474 @@
+import { randomUUID } from 'node:crypto';
+import { ZoomSimulator } from '../src/zoom-simulator/zoom-simulator.js';
+import { type GatewayProcess, startGateway } from './support/gateway-process.js';
+import {
+  createPostgresDatabase,
+  createRedisNamespace,
+  testEncryptionKey,
+} from './support/services.js';
+
+// MeetingsModule end to end: two built gateway replicas sharing PostgreSQL and Redis, in front
+// of an in-test Zoom simulator whose counters say exactly what reached "Zoom".
+
+const APP_KEY = 'app-key-0123456789abcdef';
+const OPS_KEY = 'ops-key-0123456789abcdef';
+const CREATE_ROUTE = 'POST /v2/users/:userId/meetings';
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  text: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test convenience
+  json: any;
+}
+
+async function call(
+  gateway: GatewayProcess,
+  method: string,
+  path: string,
+  options: { body?: unknown; raw?: string; headers?: Record<string, string>; key?: string } = {},
+): Promise<Answer> {
+  const headers: Record<string, string> = {
+    Authorization: `Bearer ${options.key ?? APP_KEY}`,
+    ...options.headers,
+  };
+  let body: string | undefined = options.raw;
+  if (options.body !== undefined) body = JSON.stringify(options.body);
+  if (body !== undefined) headers['Content-Type'] ??= 'application/json';
+  const response = await fetch(`${gateway.url}${path}`, { method, headers, body });
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, headers: response.headers, text, json };
+}
+
+const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
+
+describe('MeetingsModule (two replicas, PostgreSQL, Redis, simulator)', () => {
+  const simulator = new ZoomSimulator({ plan: 'pro' });
+  let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
+  let redis: Awaited<ReturnType<typeof createRedisNamespace>>;
+  let replicas: GatewayProcess[] = [];
+  const pair = (): [GatewayProcess, GatewayProcess] => {
+    const [a, b] = replicas;
+    if (!a || !b) throw new Error('replicas are not running');
+    return [a, b];
+  };
+  const createCalls = () => simulator.control.stats().apiCallsByRoute[CREATE_ROUTE] ?? {};
+
+  beforeAll(async () => {
+    await simulator.listen(0);
+    database = await createPostgresDatabase();
+    redis = await createRedisNamespace();
+    const env = {
+      DATABASE_URL: database.url,
+      ENCRYPTION_KEY: testEncryptionKey(),
+      REDIS_URL: redis.url,
+      REDIS_KEY_PREFIX: redis.prefix,
+      API_KEYS: `app:${APP_KEY}`,
+      ADMIN_API_KEYS: `ops:${OPS_KEY}`,
+      ZOOM_ACCOUNT_ID: 'sim-account-id',
+      ZOOM_CLIENT_ID: 'sim-client-id',
+      ZOOM_CLIENT_SECRET: 'sim-client-secret',
+      ZOOM_OAUTH_BASE_URL: simulator.baseUrl,
+      ZOOM_API_BASE_URL: simulator.apiBaseUrl,
+      LOG_LEVEL: 'warn',
+    };
+    // One first, so the migrations have run before the second starts.
+    replicas.push(await startGateway(env));
+    replicas.push(await startGateway(env));
+  });
+
+  afterAll(async () => {
+    await Promise.all(replicas.map((r) => r.stop()));
+    replicas = [];
+    await simulator.close();
+    await redis?.cleanup();
+    await database?.drop();
+  });
+
+  it('creates, gets, lists, patches and deletes with Zoom shapes while the record follows each step', async () => {
+    const [a, b] = pair();
+    const created = await call(a, 'POST', '/v2/users/me/meetings', {
+      body: {
+        topic: 'CRUD sync',
+        type: 2,
+        start_time: '2031-03-04T10:00:00Z',
+        duration: 45,
+        timezone: 'UTC',
+      },
+    });
+    await expect(Promise.resolve(created.status)).resolves.toBe(201);
+    await expect(Promise.resolve(created.json)).resolves.toMatchObject({
+      id: expect.any(Number),
+      uuid: expect.any(String),
+      topic: 'CRUD sync',
+      start_time: '2031-03-04T10:00:00Z',
+      join_url: expect.stringMatching(/^https:\/\//),
+    });
+    const idText = /"id":(\d+)/.exec(created.text)?.[1] ?? 'missing';
+
+    const record = await call(b, 'GET', `/api/meetings/${idText}`);
+    await expect(Promise.resolve(record.json)).resolves.toMatchObject({
+      meetingId: idText,
+      status: 'active',
+      createdBy: 'app',
+      hostUser: 'me',
+      topic: 'CRUD sync',
+      startTime: '2031-03-04T10:00:00.000Z',
+      duration: 45,
+      joinUrl: created.json.join_url,
+    });
+
+    const fetched = await call(b, 'GET', `/v2/meetings/${idText}`);
+    await expect(Promise.resolve([fetched.status, fetched.json.id])).resolves.toEqual([
+      200,
+      created.json.id,
+    ]);
+
+    const listed = await call(a, 'GET', '/v2/users/me/meetings?type=scheduled&page_size=300');
+    await expect(
+      Promise.resolve(listed.json.meetings.map((m: { id: number }) => m.id)),
+    ).resolves.toContain(created.json.id);
+
+    const patched = await call(b, 'PATCH', `/v2/meetings/${idText}`, {
+      body: { topic: 'CRUD sync (moved)', duration: 60 },
+    });
+    await expect(Promise.resolve(patched.status)).resolves.toBe(204);
+    await expect(Promise.resolve(simulator.control.getMeeting(idText))).resolves.toMatchObject({
+      topic: 'CRUD sync (moved)',
+    });
+    const afterPatch = await call(a, 'GET', `/api/meetings/${idText}`);
+    await expect(Promise.resolve(afterPatch.json)).resolves.toMatchObject({
+      topic: 'CRUD sync (moved)',
+      duration: 60,
+      status: 'active',
+    });
+
+    const deleted = await call(
+      a,
+      'DELETE',
+      `/v2/meetings/${idText}?schedule_for_reminder=false&cancel_meeting_reminder=true`,
+    );
+    await expect(Promise.resolve([deleted.status, deleted.text])).resolves.toEqual([204, '']);
+    await expect(Promise.resolve(simulator.control.getMeeting(idText))).resolves.toBeUndefined();
+    const afterDelete = await call(b, 'GET', `/api/meetings/${idText}`);
+    await expect(Promise.resolve(afterDelete.json)).resolves.toMatchObject({
+      status: 'deleted',
+      deletedAt: expect.any(String),
+      deletionReason: expect.stringContaining('app'),
+    });
+
+    const again = await call(b, 'DELETE', `/v2/meetings/${idText}`);
+    await expect(Promise.resolve([again.status, again.json])).resolves.toEqual([
+      404,
+      { code: 3001, message: `Meeting does not exist: ${idText}.` },
+    ]);
+    const stillDeleted = await call(a, 'GET', `/api/meetings/${idText}`);
+    await expect(Promise.resolve(stillDeleted.json)).resolves.toMatchObject({
+      status: 'deleted',
+      deletedAt: afterDelete.json.deletedAt,
+    });
+  });
+
+  it('marks the record deleted and relays 404/3001 when Zoom lost the meeting out of band', async () => {
+    const [a] = pair();
+    const created = await call(a, 'POST', '/v2/users/me/meetings', {
+      body: { topic: 'Gone elsewhere' },
+    });
+    const id = String(created.json.id);
+    simulator.control.deleteMeetingOutOfBand(id);
+    const deleted = await call(a, 'DELETE', `/v2/meetings/${id}`);
+    await expect(Promise.resolve([deleted.status, deleted.json.code])).resolves.toEqual([
+      404, 3001,
+    ]);
+    const record = await call(a, 'GET', `/api/meetings/${id}`);
+    await expect(Promise.resolve(record.json.status)).resolves.toBe('deleted');
+  });
+
+  it('pages the records with an opaque cursor and filters them', async () => {
+    const [a, b] = pair();
+    const user = simulator.control.addUser({
+      email: `pager-${randomUUID().slice(0, 8)}@example.com`,
+    });
+    for (let i = 0; i < 5; i++) {
+      const created = await call(i % 2 ? a : b, 'POST', `/v2/users/${user.email}/meetings`, {
+        body: { topic: `page ${i}` },
+      });
+      await expect(Promise.resolve(created.status)).resolves.toBe(201);
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = `userId=${encodeURIComponent(user.email)}&status=active&createdBy=app&limit=2${cursor ? `&cursor=${cursor}` : ''}`;
+      const page = await call(a, 'GET', `/api/meetings?${query}`);
+      await expect(Promise.resolve(page.status)).resolves.toBe(200);
+      seen.push(...page.json.meetings.map((m: { topic: string }) => m.topic));
+      cursor = page.json.nextCursor;
+    } while (cursor);
+    await expect(Promise.resolve(seen)).resolves.toEqual([
+      'page 4',
+      'page 3',
+      'page 2',
+      'page 1',
+      'page 0',
+    ]);
+    const none = await call(
+      a,
+      'GET',
+      `/api/meetings?userId=${encodeURIComponent(user.email)}&status=failed`,
+    );
+    await expect(Promise.resolve(none.json)).resolves.toEqual({ meetings: [], nextCursor: null });
+  });
+
+  it('creates one meeting with one Zoom call for six concurrent creates sharing an Idempotency-Key on two replicas', async () => {
+    const key = randomUUID();
+    const body = {
+      topic: 'Idempotent standup',
+      type: 2,
+      start_time: '2031-05-06T09:00:00Z',
+      duration: 15,
+    };
+    const before = sum(createCalls());
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        call(pair()[i % 2], 'POST', '/v2/users/me/meetings', {
+          body,
+          headers: { 'Idempotency-Key': key },
+        }),
+      ),
+    );
+    await expect(Promise.resolve(answers.map((r) => r.status))).resolves.toEqual([
+      201, 201, 201, 201, 201, 201,
+    ]);
+    await expect(Promise.resolve(new Set(answers.map((r) => r.json.id)).size)).resolves.toBe(1);
+    await expect(Promise.resolve(new Set(answers.map((r) => r.text)).size)).resolves.toBe(1);
+    await expect(Promise.resolve(sum(createCalls()) - before)).resolves.toBe(1);
+    const records = await call(pair()[0], 'GET', '/api/meetings?limit=100');
+    const mine = records.json.meetings.filter(
+      (m: { topic: string }) => m.topic === 'Idempotent standup',
+    );
+    await expect(Promise.resolve(mine.length)).resolves.toBe(1);
+
+    const reused = await call(pair()[1], 'POST', '/v2/users/me/meetings', {
+      body: { ...body, topic: 'Something else' },
+      headers: { 'Idempotency-Key': key },
+    });
+    await expect(Promise.resolve([reused.status, reused.json.code])).resolves.toEqual([
+      409,
+      'idempotency_key_reused',
+    ]);
+    await expect(Promise.resolve(sum(createCalls()) - before)).resolves.toBe(1);
+  });
+
+  it('answers creates past a user daily limit with 429 and Retry-After while Zoom sees one capped call', async () => {
+    const user = simulator.control.addUser({
+      email: `capped-${randomUUID().slice(0, 8)}@example.com`,
+    });
+    simulator.control.setDailyMeetingLimit(5);
+    try {
+      const before = createCalls()['429'] ?? 0;
+      const answers: Answer[] = [];
+      for (let i = 0; i < 8; i++) {
+        answers.push(
+          await call(pair()[i % 2], 'POST', `/v2/users/${user.email}/meetings`, {
+            body: { topic: `capped ${i}` },
+          }),
+        );
+      }
+      await expect(Promise.resolve(answers.map((r) => r.status))).resolves.toEqual([
+        201, 201, 201, 201, 201, 429, 429, 429,
+      ]);
+      for (const refused of answers.slice(5)) {
+        await expect(Promise.resolve(refused.headers.get('retry-after'))).resolves.toMatch(/\S/);
+        await expect(Promise.resolve(refused.json.code)).resolves.toBe(429);
+      }
+      await expect(
+        Promise.resolve((createCalls()['429'] ?? 0) - before),
+      ).resolves.toBeLessThanOrEqual(1);
+      const records = await call(
+        pair()[0],
+        'GET',
+        `/api/meetings?userId=${encodeURIComponent(user.email)}&status=active`,
+      );
+      await expect(Promise.resolve(records.json.meetings.length)).resolves.toBe(5);
+    } finally {
+      simulator.control.setDailyMeetingLimit(100);
+    }
+  });
+
+  it('paces a burst of 120 concurrent creates on two replicas so all succeed with at most 3 Zoom 429s', async () => {
+    // Zoom allows 100 creates per host per day, so the burst is spread over four hosts.
+    const hosts = Array.from({ length: 4 }, () =>
+      simulator.control.addUser({ email: `burst-${randomUUID().slice(0, 8)}@example.com` }),
+    );
+    const before = simulator.control.stats().rateLimited;
+    const started = Date.now();
+    const answers = await Promise.all(
+      Array.from({ length: 120 }, (_, i) =>
+        call(pair()[i % 2], 'POST', `/v2/users/${hosts[i % 4].email}/meetings`, {
+          body: { topic: `burst ${i}` },
+        }),
+      ),
+    );
+    const elapsed = Date.now() - started;
+    const statuses = answers.reduce<Record<number, number>>(
+      (acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }),
+      {},
+    );
+    const zoom429 = simulator.control.stats().rateLimited - before;
+    console.log(
+      `burst of 120: ${JSON.stringify(statuses)} in ${elapsed} ms; Zoom answered 429 ${zoom429} times`,
+    );
+    await expect(Promise.resolve(statuses)).resolves.toEqual({ 201: 120 });
+    await expect(Promise.resolve(zoom429)).resolves.toBeLessThanOrEqual(3);
+  });
+
+  it('refuses bad input with a 4xx JSON code and never calls Zoom', async () => {
+    const [a] = pair();
+    const create = '/v2/users/me/meetings';
+    type Case = [
+      name: string,
+      method: string,
+      path: string,
+      init: Parameters<typeof call>[3],
+      status: number,
+      code: number | string,
+    ];
+    const cases: Case[] = [
+      ['malformed JSON', 'POST', create, { raw: '{"topic": "x",' }, 400, 300],
+      ['an array body', 'POST', create, { raw: '[{"topic":"x"}]' }, 400, 300],
+      [
+        'a body over 1 MB',
+        'POST',
+        create,
+        { body: { topic: 'x', agenda: 'y'.repeat(1_100_000) } },
+        413,
+        'payload_too_large',
+      ],
+      ['no body at all', 'POST', create, {}, 400, 300],
+      [
+        'an unknown top-level field',
+        'POST',
+        create,
+        { body: { topic: 'x', colour: 'red' } },
+        400,
+        300,
+      ],
+      [
+        '__proto__ at the top level',
+        'POST',
+        create,
+        { raw: '{"topic":"x","__proto__":{"admin":true}}' },
+        400,
+        300,
+      ],
+      [
+        'constructor.prototype in settings',
+        'POST',
+        create,
+        { raw: '{"settings":{"constructor":{"prototype":{"x":1}}}}' },
+        400,
+        300,
+      ],
+      ['type 4', 'POST', create, { body: { type: 4 } }, 400, 300],
+      [
+        'a start_time in neither Zoom format',
+        'POST',
+        create,
+        { body: { start_time: '04/03/2031 10:00' } },
+        400,
+        300,
+      ],
+      [
+        'an impossible date',
+        'POST',
+        create,
+        { body: { start_time: '2031-02-30T10:00:00Z' } },
+        400,
+        300,
+      ],
+      ['a negative duration', 'POST', create, { body: { duration: -5 } }, 400, 300],
+      ['a fractional duration', 'POST', create, { body: { duration: 1.5 } }, 400, 300],
+      ['a 201-character topic', 'POST', create, { body: { topic: 't'.repeat(201) } }, 400, 300],
+      ['a 2001-character agenda', 'POST', create, { body: { agenda: 'a'.repeat(2001) } }, 400, 300],
+      [
+        'settings of the wrong type',
+        'POST',
+        create,
+        { body: { settings: { host_video: 'yes' } } },
+        400,
+        300,
+      ],
+      [
+        'recurrence of an unknown type',
+        'POST',
+        create,
+        { body: { type: 8, recurrence: { type: 9 } } },
+        400,
+        300,
+      ],
+      [
+        'path traversal in the user id',
+        'POST',
+        '/v2/users/..%2F..%2Fadmin/meetings',
+        { body: {} },
+        400,
+        300,
+      ],
+      ['a user id with spaces', 'GET', '/v2/users/not%20a%20user/meetings', {}, 400, 300],
+      ['a 20-digit meeting id', 'GET', '/v2/meetings/12345678901234567890', {}, 400, 300],
+      ['a meeting id above 2^63-1', 'DELETE', '/v2/meetings/9223372036854775808', {}, 400, 300],
+      ['a negative meeting id', 'GET', '/v2/meetings/-1', {}, 400, 300],
+      ['path traversal in the meeting id', 'GET', '/v2/meetings/..%2F..%2Fusers', {}, 400, 300],
+      ['a page_size of 100000', 'GET', '/v2/users/me/meetings?page_size=100000', {}, 400, 300],
+      ['an unknown list type', 'GET', '/v2/users/me/meetings?type=everything', {}, 400, 300],
+      [
+        'a records limit of 100000',
+        'GET',
+        '/api/meetings?limit=100000',
+        {},
+        400,
+        'validation_failed',
+      ],
+      [
+        'a forged records cursor',
+        'GET',
+        '/api/meetings?cursor=bm90LWEtY3Vyc29y',
+        {},
+        400,
+        'validation_failed',
+      ],
+      [
+        'a repeated query parameter',
+        'DELETE',
+        '/v2/meetings/123?occurrence_id=1&occurrence_id=2',
+        {},
+        400,
+        300,
+      ],
+      [
+        'an over-long Idempotency-Key',
+        'POST',
+        create,
+        { body: {}, headers: { 'Idempotency-Key': 'k'.repeat(300) } },
+        400,
+        300,
+      ],
+      ['a bad record id', 'GET', '/api/meetings/..%2Fetc', {}, 400, 'validation_failed'],
+    ];
+    const before = simulator.control.stats().apiCalls;
+    for (const [name, method, path, init, status, code] of cases) {
+      const answer = await call(a, method, path, init);
+      await expect(
+        Promise.resolve({ name, status: answer.status, code: answer.json?.code }),
+      ).resolves.toEqual({ name, status, code });
+      await expect(Promise.resolve(typeof answer.json?.message)).resolves.toBe('string');
+    }
+    await expect(Promise.resolve(simulator.control.stats().apiCalls - before)).resolves.toBe(0);
+  });
+});

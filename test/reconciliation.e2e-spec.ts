@@ -1,0 +1,302 @@
+import { ZoomSimulator } from '../src/zoom-simulator/zoom-simulator.js';
+import { type GatewayProcess, startGateway } from './support/gateway-process.js';
+import {
+  createPostgresDatabase,
+  createRedisNamespace,
+  testEncryptionKey,
+} from './support/services.js';
+
+// Reconciliation end to end, webhooks off: built gateway processes on PostgreSQL and Redis in
+// front of the in-test Zoom simulator, where meetings are deleted and changed behind the gateway's back.
+
+const APP_KEY = 'app-key-0123456789abcdef';
+const OPS_KEY = 'ops-key-0123456789abcdef';
+const GET_ROUTE = 'GET /v2/meetings/:meetingId';
+
+interface Answer {
+  status: number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test convenience
+  json: any;
+}
+
+async function api(
+  gateway: GatewayProcess,
+  method: string,
+  path: string,
+  options: { body?: unknown; key?: string } = {},
+): Promise<Answer> {
+  const headers: Record<string, string> = { Authorization: `Bearer ${options.key ?? APP_KEY}` };
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${gateway.url}${path}`, {
+    method,
+    headers,
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
+  const text = await response.text();
+  return { status: response.status, json: text ? (JSON.parse(text) as unknown) : undefined };
+}
+
+async function eventually<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs: number,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!done(value) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    value = await read();
+  }
+  return value;
+}
+
+async function createMeeting(
+  gateway: GatewayProcess,
+  topic: string,
+  startInMs = 86_400_000,
+): Promise<string> {
+  const created = await api(gateway, 'POST', '/v2/users/me/meetings', {
+    body: {
+      topic,
+      type: 2,
+      duration: 30,
+      start_time: new Date(Date.now() + startInMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    },
+  });
+  expect(created.status).toBe(201);
+  return String(created.json.id);
+}
+
+/** GETs of a meeting that reached the simulator ("Zoom"), whatever they were answered. */
+function zoomGets(simulator: ZoomSimulator): number {
+  const byStatus = simulator.control.stats().apiCallsByRoute[GET_ROUTE] ?? {};
+  return Object.values(byStatus).reduce((sum, n) => sum + n, 0);
+}
+
+function baseEnv(
+  simulator: ZoomSimulator,
+  databaseUrl: string,
+  redis: { url: string; prefix: string },
+) {
+  return {
+    DATABASE_URL: databaseUrl,
+    ENCRYPTION_KEY: testEncryptionKey(),
+    REDIS_URL: redis.url,
+    REDIS_KEY_PREFIX: redis.prefix,
+    API_KEYS: `app:${APP_KEY}`,
+    ADMIN_API_KEYS: `ops:${OPS_KEY}`,
+    ZOOM_ACCOUNT_ID: 'sim-account-id',
+    ZOOM_CLIENT_ID: 'sim-client-id',
+    ZOOM_CLIENT_SECRET: 'sim-client-secret',
+    ZOOM_OAUTH_BASE_URL: simulator.baseUrl,
+    ZOOM_API_BASE_URL: simulator.apiBaseUrl,
+    LOG_LEVEL: 'info',
+  };
+}
+
+describe('MeetingsReconciler run by an operator (one replica, webhooks off)', () => {
+  const simulator = new ZoomSimulator({ rateLimits: false });
+  let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
+  let redis: Awaited<ReturnType<typeof createRedisNamespace>>;
+  let gateway: GatewayProcess | undefined;
+
+  const reconcile = () => api(gateway!, 'POST', '/api/admin/reconcile', { key: OPS_KEY });
+  const record = async (meetingId: string) =>
+    (await api(gateway!, 'GET', `/api/meetings/${meetingId}`)).json;
+
+  beforeAll(async () => {
+    await simulator.listen(0);
+    database = await createPostgresDatabase();
+    redis = await createRedisNamespace();
+    gateway = await startGateway({
+      ...baseEnv(simulator, database.url, redis),
+      RECONCILE_INTERVAL: '3600',
+    });
+  });
+
+  afterAll(async () => {
+    await gateway?.stop();
+    await simulator.close();
+    await redis?.cleanup();
+    await database?.drop();
+  });
+
+  it('answers POST /webhooks/zoom with 404 and says at start-up that webhooks are off', async () => {
+    const answer = await fetch(`${gateway!.url}/webhooks/zoom`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"event":"meeting.deleted","payload":{}}',
+    });
+    await expect(Promise.resolve(answer.status)).resolves.toBe(404);
+    await expect(answer.json()).resolves.toMatchObject({ code: 'webhooks_disabled' });
+    await expect(Promise.resolve(gateway!.output())).resolves.toContain('Webhooks off');
+  });
+
+  it('refuses the route to a caller without an admin key', async () => {
+    await expect(api(gateway!, 'POST', '/api/admin/reconcile')).resolves.toMatchObject({
+      status: 403,
+    });
+  });
+
+  it('marks a meeting deleted outside the gateway as deleted after one run, refreshes a changed one, and is idempotent', async () => {
+    const gone = await createMeeting(gateway!, 'deleted in the portal');
+    const changed = await createMeeting(gateway!, 'renamed in the portal');
+    const kept = await createMeeting(gateway!, 'untouched');
+    simulator.control.deleteMeetingOutOfBand(gone);
+    // Another app renames one directly in Zoom; with webhooks off only reconciliation can notice.
+    const tokenResponse = await fetch(
+      `${simulator.baseUrl}/oauth/token?grant_type=account_credentials&account_id=sim-account-id`,
+      {
+        method: 'POST',
+        headers: {
+          Authorization: `Basic ${Buffer.from('sim-client-id:sim-client-secret').toString('base64')}`,
+        },
+      },
+    );
+    const token: { access_token: string } = await tokenResponse.json();
+    const patched = await fetch(`${simulator.apiBaseUrl}/meetings/${changed}`, {
+      method: 'PATCH',
+      headers: {
+        Authorization: `Bearer ${token.access_token}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ topic: 'renamed', duration: 50 }),
+    });
+    await expect(Promise.resolve(patched.status)).resolves.toBe(204);
+    await expect(record(gone)).resolves.toMatchObject({ status: 'active' });
+
+    const getsBefore = zoomGets(simulator);
+    const first = await reconcile();
+    await expect(Promise.resolve(first)).resolves.toMatchObject({
+      status: 200,
+      json: { trigger: 'manual', checked: 3, deleted: [gone], updated: [changed], errors: 0 },
+    });
+    await expect(Promise.resolve(zoomGets(simulator) - getsBefore)).resolves.toBe(3);
+    await expect(record(gone)).resolves.toMatchObject({
+      status: 'deleted',
+      deletionReason: expect.stringContaining('reconciliation'),
+    });
+    await expect(record(changed)).resolves.toMatchObject({
+      status: 'active',
+      topic: 'renamed',
+      duration: 50,
+    });
+    await expect(record(kept)).resolves.toMatchObject({ status: 'active', topic: 'untouched' });
+
+    const second = await reconcile();
+    await expect(Promise.resolve(second)).resolves.toMatchObject({
+      status: 200,
+      json: { checked: 2, deleted: [], updated: [] },
+    });
+    const metrics = await (await fetch(`${gateway!.url}/metrics`)).text();
+    await expect(Promise.resolve(metrics)).resolves.toMatch(
+      /meetings_reconciled_total\{change="active_to_deleted"\} 1/,
+    );
+    await expect(Promise.resolve(metrics)).resolves.toMatch(
+      /meetings_reconciled_total\{change="updated"\} 1/,
+    );
+  });
+
+  it('leaves meetings that start outside the window unchecked', async () => {
+    const far = await createMeeting(gateway!, 'next year', 365 * 86_400_000);
+    simulator.control.deleteMeetingOutOfBand(far);
+    const run = await reconcile();
+    await expect(Promise.resolve(run.json.deleted)).resolves.toEqual([]);
+    await expect(record(far)).resolves.toMatchObject({ status: 'active' });
+  });
+});
+
+describe('MeetingsReconciler on a schedule (three replicas, RECONCILE_INTERVAL=3, webhooks off)', () => {
+  const INTERVAL_S = 3;
+  const simulator = new ZoomSimulator({ rateLimits: false });
+  let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
+  let redis: Awaited<ReturnType<typeof createRedisNamespace>>;
+  let replicas: GatewayProcess[] = [];
+
+  /** Every scheduled run logged by any replica: the interval window it claimed and who ran it. */
+  function scheduledRuns(): { window: number; replica: string }[] {
+    return replicas.flatMap((r) =>
+      [
+        ...r
+          .output()
+          .matchAll(/Reconciliation run \(scheduled, window (\d+)\) by replica ([\w.-]+)/g),
+      ].map((m) => ({
+        window: Number(m[1]),
+        replica: m[2],
+      })),
+    );
+  }
+
+  beforeAll(async () => {
+    await simulator.listen(0);
+    database = await createPostgresDatabase();
+    redis = await createRedisNamespace();
+    const env = {
+      ...baseEnv(simulator, database.url, redis),
+      RECONCILE_INTERVAL: String(INTERVAL_S),
+    };
+    // All at once: migrations run under an advisory lock, so the three may race for it.
+    const started = await Promise.allSettled(
+      ['r1', 'r2', 'r3'].map((id) =>
+        startGateway({ ...env, REPLICA_ID: id }, { timeoutMs: 60_000 }),
+      ),
+    );
+    replicas = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) throw failed.reason;
+  });
+
+  afterAll(async () => {
+    await Promise.all(replicas.map((r) => r.stop()));
+    replicas = [];
+    await simulator.close();
+    await redis?.cleanup();
+    await database?.drop();
+  });
+
+  it('marks a meeting deleted outside the gateway as deleted within two intervals', async () => {
+    const meetingId = await createMeeting(replicas[0], 'deleted behind our back');
+    await createMeeting(replicas[1], 'still there');
+    simulator.control.deleteMeetingOutOfBand(meetingId);
+    const deletedAt = Date.now();
+    const after = await eventually(
+      async () => (await api(replicas[2], 'GET', `/api/meetings/${meetingId}`)).json,
+      (r) => r.status === 'deleted',
+      2 * INTERVAL_S * 1000 + 1000,
+    );
+    await expect(Promise.resolve(after)).resolves.toMatchObject({ status: 'deleted' });
+    await expect(Promise.resolve(Date.now() - deletedAt)).resolves.toBeLessThanOrEqual(
+      2 * INTERVAL_S * 1000 + 1000,
+    );
+  });
+
+  it('has exactly one replica do the work in each interval', async () => {
+    // Watch whole intervals with one active meeting left: every run asks Zoom about it once.
+    const runsBefore = scheduledRuns().length;
+    const getsBefore = zoomGets(simulator);
+    await new Promise((r) => setTimeout(r, 4 * INTERVAL_S * 1000));
+    const runs = scheduledRuns();
+    const windows = runs.map((r) => r.window);
+    const first = Math.min(...windows);
+    const last = Math.max(...windows);
+    // No window was run twice, and none was skipped: one run per interval for the fleet.
+    await expect(Promise.resolve(new Set(windows).size)).resolves.toBe(windows.length);
+    await expect(Promise.resolve(windows.length)).resolves.toBe(last - first + 1);
+    await expect(Promise.resolve(runs.length - runsBefore)).resolves.toBeGreaterThanOrEqual(3);
+    await expect(Promise.resolve(runs.length - runsBefore)).resolves.toBeLessThanOrEqual(5);
+    // What reached Zoom agrees: one GET per run for the one active meeting (a run may straddle the edges).
+    const gets = zoomGets(simulator) - getsBefore;
+    await expect(
+      Promise.resolve(Math.abs(gets - (runs.length - runsBefore))),
+    ).resolves.toBeLessThanOrEqual(1);
+    // The counters of the three processes agree with the logs.
+    let metricRuns = 0;
+    for (const replica of replicas) {
+      const text = await (await fetch(`${replica.url}/metrics`)).text();
+      metricRuns += Number(
+        /meetings_reconcile_runs_total\{trigger="scheduled"\} (\d+)/.exec(text)?.[1] ?? 0,
+      );
+    }
+    await expect(Promise.resolve(metricRuns)).resolves.toBe(scheduledRuns().length);
+  });
+});

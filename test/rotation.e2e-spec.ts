@@ -1,0 +1,408 @@
+// End to end: client-secret rotation without downtime, on built gateway processes against the
+// Zoom simulator, real PostgreSQL and Redis. A recording proxy in front of the simulator's token
+// endpoint collects every access token issued, so the final check can grep for all of them.
+import { execFile, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { ZoomSimulator } from '../src/zoom-simulator/index.js';
+import { type GatewayProcess, startGateway } from './support/gateway-process.js';
+import { createPostgresDatabase, createRedisNamespace, testEncryptionKey } from './support/services.js';
+
+const ADMIN_KEY = `admin-${randomBytes(12).toString('hex')}`;
+const APP_KEY = `app-${randomBytes(12).toString('hex')}`;
+const ACCOUNT_ID = 'rotation-e2e-account';
+const CLIENT_ID = 'rotation-e2e-client';
+const APP_ID = 'rotation-e2e-app';
+const OLD_SECRET = `old-secret-${randomBytes(10).toString('hex')}`;
+const WRONG_SECRET = `wrong-secret-${randomBytes(10).toString('hex')}`;
+
+const secretPrint = (secret: string) => createHash('sha256').update(secret).digest('hex').slice(0, 12);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const zoomTime = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+interface Recorder {
+  url: string;
+  tokens: Set<string>;
+  close(): Promise<void>;
+}
+
+/** Forwards everything to the simulator and remembers every access_token it hands out. */
+async function recordingProxy(target: string): Promise<Recorder> {
+  const tokens = new Set<string>();
+  const upstream = new URL(target);
+  const server: Server = createServer((req, res) => {
+    const forward = httpRequest(
+      { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers },
+      (answer) => {
+        const chunks: Buffer[] = [];
+        answer.on('data', (c: Buffer) => chunks.push(c));
+        answer.on('end', () => {
+          const body = Buffer.concat(chunks);
+          try {
+            const parsed = JSON.parse(body.toString('utf8')) as { access_token?: string };
+            if (parsed.access_token) tokens.add(parsed.access_token);
+          } catch {
+            // not JSON
+          }
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          res.end(body);
+        });
+      },
+    );
+    forward.on('error', () => res.destroy());
+    req.pipe(forward);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    tokens,
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+interface Answer {
+  status: number;
+  body: Record<string, unknown>;
+  text: string;
+}
+
+async function call(replica: GatewayProcess, method: string, path: string, options: { key?: string; body?: unknown } = {}): Promise<Answer> {
+  try {
+    const response = await fetch(`${replica.url}${path}`, {
+      method,
+      headers: {
+        Authorization: `Bearer ${options.key ?? APP_KEY}`,
+        ...(options.body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      },
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      signal: AbortSignal.timeout(20_000),
+    });
+    const text = await response.text();
+    let body: Record<string, unknown> = {};
+    try {
+      body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    } catch {
+      // keep text
+    }
+    return { status: response.status, body, text };
+  } catch (error) {
+    return { status: 0, body: {}, text: (error as Error).message };
+  }
+}
+
+/** Steady load on every replica: meeting reads (and an occasional create) until stopped. */
+function steadyLoad(replicas: GatewayProcess[], meetingId: string) {
+  const results: Array<{ status: number; at: number; replica: number; text: string }> = [];
+  let running = true;
+  const workers = replicas.flatMap((replica, index) =>
+    Array.from({ length: 3 }, async (_, w) => {
+      let n = 0;
+      while (running) {
+        const create = ++n % 10 === 0;
+        const answer = create
+          ? await call(replica, 'POST', '/v2/users/me/meetings', { body: { topic: `load ${index}.${w}`, type: 2, duration: 30 } })
+          : await call(replica, 'GET', `/v2/meetings/${meetingId}`);
+        results.push({ status: answer.status, at: Date.now(), replica: index, text: answer.text.slice(0, 300) });
+        await sleep(25);
+      }
+    }),
+  );
+  return {
+    results,
+    async stop() {
+      running = false;
+      await Promise.all(workers);
+    },
+  };
+}
+
+describe('Credential rotation', () => {
+  let simulator: ZoomSimulator;
+  let proxy: Recorder;
+  let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
+  let redis: Awaited<ReturnType<typeof createRedisNamespace>>;
+  let env: Record<string, string>;
+  const replicas: GatewayProcess[] = [];
+  /** Every secret this test saw: none may appear in plaintext anywhere. */
+  const secrets = new Set<string>([OLD_SECRET, WRONG_SECRET]);
+  let meetingId: string;
+
+  beforeAll(async () => {
+    simulator = new ZoomSimulator({
+      accountId: ACCOUNT_ID,
+      clientId: CLIENT_ID,
+      clientSecret: OLD_SECRET,
+      appId: APP_ID,
+      // Short-lived tokens, so the fleet refreshes (mints) several times during the test.
+      tokenLifetimeSeconds: 10,
+      rateLimits: false,
+      dailyMeetingLimitPerUser: 1_000_000,
+    });
+    await simulator.listen(0);
+    proxy = await recordingProxy(simulator.baseUrl);
+    database = await createPostgresDatabase();
+    redis = await createRedisNamespace();
+    env = {
+      DATABASE_URL: database.url,
+      REDIS_URL: redis.url,
+      REDIS_KEY_PREFIX: redis.prefix,
+      ENCRYPTION_KEY: testEncryptionKey(),
+      API_KEYS: `app:${APP_KEY}`,
+      ADMIN_API_KEYS: `ops:${ADMIN_KEY}`,
+      ZOOM_ACCOUNT_ID: ACCOUNT_ID,
+      ZOOM_CLIENT_ID: CLIENT_ID,
+      ZOOM_CLIENT_SECRET: OLD_SECRET,
+      ZOOM_OAUTH_BASE_URL: proxy.url,
+      ZOOM_API_BASE_URL: simulator.apiBaseUrl,
+      ZOOM_APP_ID: APP_ID,
+      ZOOM_RATE_LIMIT_PLAN: 'business',
+      LOG_LEVEL: 'info',
+    };
+    replicas.push(await startGateway({ ...env, REPLICA_ID: 'replica-a' }));
+    replicas.push(await startGateway({ ...env, REPLICA_ID: 'replica-b' }));
+    const created = await call(replicas[0]!, 'POST', '/v2/users/me/meetings', { body: { topic: 'rotation e2e', type: 2, duration: 30 } });
+    expect(created.status).toBe(201);
+    meetingId = String(created.body.id);
+  });
+
+  afterAll(async () => {
+    await Promise.all(replicas.map((r) => r.stop()));
+    await proxy?.close();
+    await simulator?.close();
+    await redis?.cleanup();
+    await database?.drop();
+  });
+
+  /** Mints a token at the simulator for the test itself (recorded too) and opens an overlap window. */
+  async function openOverlap(currentSecret: string): Promise<string> {
+    const minted = await fetch(`${proxy.url}/oauth/token`, {
+      method: 'POST',
+      headers: {
+        Authorization: `Basic ${Buffer.from(`${CLIENT_ID}:${currentSecret}`).toString('base64')}`,
+        'Content-Type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({ grant_type: 'account_credentials', account_id: ACCOUNT_ID }).toString(),
+    });
+    const { access_token: token } = (await minted.json()) as { access_token: string };
+    const opened = await fetch(`${simulator.apiBaseUrl}/marketplace/apps/${APP_ID}/rotate_client_secret`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ action: 'new', revoke_old_secret_time: zoomTime(Date.now() + 3_600_000) }),
+    });
+    const { new_secret: fresh } = (await opened.json()) as { new_secret: string };
+    secrets.add(fresh);
+    return fresh;
+  }
+
+  const mints = () => simulator.control.stats().mintsBySecret;
+  let newSecret: string;
+
+  it('rotates under steady load on two replicas with no failed request, every later mint using the new secret', async () => {
+    const load = steadyLoad(replicas, meetingId);
+    await sleep(1_500);
+    newSecret = await openOverlap(OLD_SECRET);
+
+    const rotated = await call(replicas[0]!, 'POST', '/api/admin/zoom/credentials', { key: ADMIN_KEY, body: { clientSecret: newSecret } });
+    const oldMintsAtRotation = mints()[secretPrint(OLD_SECRET)] ?? 0;
+    await expect(Promise.resolve(rotated.status)).resolves.toBe(200);
+    await expect(Promise.resolve(rotated.body)).resolves.toMatchObject({ version: 2, clientId: CLIENT_ID });
+    await expect(Promise.resolve(rotated.text)).resolves.not.toContain(newSecret);
+
+    // Both replicas use version 2 within a second (pub/sub), and they say so.
+    await sleep(1_000);
+    for (const replica of replicas) {
+      const overview = await call(replica, 'GET', '/api/admin/zoom/credentials', { key: ADMIN_KEY });
+      await expect(Promise.resolve(overview.body.active)).resolves.toMatchObject({ version: 2, fingerprint: rotated.body.fingerprint });
+    }
+    await sleep(2_000);
+
+    // Zoom revokes the old secret; the fleet must not notice, through at least one token refresh.
+    simulator.control.revokeOldSecret();
+    await expect(Promise.resolve(simulator.control.currentSecrets())).resolves.toEqual([newSecret]);
+    await sleep(11_000);
+    await load.stop();
+
+    const failed = load.results.filter((r) => r.status < 200 || r.status >= 300);
+    await expect(Promise.resolve(failed)).resolves.toEqual([]);
+    await expect(Promise.resolve(load.results.length)).resolves.toBeGreaterThan(100);
+    await expect(Promise.resolve(new Set(load.results.map((r) => r.replica)).size)).resolves.toBe(2);
+    const after = mints();
+    await expect(Promise.resolve(after[secretPrint(OLD_SECRET)] ?? 0)).resolves.toBe(oldMintsAtRotation);
+    // The validation mint, the first mint after the switch, and at least one refresh.
+    await expect(Promise.resolve(after[secretPrint(newSecret)] ?? 0)).resolves.toBeGreaterThanOrEqual(3);
+    console.log(
+      `rotation under load: ${load.results.length} requests, 0 failed; mints old=${after[secretPrint(OLD_SECRET)]} new=${after[secretPrint(newSecret)]}`,
+    );
+  });
+
+  it('answers 422 for a secret Zoom refuses and keeps working on the active one', async () => {
+    const refused = await call(replicas[1]!, 'POST', '/api/admin/zoom/credentials', { key: ADMIN_KEY, body: { clientSecret: WRONG_SECRET } });
+    await expect(Promise.resolve(refused.status)).resolves.toBe(422);
+    await expect(Promise.resolve(refused.body)).resolves.toEqual({ code: 'credentials_rejected', message: 'Invalid client_id or client_secret' });
+    for (const replica of replicas) {
+      await expect(call(replica, 'GET', `/v2/meetings/${meetingId}`).then((a) => a.status)).resolves.toBe(200);
+      const overview = await call(replica, 'GET', '/api/admin/zoom/credentials', { key: ADMIN_KEY });
+      await expect(Promise.resolve((overview.body.active as { version: number }).version)).resolves.toBe(2);
+    }
+  });
+
+  it('answers 403 to an app key and 400 to a malformed body without echoing it', async () => {
+    const forbidden = await call(replicas[0]!, 'POST', '/api/admin/zoom/credentials', { body: { clientSecret: WRONG_SECRET } });
+    await expect(Promise.resolve([forbidden.status, forbidden.body.code])).resolves.toEqual([403, 'forbidden']);
+    const malformed = await call(replicas[0]!, 'POST', '/api/admin/zoom/credentials', {
+      key: ADMIN_KEY,
+      body: { clientSecret: `${WRONG_SECRET} with spaces`, extra: 1 },
+    });
+    await expect(Promise.resolve([malformed.status, malformed.body.code])).resolves.toEqual([400, 'validation_failed']);
+    await expect(Promise.resolve(malformed.text)).resolves.not.toContain(WRONG_SECRET);
+  });
+
+  it('starts a later replica with only the old secret in its environment on the stored new one', async () => {
+    const late = await startGateway({ ...env, REPLICA_ID: 'replica-c' });
+    replicas.push(late);
+    await expect(Promise.resolve(late.output())).resolves.toMatch(/version 2 is active .*retired version 1 and is ignored/);
+    const overview = await call(late, 'GET', '/api/admin/zoom/credentials', { key: ADMIN_KEY });
+    await expect(Promise.resolve((overview.body.active as { version: number }).version)).resolves.toBe(2);
+    // Through a full token lifetime on the late replica alone: the old secret (revoked at Zoom) is never tried.
+    const before = simulator.control.stats();
+    const load = steadyLoad([late], meetingId);
+    await sleep(11_000);
+    await load.stop();
+    const after = simulator.control.stats();
+    await expect(Promise.resolve(load.results.filter((r) => r.status < 200 || r.status >= 300))).resolves.toEqual([]);
+    await expect(Promise.resolve(after.tokenErrors.invalid_client ?? 0)).resolves.toBe(before.tokenErrors.invalid_client ?? 0);
+    await expect(Promise.resolve(after.mintsBySecret[secretPrint(OLD_SECRET)] ?? 0)).resolves.toBe(before.mintsBySecret[secretPrint(OLD_SECRET)] ?? 0);
+  });
+
+  it('rotates from the CLI with the secret on stdin, and running replicas pick it up', async () => {
+    const cliSecret = await openOverlap(newSecret);
+    const refusedArgv = await runCli(['rotate-secret', cliSecret], '');
+    await expect(Promise.resolve(refusedArgv.code)).resolves.toBe(64);
+    await expect(Promise.resolve(refusedArgv.output)).resolves.not.toContain(cliSecret);
+
+    const cli = await runCli(['rotate-secret'], `${cliSecret}\n`);
+    if (cli.code !== 0) console.log(cli.output);
+    await expect(Promise.resolve(cli.code)).resolves.toBe(0);
+    await expect(Promise.resolve(cli.output)).resolves.toMatch(/Version 3 .* is active/);
+    await expect(Promise.resolve(cli.output)).resolves.not.toContain(cliSecret);
+    await sleep(1_000);
+    for (const replica of replicas) {
+      const overview = await call(replica, 'GET', '/api/admin/zoom/credentials', { key: ADMIN_KEY });
+      await expect(Promise.resolve((overview.body.active as { version: number }).version)).resolves.toBe(3);
+    }
+    const events = (await call(replicas[0]!, 'GET', '/api/admin/zoom/credentials', { key: ADMIN_KEY })).body.events as Array<{
+      version: number;
+      event: string;
+      actor: string;
+    }>;
+    await expect(Promise.resolve(events.filter((e) => e.version === 3).map((e) => e.event))).resolves.toEqual(['activated', 'staged']);
+    await expect(Promise.resolve(events.find((e) => e.version === 3)?.actor)).resolves.toMatch(/^cli:/);
+    simulator.control.revokeOldSecret();
+    for (const replica of replicas) {
+      await expect(call(replica, 'GET', `/v2/meetings/${meetingId}`).then((a) => a.status)).resolves.toBe(200);
+    }
+  });
+
+  it("rotates automatically through Zoom's rotate endpoint: new secret active, old one revoked", async () => {
+    const before = simulator.control.currentSecrets();
+    const rotated = await call(replicas[1]!, 'POST', '/api/admin/zoom/credentials/rotations', { key: ADMIN_KEY });
+    if (rotated.status !== 200) console.log(rotated.text);
+    await expect(Promise.resolve(rotated.status)).resolves.toBe(200);
+    await expect(Promise.resolve(rotated.body)).resolves.toMatchObject({ version: 4, oldSecretRevoked: true });
+    const now = simulator.control.currentSecrets();
+    now.forEach((s) => secrets.add(s));
+    await expect(Promise.resolve(now.length)).resolves.toBe(1);
+    await expect(Promise.resolve(before)).resolves.not.toContain(now[0]);
+    for (const replica of replicas) {
+      await expect(call(replica, 'GET', `/v2/meetings/${meetingId}`).then((a) => a.status)).resolves.toBe(200);
+    }
+    // The validation mint and the fleet's first mint after the switch (during the revoke grace).
+    await expect(Promise.resolve(mints()[secretPrint(now[0]!)] ?? 0)).resolves.toBeGreaterThanOrEqual(2);
+  });
+
+  it('leaves the old secret active and raises an alarm when an automated rotation fails', async () => {
+    const activeSecret = simulator.control.currentSecrets()[0]!;
+    // 1. Zoom refuses to open a rotation.
+    simulator.control.failNext(1, { target: 'api', status: 500 });
+    const first = await call(replicas[0]!, 'POST', '/api/admin/zoom/credentials/rotations', { key: ADMIN_KEY });
+    await expect(Promise.resolve([first.status, first.body.code])).resolves.toEqual([502, 'rotation_failed']);
+    await expect(Promise.resolve(simulator.control.currentSecrets())).resolves.toEqual([activeSecret]);
+
+    // 2. Zoom issues a new secret, but it cannot be validated: the old one stays active (and alive at Zoom).
+    simulator.control.failNext(20, { target: 'token', status: 503 });
+    const second = await call(replicas[0]!, 'POST', '/api/admin/zoom/credentials/rotations', { key: ADMIN_KEY });
+    simulator.control.reset();
+    await expect(Promise.resolve([second.status, second.body.code])).resolves.toEqual([502, 'rotation_failed']);
+    const pending = simulator.control.currentSecrets();
+    pending.forEach((s) => secrets.add(s));
+    await expect(Promise.resolve(pending)).resolves.toContain(activeSecret);
+    await sleep(500);
+    for (const replica of replicas) {
+      const overview = await call(replica, 'GET', '/api/admin/zoom/credentials', { key: ADMIN_KEY });
+      await expect(Promise.resolve((overview.body.active as { version: number }).version)).resolves.toBe(4);
+      await expect(Promise.resolve((overview.body.automatedRotation as { alarm: unknown }).alarm)).resolves.toMatchObject({ stage: 'validate' });
+      await expect(call(replica, 'GET', `/v2/meetings/${meetingId}`).then((a) => a.status)).resolves.toBe(200);
+    }
+    await expect(Promise.resolve(replicas[0]!.output())).resolves.toMatch(/ALARM: automated secret rotation failed at validate/);
+  });
+
+  it('leaves no secret and no access token in plaintext in PostgreSQL, Redis or any log line', async () => {
+    const tokens = [...proxy.tokens];
+    await expect(Promise.resolve(tokens.length)).resolves.toBeGreaterThanOrEqual(5);
+    await expect(Promise.resolve(secrets.size)).resolves.toBeGreaterThanOrEqual(6);
+    const needles = [...secrets, ...tokens];
+
+    const dump = await promisify(execFile)('pg_dump', ['--data-only', database.url], { maxBuffer: 64 * 1024 * 1024 });
+    await expect(Promise.resolve(dump.stdout)).resolves.toContain('zoom_credentials');
+
+    const keys = await redis.client.keys(`${redis.prefix}*`);
+    const values: string[] = [];
+    for (const key of keys) {
+      const type = await redis.client.type(key);
+      if (type === 'string') values.push(key, (await redis.client.get(key)) ?? '');
+      else if (type === 'hash') values.push(key, JSON.stringify(await redis.client.hgetall(key)));
+      else if (type === 'list') values.push(key, JSON.stringify(await redis.client.lrange(key, 0, -1)));
+      else if (type === 'set') values.push(key, JSON.stringify(await redis.client.smembers(key)));
+      else if (type === 'zset') values.push(key, JSON.stringify(await redis.client.zrange(key, 0, -1, 'WITHSCORES')));
+      else values.push(key, type);
+    }
+    const redisText = values.join('\n');
+    const logs = replicas.map((r) => r.output()).join('\n');
+    await expect(Promise.resolve(logs)).resolves.toMatch(/now using version 4/);
+
+    const leaks: string[] = [];
+    for (const needle of needles) {
+      const label = `${secrets.has(needle) ? 'secret' : 'token'} ${secretPrint(needle)}`;
+      if (dump.stdout.includes(needle)) leaks.push(`${label} in pg_dump`);
+      if (redisText.includes(needle)) leaks.push(`${label} in Redis`);
+      if (logs.includes(needle)) leaks.push(`${label} in logs`);
+    }
+    await expect(Promise.resolve(leaks)).resolves.toEqual([]);
+    console.log(
+      `leak check: ${secrets.size} secrets and ${tokens.length} tokens against ${dump.stdout.length} B of pg_dump, ${keys.length} Redis keys, ${logs.length} B of logs`,
+    );
+  });
+
+  function runCli(args: string[], stdin: string): Promise<{ code: number | null; output: string }> {
+    return new Promise((done) => {
+      const child = spawn(process.execPath, [resolve('dist/src/cli/main.js'), ...args], {
+        env: { PATH: process.env.PATH, ...env, ZOOM_CLIENT_SECRET: OLD_SECRET, DATA_DIR: mkdtempSync(join(tmpdir(), 'zg-cli-')) },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+      child.stdin.end(stdin);
+      child.once('exit', (code) => done({ code, output }));
+    });
+  }
+});
