@@ -78,9 +78,8 @@ describe('MeetingsModule (two replicas, PostgreSQL, Redis, simulator)', () => {
       ZOOM_API_BASE_URL: simulator.apiBaseUrl,
       LOG_LEVEL: 'warn',
     };
-    // One first, so the migrations have run before the second starts.
-    replicas.push(await startGateway(env));
-    replicas.push(await startGateway(env));
+    // Started together: migrations run once under the advisory lock.
+    replicas = await Promise.all([startGateway(env), startGateway(env)]);
   });
 
   afterAll(async () => {

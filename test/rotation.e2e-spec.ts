@@ -5,7 +5,7 @@ import { execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -135,6 +135,7 @@ describe('Credential rotation', () => {
   /** Every secret this test saw: none may appear in plaintext anywhere. */
   const secrets = new Set<string>([OLD_SECRET, WRONG_SECRET]);
   let meetingId: string;
+  let cliRoot: string | undefined;
 
   beforeAll(async () => {
     simulator = new ZoomSimulator({
@@ -169,6 +170,11 @@ describe('Credential rotation', () => {
     };
     replicas.push(await startGateway({ ...env, REPLICA_ID: 'replica-a' }));
     replicas.push(await startGateway({ ...env, REPLICA_ID: 'replica-b' }));
+    // The CLI runs from a snapshot of the build: other suites may rebuild dist/ meanwhile.
+    cliRoot = mkdtempSync(join(tmpdir(), 'zg-rotation-cli-'));
+    cpSync(resolve('dist'), join(cliRoot, 'dist'), { recursive: true });
+    copyFileSync(resolve('package.json'), join(cliRoot, 'package.json'));
+    symlinkSync(resolve('node_modules'), join(cliRoot, 'node_modules'), 'dir');
     const created = await call(replicas[0]!, 'POST', '/v2/users/me/meetings', { body: { topic: 'rotation e2e', type: 2, duration: 30 } });
     expect(created.status).toBe(201);
     meetingId = String(created.body.id);
@@ -180,6 +186,7 @@ describe('Credential rotation', () => {
     await simulator?.close();
     await redis?.cleanup();
     await database?.drop();
+    if (cliRoot) rmSync(cliRoot, { recursive: true, force: true });
   });
 
   /** Mints a token at the simulator for the test itself (recorded too) and opens an overlap window. */
@@ -292,20 +299,25 @@ describe('Credential rotation', () => {
     const cli = await runCli(['rotate-secret'], `${cliSecret}\n`);
     if (cli.code !== 0) console.log(cli.output);
     await expect(Promise.resolve(cli.code)).resolves.toBe(0);
-    await expect(Promise.resolve(cli.output)).resolves.toMatch(/Version 3 .* is active/);
+    // Version 3 went to the refused secret above: refused candidates keep their number.
+    await expect(Promise.resolve(cli.output)).resolves.toMatch(/Version 4 .* is active/);
     await expect(Promise.resolve(cli.output)).resolves.not.toContain(cliSecret);
     await sleep(1_000);
     for (const replica of replicas) {
       const overview = await call(replica, 'GET', '/api/admin/zoom/credentials', { key: ADMIN_KEY });
-      await expect(Promise.resolve((overview.body.active as { version: number }).version)).resolves.toBe(3);
+      await expect(Promise.resolve((overview.body.active as { version: number }).version)).resolves.toBe(4);
     }
     const events = (await call(replicas[0]!, 'GET', '/api/admin/zoom/credentials', { key: ADMIN_KEY })).body.events as Array<{
       version: number;
       event: string;
       actor: string;
     }>;
-    await expect(Promise.resolve(events.filter((e) => e.version === 3).map((e) => e.event))).resolves.toEqual(['activated', 'staged']);
-    await expect(Promise.resolve(events.find((e) => e.version === 3)?.actor)).resolves.toMatch(/^cli:/);
+    await expect(Promise.resolve(events.filter((e) => e.version === 4).map((e) => e.event))).resolves.toEqual(['activated', 'staged']);
+    await expect(Promise.resolve(events.find((e) => e.version === 4)?.actor)).resolves.toMatch(/^cli:/);
+    await expect(Promise.resolve(events.filter((e) => e.version === 3).map((e) => [e.event, e.actor]))).resolves.toEqual([
+      ['rejected', 'ops'],
+      ['staged', 'ops'],
+    ]);
     simulator.control.revokeOldSecret();
     for (const replica of replicas) {
       await expect(call(replica, 'GET', `/v2/meetings/${meetingId}`).then((a) => a.status)).resolves.toBe(200);
@@ -317,7 +329,7 @@ describe('Credential rotation', () => {
     const rotated = await call(replicas[1]!, 'POST', '/api/admin/zoom/credentials/rotations', { key: ADMIN_KEY });
     if (rotated.status !== 200) console.log(rotated.text);
     await expect(Promise.resolve(rotated.status)).resolves.toBe(200);
-    await expect(Promise.resolve(rotated.body)).resolves.toMatchObject({ version: 4, oldSecretRevoked: true });
+    await expect(Promise.resolve(rotated.body)).resolves.toMatchObject({ version: 5, oldSecretRevoked: true });
     const now = simulator.control.currentSecrets();
     now.forEach((s) => secrets.add(s));
     await expect(Promise.resolve(now.length)).resolves.toBe(1);
@@ -348,7 +360,7 @@ describe('Credential rotation', () => {
     await sleep(500);
     for (const replica of replicas) {
       const overview = await call(replica, 'GET', '/api/admin/zoom/credentials', { key: ADMIN_KEY });
-      await expect(Promise.resolve((overview.body.active as { version: number }).version)).resolves.toBe(4);
+      await expect(Promise.resolve((overview.body.active as { version: number }).version)).resolves.toBe(5);
       await expect(Promise.resolve((overview.body.automatedRotation as { alarm: unknown }).alarm)).resolves.toMatchObject({ stage: 'validate' });
       await expect(call(replica, 'GET', `/v2/meetings/${meetingId}`).then((a) => a.status)).resolves.toBe(200);
     }
@@ -377,7 +389,7 @@ describe('Credential rotation', () => {
     }
     const redisText = values.join('\n');
     const logs = replicas.map((r) => r.output()).join('\n');
-    await expect(Promise.resolve(logs)).resolves.toMatch(/now using version 4/);
+    await expect(Promise.resolve(logs)).resolves.toMatch(/now using version 5/);
 
     const leaks: string[] = [];
     for (const needle of needles) {
@@ -394,7 +406,7 @@ describe('Credential rotation', () => {
 
   function runCli(args: string[], stdin: string): Promise<{ code: number | null; output: string }> {
     return new Promise((done) => {
-      const child = spawn(process.execPath, [resolve('dist/src/cli/main.js'), ...args], {
+      const child = spawn(process.execPath, [join(cliRoot!, 'dist/src/cli/main.js'), ...args], {
         env: { PATH: process.env.PATH, ...env, ZOOM_CLIENT_SECRET: OLD_SECRET, DATA_DIR: mkdtempSync(join(tmpdir(), 'zg-cli-')) },
         stdio: ['pipe', 'pipe', 'pipe'],
       });

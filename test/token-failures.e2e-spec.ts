@@ -101,6 +101,11 @@ describe('ZoomTokenService under failure (3 replicas)', () => {
         `refused app: ${results.length} requests, ${tokenRequests} token requests, ${apiCalls} API calls in 30 s ` +
           `(refused token uses ${after.refusedTokenUses - before.refusedTokenUses}, ${JSON.stringify(after.apiCallsByRoute)})`,
       );
+      if (process.env.TOKEN_E2E_DEBUG) {
+        for (const r of fleet.replicas) {
+          console.info(r.output().split('\n').filter((l) => /ZoomToken|ZoomAuthState/.test(l)).map((l) => l.slice(0, 260)).join('\n'));
+        }
+      }
       expect(tokenRequests).toBeLessThanOrEqual(6);
       expect(apiCalls).toBeLessThanOrEqual(12);
       expect(results.length).toBeGreaterThan(100);

@@ -140,6 +140,7 @@ describe('WebhooksModule (two replicas, PostgreSQL, Redis, simulator sending sig
       ZOOM_OAUTH_BASE_URL: simulator.baseUrl,
       ZOOM_API_BASE_URL: simulator.apiBaseUrl,
       ZOOM_WEBHOOK_SECRET_TOKEN: SECRET,
+      ZOOM_WEBHOOK_ADOPT_CREATED: 'true',
       RECONCILE_INTERVAL: '3600', // only webhooks keep records true in this file
       LOG_LEVEL: 'info',
     };
@@ -298,6 +299,29 @@ describe('WebhooksModule (two replicas, PostgreSQL, Redis, simulator sending sig
     });
     await new Promise((r) => setTimeout(r, 300));
     await expect(record(meetingId)).resolves.toMatchObject({ topic: 'second' });
+  });
+
+  it('records a meeting created outside the gateway, and only its own record for a meeting it created', async () => {
+    const ours = await createMeeting('created through the gateway');
+    const outside = simulator.control.createMeetingOutOfBand(simulator.ownerUser.id, {
+      topic: 'made in the portal',
+      type: 2,
+      duration: 20,
+      start_time: '2031-05-06T07:08:09Z',
+    }) as { id: number };
+    // Adoption waits a grace period (5 s) so the gateway's own create flow records its meeting first.
+    const adopted = await eventually(
+      () => record(String(outside.id)),
+      (r) => r?.status === 'active',
+      10_000,
+    );
+    await expect(Promise.resolve(adopted)).resolves.toMatchObject({
+      status: 'active',
+      topic: 'made in the portal',
+      createdBy: 'zoom:adopted',
+      startTime: '2031-05-06T07:08:09.000Z',
+    });
+    await expect(record(ours)).resolves.toMatchObject({ status: 'active', createdBy: 'app' });
   });
 
   it('answers 400 JSON to a signed body that is not a JSON object', async () => {

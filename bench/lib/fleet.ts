@@ -18,6 +18,7 @@ export async function startFleet(
   simulatorUrl: string,
   env: Record<string, string> = {},
   entry: GatewayOptions['entry'] = 'shipped',
+  execArgv: string[] = [],
 ): Promise<Fleet> {
   const database = await createPostgresDatabase();
   const redis = await createRedisNamespace();
@@ -34,6 +35,7 @@ export async function startFleet(
         apiKey,
         env,
         entry,
+        execArgv,
       }),
     ),
   );

@@ -43,12 +43,12 @@ interface Child {
   stop(): Promise<void>;
 }
 
-function spawnLogged(name: string, script: string, env: Record<string, string>): Child {
+function spawnLogged(name: string, script: string, env: Record<string, string>, execArgv: string[] = []): Child {
   if (!existsSync(script)) throw new Error(`${script} is missing: compile with \`tsc -p tsconfig.bench.json\` (npm run bench does)`);
   mkdirSync(LOG_DIR, { recursive: true });
   const logFile = join(LOG_DIR, `${name}.log`);
   const fd = openSync(logFile, 'w');
-  const child = spawn(process.execPath, [script], { env, stdio: ['ignore', fd, fd] });
+  const child = spawn(process.execPath, [...execArgv, script], { env, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
   return {
@@ -157,6 +157,8 @@ export interface GatewayOptions {
    */
   entry?: 'shipped' | 'limits-lifted';
   env?: Record<string, string>;
+  /** extra node flags, e.g. --cpu-prof */
+  execArgv?: string[];
 }
 
 export interface GatewayProcess {
@@ -218,7 +220,7 @@ export async function startGateway(name: string, options: GatewayOptions): Promi
     ...options.env,
   };
   const started = performance.now();
-  const proc = spawnLogged(name, options.entry === 'limits-lifted' ? GATEWAY_LIMITS_LIFTED : GATEWAY_MAIN, env);
+  const proc = spawnLogged(name, options.entry === 'limits-lifted' ? GATEWAY_LIMITS_LIFTED : GATEWAY_MAIN, env, options.execArgv);
   const url = `http://127.0.0.1:${port}`;
   await waitFor(`${url}/health/live`, proc, 60_000);
   const liveMs = performance.now() - started;

@@ -95,7 +95,7 @@ export const doctorCommand: CliCommand = {
     if (json) {
       console.log(JSON.stringify(report, null, 2));
     } else {
-      const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
+      const color = process.stdout.isTTY && !process.env.NO_COLOR;
       const paint: Paint = (name, text) => (color ? `${ANSI[name]}${text}${ANSI.reset}` : text);
       console.log(renderDoctorTable(report, paint));
     }

@@ -234,6 +234,7 @@ export class MeetingsService {
    * A user Zoom cannot list right now leaves its records `creating` for the next run.
    */
   async reconcileCreating(options: { olderThanMs?: number } = {}): Promise<ReconcileResult> {
+    await this.expireIdempotencyKeys();
     const cutoff = new Date(this.clock.now() - (options.olderThanMs ?? 120_000));
     const pending = await this.meetings.find({
       where: { status: 'creating', createdAt: LessThanOrEqual(cutoff) },
@@ -292,6 +293,21 @@ export class MeetingsService {
     }
     if (pending.length) this.logger.log(`Reconciled creating meetings: ${JSON.stringify(result)}`);
     return result;
+  }
+
+  /**
+   * Forgets Idempotency-Keys older than 24 h and the stored answers that went with them (a
+   * reused expired key is also released on the spot by the create itself). Runs with reconciliation.
+   */
+  async expireIdempotencyKeys(): Promise<number> {
+    const result = await this.meetings.update(
+      {
+        idempotencyExpiresAt: LessThanOrEqual(new Date(this.clock.now())),
+        status: In(['active', 'deleted', 'failed']),
+      },
+      { idempotencyKeyHash: null, idempotencyExpiresAt: null, responseEncrypted: null },
+    );
+    return result.affected ?? 0;
   }
 
   // ------------------------------------------------------------------ internals

@@ -1,5 +1,5 @@
 import { Controller, HttpCode, Post, type RawBodyRequest, Req } from '@nestjs/common';
-import { ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Public } from '../auth/auth.decorators.js';
 import { type WebhookAnswer, WebhooksService } from './webhooks.service.js';
@@ -13,7 +13,10 @@ export class WebhooksController {
   @Public()
   @Post('zoom')
   @HttpCode(200)
-  @ApiExcludeEndpoint()
+  @ApiOperation({
+    summary:
+      'Zoom events, signed by Zoom (x-zm-signature, x-zm-request-timestamp) instead of an API key; 404 while ZOOM_WEBHOOK_SECRET_TOKEN is unset',
+  })
   receive(@Req() request: RawBodyRequest<Request>): Promise<WebhookAnswer> {
     return this.webhooks.receive(request.rawBody, request.headers);
   }

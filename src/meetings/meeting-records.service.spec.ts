@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { createPostgresDatabase } from '../../test/support/services.js';
+import type { DatabaseConfig } from '../config/app-config.js';
+import { buildDataSourceOptions } from '../database/database.options.js';
+import { runMigrations } from '../database/migration-runner.js';
+import { MeetingEntity } from './meeting.entity.js';
+import { MeetingRecordsService } from './meeting-records.service.js';
+import { parseRecordsQuery } from './meetings.validation.js';
+
+function record(overrides: Partial<MeetingEntity>): MeetingEntity {
+  const at = overrides.createdAt ?? new Date();
+  return Object.assign(new MeetingEntity(), {
+    id: randomUUID(),
+    zoomMeetingId: null,
+    zoomUuid: null,
+    hostUser: 'me',
+    hostId: null,
+    hostEmail: null,
+    topic: null,
+    type: 2,
+    startTime: null,
+    duration: 30,
+    timezone: 'UTC',
+    joinUrl: null,
+    status: 'active',
+    createdBy: 'app',
+    createdAt: at,
+    updatedAt: at,
+    deletedAt: null,
+    deletionReason: null,
+    failureReason: null,
+    idempotencyKeyHash: null,
+    requestHash: null,
+    idempotencyExpiresAt: null,
+    responseEncrypted: null,
+    ...overrides,
+  });
+}
+
+const engines: Array<[string, () => Promise<{ config: DatabaseConfig; drop(): Promise<void> }>]> = [
+  [
+    'SQLite',
+    async () => ({
+      config: {
+        type: 'sqlite',
+        path: join(mkdtempSync(join(tmpdir(), 'zg-meetings-')), 'db.sqlite'),
+      },
+      drop: async () => undefined,
+    }),
+  ],
+  [
+    'PostgreSQL',
+    async () => {
+      const database = await createPostgresDatabase();
+      return { config: { type: 'postgres', url: database.url }, drop: () => database.drop() };
+    },
+  ],
+];
+
+describe.each(engines)(`${MeetingRecordsService.name} on %s`, (_name, open) => {
+  let dataSource: DataSource;
+  let drop: () => Promise<void>;
+  let service: MeetingRecordsService;
+  const base = Date.UTC(2030, 5, 1, 12, 0, 0);
+
+  beforeAll(async () => {
+    const opened = await open();
+    drop = () => opened.drop();
+    dataSource = await new DataSource(buildDataSourceOptions(opened.config)).initialize();
+    await runMigrations(dataSource);
+    service = new MeetingRecordsService(dataSource.getRepository(MeetingEntity));
+    const rows = [
+      // Two share one millisecond: the id breaks the tie, so paging neither skips nor repeats.
+      record({ topic: 'r0', createdAt: new Date(base), zoomMeetingId: '9223372036854775807' }),
+      record({ topic: 'r1', createdAt: new Date(base + 1000) }),
+      record({ topic: 'r2', createdAt: new Date(base + 1000) }),
+      record({
+        topic: 'r3',
+        createdAt: new Date(base + 2000),
+        status: 'deleted',
+        createdBy: 'other',
+      }),
+      record({ topic: 'r4', createdAt: new Date(base + 3000), hostUser: 'Host@Example.com' }),
+    ];
+    await dataSource.getRepository(MeetingEntity).insert(rows);
+  });
+
+  const topicsFor = async (query: Record<string, string>) =>
+    (await service.list(parseRecordsQuery(query))).meetings
+      .map((m) => m.topic ?? '')
+      .sort((a, b) => a.localeCompare(b));
+
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await drop?.();
+  });
+
+  it('keeps a meeting id of 2^63-1 exact', async () => {
+    await expect(service.get('9223372036854775807')).resolves.toMatchObject({
+      meetingId: '9223372036854775807',
+      topic: 'r0',
+    });
+  });
+
+  it('pages newest first with a cursor, without skipping or repeating records that share a time', async () => {
+    const topics: string[] = [];
+    let cursor: string | undefined;
+    for (let guard = 0; guard < 10; guard++) {
+      const page = await service.list(
+        parseRecordsQuery({ limit: '2', ...(cursor ? { cursor } : {}) }),
+      );
+      topics.push(...page.meetings.map((m) => m.topic ?? ''));
+      if (!page.nextCursor) break;
+      cursor = page.nextCursor;
+    }
+    await expect(Promise.resolve(topics.length)).resolves.toBe(5);
+    await expect(Promise.resolve(new Set(topics).size)).resolves.toBe(5);
+    await expect(Promise.resolve([topics[0], topics[4]])).resolves.toEqual(['r4', 'r0']);
+  });
+
+  it('filters by user (case-insensitively), status, creator and creation time', async () => {
+    await expect(topicsFor({ userId: 'host@example.com' })).resolves.toEqual(['r4']);
+    await expect(topicsFor({ status: 'deleted' })).resolves.toEqual(['r3']);
+    await expect(topicsFor({ createdBy: 'other' })).resolves.toEqual(['r3']);
+    await expect(
+      topicsFor({
+        from: new Date(base + 1000).toISOString(),
+        to: new Date(base + 3000).toISOString(),
+      }),
+    ).resolves.toEqual(['r1', 'r2', 'r3']);
+  });
+
+  it('refuses a record id that does not exist with 404', async () => {
+    await expect(service.get('12345')).rejects.toMatchObject({ status: 404, code: 'not_found' });
+  });
+});
