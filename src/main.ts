@@ -1,3 +1,4 @@
+// oxlint-disable-next-line import/no-unassigned-import -- decorator metadata polyfill, loaded for its effect
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory.js';
@@ -25,7 +26,9 @@ async function bootstrap(): Promise<void> {
 
   const app = await createApp(config);
   if (keySource === 'generated') {
-    logger.warn(`No ENCRYPTION_KEY: generated one into ${config.dataDir}/encryption.key (owner-only); back it up`);
+    logger.warn(
+      `No ENCRYPTION_KEY: generated one into ${config.dataDir}/encryption.key (owner-only); back it up`,
+    );
   }
   if (simulator) {
     logger.warn(
@@ -37,9 +40,11 @@ async function bootstrap(): Promise<void> {
   const url = await app.getUrl();
   logger.log(`zoom-gateway listening on ${url} (replica ${config.replicaId}); docs at ${url}/docs`);
   if (simulator && config.webhookSecretToken) {
-    await simulator.configureWebhook(url.replace('[::1]', '127.0.0.1'), config.webhookSecretToken).catch((error: Error) => {
-      logger.warn(`Embedded simulator could not validate the webhook endpoint: ${error.message}`);
-    });
+    await simulator
+      .configureWebhook(url.replace('[::1]', '127.0.0.1'), config.webhookSecretToken)
+      .catch((error: Error) => {
+        logger.warn(`Embedded simulator could not validate the webhook endpoint: ${error.message}`);
+      });
   }
 
   let stopping = false;

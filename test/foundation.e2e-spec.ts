@@ -6,7 +6,9 @@ import { createPostgresDatabase, testEncryptionKey } from './support/services.js
 import { type GatewayProcess, generatedApiKey, startGateway } from './support/gateway-process.js';
 
 /** Runs the built gateway with a bad environment and returns its exit code and output. */
-async function startExpectingFailure(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+async function startExpectingFailure(
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string }> {
   const child = spawn(process.execPath, [resolve('dist/src/main.js')], {
     cwd: mkdtempSync(join(tmpdir(), 'zg-badconfig-')),
     env: { PATH: process.env.PATH, ...env },
@@ -25,7 +27,10 @@ describe('Foundation (embedded default)', () => {
 
   beforeAll(async () => {
     // Nothing configured: no DATA_DIR, no DATABASE_URL, no ZOOM_*, no keys.
-    gateway = await startGateway({ DATA_DIR: undefined, DATABASE_URL: undefined, HOST: undefined }, { cwd });
+    gateway = await startGateway(
+      { DATA_DIR: undefined, DATABASE_URL: undefined, HOST: undefined },
+      { cwd },
+    );
   });
 
   afterAll(async () => {
@@ -43,20 +48,26 @@ describe('Foundation (embedded default)', () => {
     const key = generatedApiKey(join(cwd, 'data'));
     const mode = statSync(join(cwd, 'data', 'api-key')).mode & 0o777;
     await expect(Promise.resolve(mode)).resolves.toBe(0o600);
-    await expect(Promise.resolve(gateway.output())).resolves.toContain(join(cwd, 'data', 'api-key'));
+    await expect(Promise.resolve(gateway.output())).resolves.toContain(
+      join(cwd, 'data', 'api-key'),
+    );
     await expect(Promise.resolve(gateway.output())).resolves.not.toContain(key);
   });
 
   it('answers 401 JSON without a key and with a wrong key', async () => {
     const none = await fetch(`${gateway.url}/api/meetings`);
     await expect(none.json()).resolves.toMatchObject({ code: 'unauthorized' });
-    const wrong = await fetch(`${gateway.url}/api/meetings`, { headers: { Authorization: 'Bearer nope-nope-nope' } });
+    const wrong = await fetch(`${gateway.url}/api/meetings`, {
+      headers: { Authorization: 'Bearer nope-nope-nope' },
+    });
     await expect(Promise.resolve(wrong.status)).resolves.toBe(401);
   });
 
   it('answers 404 JSON for an unknown route and 413 for a body over 1 MB', async () => {
     const key = generatedApiKey(join(cwd, 'data'));
-    const unknown = await fetch(`${gateway.url}/no/such/route`, { headers: { Authorization: `Bearer ${key}` } });
+    const unknown = await fetch(`${gateway.url}/no/such/route`, {
+      headers: { Authorization: `Bearer ${key}` },
+    });
     await expect(Promise.resolve(unknown.status)).resolves.toBe(404);
     await expect(unknown.json()).resolves.toMatchObject({ code: 'route_not_found' });
     const big = await fetch(`${gateway.url}/v2/users/me/meetings`, {
@@ -70,7 +81,10 @@ describe('Foundation (embedded default)', () => {
 
   it('serves the OpenAPI document', async () => {
     const response = await fetch(`${gateway.url}/docs-json`);
-    await expect(response.json()).resolves.toMatchObject({ openapi: expect.any(String), info: { title: 'zoom-gateway' } });
+    await expect(response.json()).resolves.toMatchObject({
+      openapi: expect.any(String),
+      info: { title: 'zoom-gateway' },
+    });
   });
 
   it('creates a meeting in the simulator with the generated key, and keeps its record across a restart', async () => {
@@ -78,18 +92,33 @@ describe('Foundation (embedded default)', () => {
     const created = await fetch(`${gateway.url}/v2/users/me/meetings`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ topic: 'Fresh clone', type: 2, start_time: '2030-01-01T10:00:00Z', duration: 30 }),
+      body: JSON.stringify({
+        topic: 'Fresh clone',
+        type: 2,
+        start_time: '2030-01-01T10:00:00Z',
+        duration: 30,
+      }),
     });
     await expect(Promise.resolve(created.status)).resolves.toBe(201);
     const meeting = (await created.json()) as { id: number; join_url: string };
     await expect(Promise.resolve(meeting.join_url)).resolves.toMatch(/^https?:\/\//);
 
     await gateway.stop();
-    gateway = await startGateway({ DATA_DIR: undefined, DATABASE_URL: undefined, HOST: undefined }, { cwd });
-    const record = await fetch(`${gateway.url}/api/meetings/${meeting.id}`, { headers: { Authorization: `Bearer ${key}` } });
+    gateway = await startGateway(
+      { DATA_DIR: undefined, DATABASE_URL: undefined, HOST: undefined },
+      { cwd },
+    );
+    const record = await fetch(`${gateway.url}/api/meetings/${meeting.id}`, {
+      headers: { Authorization: `Bearer ${key}` },
+    });
     await expect(Promise.resolve(record.status)).resolves.toBe(200);
-    await expect(record.json()).resolves.toMatchObject({ meetingId: String(meeting.id), status: 'active' });
-    const again = await fetch(`${gateway.url}/v2/meetings/${meeting.id}`, { headers: { Authorization: `Bearer ${key}` } });
+    await expect(record.json()).resolves.toMatchObject({
+      meetingId: String(meeting.id),
+      status: 'active',
+    });
+    const again = await fetch(`${gateway.url}/v2/meetings/${meeting.id}`, {
+      headers: { Authorization: `Bearer ${key}` },
+    });
     await expect(Promise.resolve(again.status)).resolves.toBe(200);
   });
 });
@@ -105,7 +134,9 @@ describe('Foundation (bad configuration)', () => {
   it.each(cases)('stops with a message naming %s', async (variable, env) => {
     const { code, output } = await startExpectingFailure(env);
     await expect(Promise.resolve(code)).resolves.not.toBe(0);
-    await expect(Promise.resolve(output)).resolves.toMatch(new RegExp(`Invalid configuration: ${variable} `));
+    await expect(Promise.resolve(output)).resolves.toMatch(
+      new RegExp(`Invalid configuration: ${variable} `),
+    );
   });
 });
 
@@ -119,11 +150,15 @@ describe('Foundation (PostgreSQL)', () => {
     };
     const replicas: GatewayProcess[] = [];
     try {
-      replicas.push(...(await Promise.all([startGateway(env), startGateway(env), startGateway(env)])));
+      replicas.push(
+        ...(await Promise.all([startGateway(env), startGateway(env), startGateway(env)])),
+      );
       for (const replica of replicas) {
         const ready = await fetch(`${replica.url}/health/ready`);
         await expect(Promise.resolve(ready.status)).resolves.toBe(200);
-        await expect(Promise.resolve(replica.output())).resolves.not.toMatch(/QueryFailedError|already exists/);
+        await expect(Promise.resolve(replica.output())).resolves.not.toMatch(
+          /QueryFailedError|already exists/,
+        );
       }
       const ran = replicas.filter((r) => /Ran migrations/.test(r.output()));
       await expect(Promise.resolve(ran.length)).resolves.toBe(1);

@@ -49,7 +49,8 @@ export class ApiKeyService implements OnModuleInit {
     const hash = hashKey(presented);
     let match: Caller | null = null;
     for (const key of this.keys) {
-      if (timingSafeEqual(hash, key.hash) && match === null) match = { name: key.name, admin: key.admin };
+      if (timingSafeEqual(hash, key.hash) && match === null)
+        match = { name: key.name, admin: key.admin };
     }
     return match;
   }
@@ -57,7 +58,12 @@ export class ApiKeyService implements OnModuleInit {
   /** Creates a key, stores its hash and returns the key once. */
   async create(name: string, admin: boolean): Promise<string> {
     const key = `zgw_${randomBytes(24).toString('base64url')}`;
-    await this.repository.insert({ name, keyHash: hashKey(key).toString('hex'), admin, revokedAt: null });
+    await this.repository.insert({
+      name,
+      keyHash: hashKey(key).toString('hex'),
+      admin,
+      revokedAt: null,
+    });
     await this.reload();
     return key;
   }

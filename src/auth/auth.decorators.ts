@@ -15,7 +15,9 @@ export interface AuthenticatedRequest {
 }
 
 /** The authenticated caller, recorded as the author of what it does. */
-export const CurrentCaller = createParamDecorator((_: unknown, context: ExecutionContext): Caller => {
-  const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-  return request.caller!;
-});
+export const CurrentCaller = createParamDecorator(
+  (_: unknown, context: ExecutionContext): Caller => {
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    return request.caller!;
+  },
+);

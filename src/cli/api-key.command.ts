@@ -12,9 +12,12 @@ export const apiKeyCommand: CliCommand = {
       console.error('Usage: npm run cli -- api-key create <name> [--admin]');
       return 64;
     }
-    const key = await withAppContext((app) => resolve(app, ApiKeyService).create(name, args.includes('--admin')), {
-      requireZoom: false,
-    });
+    const key = await withAppContext(
+      (app) => resolve(app, ApiKeyService).create(name, args.includes('--admin')),
+      {
+        requireZoom: false,
+      },
+    );
     console.log(key);
     return 0;
   },

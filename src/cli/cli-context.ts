@@ -17,12 +17,16 @@ export async function withAppContext<T>(
   provisionEncryptionKey(config);
   if (!config.zoomCredentials) {
     if (options.requireZoom) {
-      throw new Error('No ZOOM_ACCOUNT_ID/ZOOM_CLIENT_ID/ZOOM_CLIENT_SECRET set: this command talks to the configured Zoom');
+      throw new Error(
+        'No ZOOM_ACCOUNT_ID/ZOOM_CLIENT_ID/ZOOM_CLIENT_SECRET set: this command talks to the configured Zoom',
+      );
     }
     config.zoomCredentials = { ...EMBEDDED_SIMULATOR_CREDENTIALS };
   }
   Logger.overrideLogger(process.env.CLI_VERBOSE ? ['log', 'warn', 'error'] : ['error']);
-  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: ['error'] });
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), {
+    logger: ['error'],
+  });
   try {
     return await work(app);
   } finally {

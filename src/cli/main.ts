@@ -1,3 +1,4 @@
+// oxlint-disable-next-line import/no-unassigned-import -- decorator metadata polyfill, loaded for its effect
 import 'reflect-metadata';
 import { ConfigError } from '../config/app-config.js';
 import { COMMANDS } from './commands.js';
@@ -17,7 +18,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(`zoom-gateway: ${error instanceof ConfigError ? error.message : (error as Error).message}`);
+    console.error(`zoom-gateway: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(error instanceof ConfigError ? 78 : 1);
   },
 );

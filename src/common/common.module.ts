@@ -15,7 +15,8 @@ import { createValidationPipe } from './validation.js';
       provide: EncryptionService,
       inject: [AppConfig],
       useFactory: (config: AppConfig) => {
-        if (!config.encryptionKey) throw new Error('ENCRYPTION_KEY was not provisioned before start-up');
+        if (!config.encryptionKey)
+          throw new Error('ENCRYPTION_KEY was not provisioned before start-up');
         return new EncryptionService(config.encryptionKey);
       },
     },

@@ -20,7 +20,9 @@ export function createValidationPipe(): ValidationPipe {
     exceptionFactory: (errors) => {
       const fields = flatten(errors);
       return DomainError.validation(
-        fields.length ? fields.map((f) => `${f.field}: ${f.message}`).join('; ') : 'Invalid request.',
+        fields.length
+          ? fields.map((f) => `${f.field}: ${f.message}`).join('; ')
+          : 'Invalid request.',
         fields,
       );
     },

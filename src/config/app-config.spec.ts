@@ -69,13 +69,19 @@ describe(loadConfig.name, () => {
 
   it.each(invalid)('names %s when its value is wrong', async (variable, env) => {
     await expect(async () => loadConfig(env)).rejects.toThrow(ConfigError);
-    await expect(async () => loadConfig(env)).rejects.toThrow(new RegExp(`^Invalid configuration: ${variable} `));
+    await expect(async () => loadConfig(env)).rejects.toThrow(
+      new RegExp(`^Invalid configuration: ${variable} `),
+    );
   });
 
   it('never echoes a secret value in its message', async () => {
     const secret = 'sk-live-do-not-print-me-0000';
-    await expect(async () => loadConfig({ API_KEYS: `bad name:${secret}` })).rejects.toThrow(/API_KEYS/);
-    await expect(async () => loadConfig({ API_KEYS: `bad name:${secret}` })).rejects.not.toThrow(secret);
+    await expect(async () => loadConfig({ API_KEYS: `bad name:${secret}` })).rejects.toThrow(
+      /API_KEYS/,
+    );
+    await expect(async () => loadConfig({ API_KEYS: `bad name:${secret}` })).rejects.not.toThrow(
+      secret,
+    );
     await expect(async () => loadConfig({ ENCRYPTION_KEY: secret })).rejects.not.toThrow(secret);
   });
 

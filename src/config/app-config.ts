@@ -9,9 +9,7 @@ export interface ApiKeyEntry {
   admin: boolean;
 }
 
-export type DatabaseConfig =
-  | { type: 'sqlite'; path: string }
-  | { type: 'postgres'; url: string };
+export type DatabaseConfig = { type: 'sqlite'; path: string } | { type: 'postgres'; url: string };
 
 export type RateLimitPlan = 'free' | 'pro' | 'business';
 
@@ -66,11 +64,19 @@ export class ConfigError extends Error {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-function integer(variable: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+function integer(
+  variable: string,
+  raw: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   if (raw === undefined || raw.trim() === '') return fallback;
-  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(variable, `must be a whole number, got "${raw}"`);
+  if (!/^\d+$/.test(raw.trim()))
+    throw new ConfigError(variable, `must be a whole number, got "${raw}"`);
   const value = Number(raw.trim());
-  if (value < min || value > max) throw new ConfigError(variable, `must be between ${min} and ${max}, got ${value}`);
+  if (value < min || value > max)
+    throw new ConfigError(variable, `must be between ${min} and ${max}, got ${value}`);
   return value;
 }
 
@@ -82,7 +88,12 @@ function boolean(variable: string, raw: string | undefined, fallback: boolean): 
   throw new ConfigError(variable, `must be true or false, got "${raw}"`);
 }
 
-function url(variable: string, raw: string | undefined, fallback: string, protocols: string[]): string {
+function url(
+  variable: string,
+  raw: string | undefined,
+  fallback: string,
+  protocols: string[],
+): string {
   const value = raw?.trim() || fallback;
   const parsed = z.url().safeParse(value);
   if (!parsed.success || !protocols.some((p) => value.startsWith(`${p}://`))) {
@@ -95,15 +106,16 @@ function database(raw: string | undefined): DatabaseConfig {
   const value = raw?.trim() || 'sqlite:data/zoom-gateway.sqlite';
   if (value.startsWith('sqlite:')) {
     const path = value.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
-    if (!path) throw new ConfigError('DATABASE_URL', 'sqlite: needs a file path, e.g. sqlite:data/zoom-gateway.sqlite');
+    if (!path)
+      throw new ConfigError(
+        'DATABASE_URL',
+        'sqlite: needs a file path, e.g. sqlite:data/zoom-gateway.sqlite',
+      );
     return { type: 'sqlite', path };
   }
   if (/^postgres(ql)?:\/\//.test(value)) {
-    try {
-      new URL(value);
-    } catch {
+    if (!URL.canParse(value))
       throw new ConfigError('DATABASE_URL', 'is not a valid postgres:// URL');
-    }
     return { type: 'postgres', url: value };
   }
   throw new ConfigError('DATABASE_URL', 'must start with sqlite: or postgres://');
@@ -133,7 +145,10 @@ function encryptionKey(raw: string | undefined): Buffer | undefined {
   const value = raw.trim();
   const decoded = Buffer.from(value, 'base64');
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(value) || decoded.length !== 32) {
-    throw new ConfigError('ENCRYPTION_KEY', 'must be 32 bytes encoded as base64 (openssl rand -base64 32)');
+    throw new ConfigError(
+      'ENCRYPTION_KEY',
+      'must be 32 bytes encoded as base64 (openssl rand -base64 32)',
+    );
   }
   return decoded;
 }
@@ -151,10 +166,17 @@ function zoomCredentials(env: NodeJS.ProcessEnv): ZoomCredentialsConfig | undefi
   };
 }
 
-function oneOf<T extends string>(variable: string, raw: string | undefined, values: readonly T[], fallback: T): T {
+function oneOf<T extends string>(
+  variable: string,
+  raw: string | undefined,
+  values: readonly T[],
+  fallback: T,
+): T {
   const value = (raw?.trim() || fallback).toLowerCase();
-  if (!values.includes(value as T)) throw new ConfigError(variable, `must be one of ${values.join(', ')}, got "${raw}"`);
-  return value as T;
+  const match = values.find((candidate) => candidate === value);
+  if (match === undefined)
+    throw new ConfigError(variable, `must be one of ${values.join(', ')}, got "${raw}"`);
+  return match;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -163,15 +185,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   config.host = env.HOST?.trim() || '0.0.0.0';
   config.database = database(env.DATABASE_URL);
   config.runMigrations = boolean('RUN_MIGRATIONS', env.RUN_MIGRATIONS, true);
-  config.redisUrl = env.REDIS_URL?.trim() ? url('REDIS_URL', env.REDIS_URL, '', ['redis', 'rediss']) : undefined;
+  config.redisUrl = env.REDIS_URL?.trim()
+    ? url('REDIS_URL', env.REDIS_URL, '', ['redis', 'rediss'])
+    : undefined;
   config.redisKeyPrefix = env.REDIS_KEY_PREFIX?.trim() || 'zoom-gateway:';
   config.zoomCredentials = zoomCredentials(env);
   config.useEmbeddedSimulator = config.zoomCredentials === undefined;
-  config.zoomOAuthBaseUrl = url('ZOOM_OAUTH_BASE_URL', env.ZOOM_OAUTH_BASE_URL, 'https://zoom.us', ['http', 'https']);
-  config.zoomApiBaseUrl = url('ZOOM_API_BASE_URL', env.ZOOM_API_BASE_URL, 'https://api.zoom.us/v2', ['http', 'https']);
+  config.zoomOAuthBaseUrl = url('ZOOM_OAUTH_BASE_URL', env.ZOOM_OAUTH_BASE_URL, 'https://zoom.us', [
+    'http',
+    'https',
+  ]);
+  config.zoomApiBaseUrl = url(
+    'ZOOM_API_BASE_URL',
+    env.ZOOM_API_BASE_URL,
+    'https://api.zoom.us/v2',
+    ['http', 'https'],
+  );
   config.zoomAppId = env.ZOOM_APP_ID?.trim() || undefined;
   config.webhookSecretToken = env.ZOOM_WEBHOOK_SECRET_TOKEN?.trim() || undefined;
-  config.webhookAdoptCreated = boolean('ZOOM_WEBHOOK_ADOPT_CREATED', env.ZOOM_WEBHOOK_ADOPT_CREATED, false);
+  config.webhookAdoptCreated = boolean(
+    'ZOOM_WEBHOOK_ADOPT_CREATED',
+    env.ZOOM_WEBHOOK_ADOPT_CREATED,
+    false,
+  );
   config.apiKeys = [
     ...apiKeys('API_KEYS', env.API_KEYS, false),
     ...apiKeys('ADMIN_API_KEYS', env.ADMIN_API_KEYS, true),
@@ -179,19 +215,54 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const names = new Set<string>();
   for (const entry of config.apiKeys) {
     if (names.has(entry.name)) {
-      throw new ConfigError(entry.admin ? 'ADMIN_API_KEYS' : 'API_KEYS', `names the key "${entry.name}" twice`);
+      throw new ConfigError(
+        entry.admin ? 'ADMIN_API_KEYS' : 'API_KEYS',
+        `names the key "${entry.name}" twice`,
+      );
     }
     names.add(entry.name);
   }
   config.encryptionKey = encryptionKey(env.ENCRYPTION_KEY);
   if (!config.encryptionKey && config.database.type === 'postgres') {
-    throw new ConfigError('ENCRYPTION_KEY', 'is required with a postgres:// DATABASE_URL (openssl rand -base64 32)');
+    throw new ConfigError(
+      'ENCRYPTION_KEY',
+      'is required with a postgres:// DATABASE_URL (openssl rand -base64 32)',
+    );
   }
-  config.rateLimitPlan = oneOf('ZOOM_RATE_LIMIT_PLAN', env.ZOOM_RATE_LIMIT_PLAN, ['free', 'pro', 'business'], 'pro');
-  config.authCheckIntervalSeconds = integer('ZOOM_AUTH_CHECK_INTERVAL', env.ZOOM_AUTH_CHECK_INTERVAL, 300, 1, 86_400);
-  config.mintBudgetPerHour = integer('ZOOM_MINT_BUDGET_PER_HOUR', env.ZOOM_MINT_BUDGET_PER_HOUR, 10, 1, 100_000);
-  config.reconcileIntervalSeconds = integer('RECONCILE_INTERVAL', env.RECONCILE_INTERVAL, 900, 1, 604_800);
-  const rotationHours = integer('ZOOM_SECRET_ROTATION_INTERVAL_HOURS', env.ZOOM_SECRET_ROTATION_INTERVAL_HOURS, 0, 0, 87_600);
+  config.rateLimitPlan = oneOf(
+    'ZOOM_RATE_LIMIT_PLAN',
+    env.ZOOM_RATE_LIMIT_PLAN,
+    ['free', 'pro', 'business'],
+    'pro',
+  );
+  config.authCheckIntervalSeconds = integer(
+    'ZOOM_AUTH_CHECK_INTERVAL',
+    env.ZOOM_AUTH_CHECK_INTERVAL,
+    300,
+    1,
+    86_400,
+  );
+  config.mintBudgetPerHour = integer(
+    'ZOOM_MINT_BUDGET_PER_HOUR',
+    env.ZOOM_MINT_BUDGET_PER_HOUR,
+    10,
+    1,
+    100_000,
+  );
+  config.reconcileIntervalSeconds = integer(
+    'RECONCILE_INTERVAL',
+    env.RECONCILE_INTERVAL,
+    900,
+    1,
+    604_800,
+  );
+  const rotationHours = integer(
+    'ZOOM_SECRET_ROTATION_INTERVAL_HOURS',
+    env.ZOOM_SECRET_ROTATION_INTERVAL_HOURS,
+    0,
+    0,
+    87_600,
+  );
   config.secretRotationIntervalHours = rotationHours > 0 ? rotationHours : undefined;
   config.secretRotationOverlapMinutes = integer(
     'ZOOM_SECRET_ROTATION_OVERLAP_MINUTES',
@@ -202,8 +273,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   );
   config.logLevel = oneOf('LOG_LEVEL', env.LOG_LEVEL, LOG_LEVELS, 'info');
   config.dataDir = env.DATA_DIR?.trim() || 'data';
-  config.replicaId = env.REPLICA_ID?.trim() || `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
-  config.embeddedSimulatorPort = integer('ZOOM_SIMULATOR_PORT', env.ZOOM_SIMULATOR_PORT, 0, 0, 65535);
-  config.shutdownTimeoutMs = integer('SHUTDOWN_TIMEOUT_MS', env.SHUTDOWN_TIMEOUT_MS, 10_000, 0, 600_000);
+  config.replicaId =
+    env.REPLICA_ID?.trim() || `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  config.embeddedSimulatorPort = integer(
+    'ZOOM_SIMULATOR_PORT',
+    env.ZOOM_SIMULATOR_PORT,
+    0,
+    0,
+    65535,
+  );
+  config.shutdownTimeoutMs = integer(
+    'SHUTDOWN_TIMEOUT_MS',
+    env.SHUTDOWN_TIMEOUT_MS,
+    10_000,
+    0,
+    600_000,
+  );
   return config;
 }

@@ -1,4 +1,11 @@
-import { Global, Inject, Logger, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  Global,
+  Inject,
+  Logger,
+  Module,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { Clock } from '../common/clock.js';
 import { LeaseService } from './lease.service.js';
@@ -22,7 +29,9 @@ export class CoordinationModule implements OnModuleInit, OnApplicationShutdown {
 
   onModuleInit(): void {
     if (this.config.redisUrl) {
-      this.logger.log(`Fleet mode: token, lease, rate limits and scheduler leadership shared through Redis`);
+      this.logger.log(
+        `Fleet mode: token, lease, rate limits and scheduler leadership shared through Redis`,
+      );
     } else {
       this.logger.warn(
         'Single-instance mode: no REDIS_URL, so token, lock and rate limits live in this process. ' +

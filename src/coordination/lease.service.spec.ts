@@ -21,12 +21,20 @@ describe(LeaseService.name, () => {
     function replica(name: string): LeaseService {
       const client = new Redis(namespace.url, { maxRetriesPerRequest: 1 });
       clients.push(client);
-      const config = loadConfig({ REDIS_URL: namespace.url, REDIS_KEY_PREFIX: namespace.prefix, REPLICA_ID: name });
+      const config = loadConfig({
+        REDIS_URL: namespace.url,
+        REDIS_KEY_PREFIX: namespace.prefix,
+        REPLICA_ID: name,
+      });
       return new LeaseService(client, config, new Clock());
     }
 
     const connected = () =>
-      Promise.all(clients.map((c) => new Promise((r) => (c.status === 'ready' ? r(null) : c.once('ready', r)))));
+      Promise.all(
+        clients.map(
+          (c) => new Promise((r) => (c.status === 'ready' ? r(null) : c.once('ready', r))),
+        ),
+      );
 
     beforeAll(async () => {
       namespace = await createRedisNamespace();

@@ -57,7 +57,9 @@ export class LeaseService {
   async renew(lease: Lease, ttlMs: number): Promise<boolean> {
     if (lease.scope === 'redis') {
       try {
-        return (await this.redis!.eval(RENEW, 1, this.key(lease.name), lease.token, String(ttlMs))) === 1;
+        return (
+          (await this.redis!.eval(RENEW, 1, this.key(lease.name), lease.token, String(ttlMs))) === 1
+        );
       } catch {
         return false;
       }

@@ -42,7 +42,9 @@ export class PubSubService implements OnModuleDestroy {
         await this.redis.publish(this.channel(name), message);
         if (this.subscriber?.status === 'ready') return;
       } catch (error) {
-        this.logger.warn(`Could not publish ${name}: ${(error as Error).message}`);
+        this.logger.warn(
+          `Could not publish ${name}: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     }
     this.local.emit(name, message, false);

@@ -24,7 +24,10 @@ export function createRedisClient(url: string, role: string): Redis {
   });
   let down = false;
   client.on('error', (error: Error) => {
-    if (!down) logger.warn(`Redis (${role}) unavailable: ${error.message}; falling back to in-process coordination`);
+    if (!down)
+      logger.warn(
+        `Redis (${role}) unavailable: ${error.message}; falling back to in-process coordination`,
+      );
     down = true;
   });
   client.on('ready', () => {
@@ -38,12 +41,14 @@ export const redisProviders: Provider[] = [
   {
     provide: REDIS,
     inject: [AppConfig],
-    useFactory: (config: AppConfig) => (config.redisUrl ? createRedisClient(config.redisUrl, 'commands') : null),
+    useFactory: (config: AppConfig) =>
+      config.redisUrl ? createRedisClient(config.redisUrl, 'commands') : null,
   },
   {
     provide: REDIS_SUBSCRIBER,
     inject: [AppConfig],
-    useFactory: (config: AppConfig) => (config.redisUrl ? createRedisClient(config.redisUrl, 'subscriber') : null),
+    useFactory: (config: AppConfig) =>
+      config.redisUrl ? createRedisClient(config.redisUrl, 'subscriber') : null,
   },
 ];
 

@@ -22,13 +22,18 @@ const logger = new Logger('Database');
       // Migrations run before any provider can see the DataSource, so nothing reads an old schema.
       dataSourceFactory: async (options) => {
         const dataSource = await new DataSource(options!).initialize();
-        const config = (options as { runMigrationsAtStartup?: boolean }).runMigrationsAtStartup;
-        if (config === false) {
+        if (
+          options &&
+          'runMigrationsAtStartup' in options &&
+          options.runMigrationsAtStartup === false
+        ) {
           logger.log('RUN_MIGRATIONS=false: not running migrations at start-up');
           return dataSource;
         }
         const ran = await runMigrations(dataSource);
-        logger.log(ran.length ? `Ran migrations: ${ran.join(', ')}` : 'Database schema is up to date');
+        logger.log(
+          ran.length ? `Ran migrations: ${ran.join(', ')}` : 'Database schema is up to date',
+        );
         return dataSource;
       },
     }),

@@ -16,7 +16,7 @@ export function buildDataSourceOptions(database: DatabaseConfig): DataSourceOpti
     migrationsTableName: 'migrations',
     synchronize: false,
     migrationsRun: false, // run explicitly under a lock: see MigrationRunner
-    logging: ['error'] as ('error')[],
+    logging: ['error'] as 'error'[],
   };
   if (database.type === 'sqlite') {
     if (database.path !== ':memory:') mkdirSync(dirname(database.path), { recursive: true });

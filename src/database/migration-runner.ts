@@ -20,7 +20,9 @@ export async function runMigrations(dataSource: DataSource): Promise<string[]> {
     const ran = await dataSource.runMigrations({ transaction: 'all' });
     return ran.map((m) => m.name);
   } finally {
-    await lockRunner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await lockRunner
+      .query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY])
+      .catch(() => undefined);
     await lockRunner.release();
   }
 }

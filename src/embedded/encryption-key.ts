@@ -13,7 +13,8 @@ export function provisionEncryptionKey(config: AppConfig): 'environment' | 'gene
   const path = resolve(join(config.dataDir, 'encryption.key'));
   if (existsSync(path)) {
     const key = Buffer.from(readFileSync(path, 'utf8').trim(), 'base64');
-    if (key.length !== 32) throw new ConfigError('ENCRYPTION_KEY', `file ${path} does not hold 32 bytes of base64`);
+    if (key.length !== 32)
+      throw new ConfigError('ENCRYPTION_KEY', `file ${path} does not hold 32 bytes of base64`);
     config.encryptionKey = key;
     return 'file';
   }

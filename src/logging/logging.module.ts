@@ -34,11 +34,14 @@ export const REDACTED_PATHS = [
           redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
           genReqId: (req: IncomingMessage, res: ServerResponse) => {
             const header = req.headers['x-request-id'];
-            const id = typeof header === 'string' && /^[\w.-]{1,64}$/.test(header) ? header : randomUUID();
+            const id =
+              typeof header === 'string' && /^[\w.-]{1,64}$/.test(header) ? header : randomUUID();
             res.setHeader('x-request-id', id);
             return id;
           },
-          autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health/live' || req.url === '/metrics' },
+          autoLogging: {
+            ignore: (req: IncomingMessage) => req.url === '/health/live' || req.url === '/metrics',
+          },
           serializers: {
             req: (req: { id: unknown; method: string; url: string }) => ({
               id: req.id,

@@ -45,6 +45,7 @@ export class MetricsService {
 
   counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
     const existing = this.registry.getSingleMetric(name);
+    // oxlint-disable-next-line typescript/no-unsafe-type-assertion -- one name, one instrument and label set
     if (existing) return existing as Counter<L>;
     return new Counter({ name, help, labelNames: [...labelNames], registers: [this.registry] });
   }
@@ -57,6 +58,7 @@ export class MetricsService {
     collect?: (gauge: Gauge<L>) => void | Promise<void>,
   ): Gauge<L> {
     const existing = this.registry.getSingleMetric(name);
+    // oxlint-disable-next-line typescript/no-unsafe-type-assertion -- one name, one instrument and label set
     if (existing) return existing as Gauge<L>;
     return new Gauge<L>({
       name,
@@ -80,6 +82,7 @@ export class MetricsService {
     buckets?: number[],
   ): Histogram<L> {
     const existing = this.registry.getSingleMetric(name);
+    // oxlint-disable-next-line typescript/no-unsafe-type-assertion -- one name, one instrument and label set
     if (existing) return existing as Histogram<L>;
     return new Histogram({
       name,

@@ -19,7 +19,14 @@ export class RequestMetricsInterceptor implements NestInterceptor {
     const response = http.getResponse<Response>();
     const stop = this.metrics.httpRequestDuration.startTimer();
     response.once('finish', () => {
-      const route = (request.route as { path?: string } | undefined)?.path ?? 'unmatched';
+      const matched: unknown = request.route;
+      const route =
+        typeof matched === 'object' &&
+        matched !== null &&
+        'path' in matched &&
+        typeof matched.path === 'string'
+          ? matched.path
+          : 'unmatched';
       stop({ method: request.method, route, status: String(response.statusCode) });
     });
     return next.handle();

@@ -37,7 +37,8 @@ export async function startGateway(
   env: Record<string, string | undefined>,
   options: { waitForReady?: boolean; timeoutMs?: number; cwd?: string } = {},
 ): Promise<GatewayProcess> {
-  if (!existsSync(MAIN)) throw new Error('dist/src/main.js is missing: run `npm run build` before the e2e tests');
+  if (!existsSync(MAIN))
+    throw new Error('dist/src/main.js is missing: run `npm run build` before the e2e tests');
   const port = env.PORT ? Number(env.PORT) : await freePort();
   const dataDir = 'DATA_DIR' in env ? env.DATA_DIR : mkdtempSync(join(tmpdir(), 'zg-e2e-'));
   const merged: Record<string, string | undefined> = {
@@ -50,7 +51,9 @@ export async function startGateway(
     PORT: String(port),
   };
   // A variable given as undefined is left out, so a test can run on the true defaults.
-  const childEnv = Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined)) as Record<string, string>;
+  const childEnv = Object.fromEntries(
+    Object.entries(merged).filter(([, v]) => v !== undefined),
+  ) as Record<string, string>;
   const child = spawn(process.execPath, [MAIN], {
     cwd: options.cwd ?? process.cwd(),
     env: childEnv,
@@ -96,7 +99,9 @@ export async function startGateway(
     await new Promise((r) => setTimeout(r, 100));
   }
   await process_.kill();
-  throw new Error(`gateway did not become live within ${options.timeoutMs ?? 30_000} ms:\n${output}`);
+  throw new Error(
+    `gateway did not become live within ${options.timeoutMs ?? 30_000} ms:\n${output}`,
+  );
 }
 
 /** The API key the embedded default generated into DATA_DIR. */

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 
-export const POSTGRES_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const POSTGRES_ADMIN_URL =
+  process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const REDIS_TEST_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /**
@@ -18,10 +19,18 @@ async function reachable(name: string, probe: () => Promise<unknown>, hint: stri
 }
 
 /** A fresh PostgreSQL database for one test file; drop() removes it. */
-export async function createPostgresDatabase(): Promise<{ url: string; name: string; drop(): Promise<void> }> {
+export async function createPostgresDatabase(): Promise<{
+  url: string;
+  name: string;
+  drop(): Promise<void>;
+}> {
   const name = `zg_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
-  await reachable('PostgreSQL', () => admin.connect(), 'Start it: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start');
+  await reachable(
+    'PostgreSQL',
+    () => admin.connect(),
+    'Start it: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start',
+  );
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
   const url = new URL(POSTGRES_ADMIN_URL);
@@ -39,10 +48,23 @@ export async function createPostgresDatabase(): Promise<{ url: string; name: str
 }
 
 /** A Redis key prefix of its own for one test, so parallel tests never share state; cleanup() deletes its keys. */
-export async function createRedisNamespace(): Promise<{ url: string; prefix: string; client: Redis; cleanup(): Promise<void> }> {
+export async function createRedisNamespace(): Promise<{
+  url: string;
+  prefix: string;
+  client: Redis;
+  cleanup(): Promise<void>;
+}> {
   const prefix = `zg-test-${randomBytes(6).toString('hex')}:`;
-  const client = new Redis(REDIS_TEST_URL, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2_000 });
-  await reachable('Redis', () => client.connect(), 'Start it: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no');
+  const client = new Redis(REDIS_TEST_URL, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2_000,
+  });
+  await reachable(
+    'Redis',
+    () => client.connect(),
+    'Start it: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no',
+  );
   return {
     url: REDIS_TEST_URL,
     prefix,

@@ -7,7 +7,9 @@ describe(EncryptionService.name, () => {
   it('round-trips a secret without leaving it readable in the ciphertext', async () => {
     const sealed = service.encrypt('super-secret-value', 'secret');
     await expect(Promise.resolve(sealed)).resolves.not.toContain('super-secret-value');
-    await expect(Promise.resolve(service.decrypt(sealed, 'secret'))).resolves.toBe('super-secret-value');
+    await expect(Promise.resolve(service.decrypt(sealed, 'secret'))).resolves.toBe(
+      'super-secret-value',
+    );
   });
 
   it('refuses a ciphertext presented for another purpose', async () => {

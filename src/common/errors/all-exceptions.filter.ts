@@ -1,4 +1,10 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  Logger,
+} from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { DomainError, type FieldError } from './domain-error.js';
@@ -37,6 +43,21 @@ interface BodyParserError {
   statusCode?: number;
 }
 
+/** body-parser's errors (http-errors) carry a string `type` such as `entity.too.large`. */
+function bodyParserError(value: unknown): BodyParserError | undefined {
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    !('type' in value) ||
+    typeof value.type !== 'string'
+  )
+    return undefined;
+  const status = 'status' in value && typeof value.status === 'number' ? value.status : undefined;
+  const statusCode =
+    'statusCode' in value && typeof value.statusCode === 'number' ? value.statusCode : undefined;
+  return { type: value.type, status, statusCode };
+}
+
 /** The one place where errors become HTTP: JSON `{code, message}`, never a stack or a secret. */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
@@ -69,23 +90,42 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return { status: exception.status, body, headers: exception.options.headers ?? {} };
     }
     // Nest wraps body-parser's errors in an HttpException whose cause is the original.
-    const parserError = (exception instanceof HttpException && exception.cause ? exception.cause : exception) as BodyParserError;
+    const parserError = bodyParserError(
+      exception instanceof HttpException ? exception.cause : exception,
+    );
     if (parserError?.type === 'entity.too.large') {
-      return this.simple(413, ErrorCode.PayloadTooLarge, 'Request body is larger than 1 MB.', zoomSurface);
+      return this.simple(
+        413,
+        ErrorCode.PayloadTooLarge,
+        'Request body is larger than 1 MB.',
+        zoomSurface,
+      );
     }
     if (parserError?.type === 'entity.parse.failed') {
-      return this.simple(400, ErrorCode.MalformedJson, 'Request body is not valid JSON.', zoomSurface);
+      return this.simple(
+        400,
+        ErrorCode.MalformedJson,
+        'Request body is not valid JSON.',
+        zoomSurface,
+      );
     }
     if (parserError?.type && (parserError.status ?? parserError.statusCode ?? 500) < 500) {
       const status = parserError.status ?? parserError.statusCode ?? 400;
-      return this.simple(status, HTTP_CODES[status] ?? ErrorCode.ValidationFailed, 'Request body could not be read.', zoomSurface);
+      return this.simple(
+        status,
+        HTTP_CODES[status] ?? ErrorCode.ValidationFailed,
+        'Request body could not be read.',
+        zoomSurface,
+      );
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       if (status >= 500) return this.internal(exception, request);
       const code = HTTP_CODES[status] ?? ErrorCode.ValidationFailed;
       const message =
-        status === HttpStatus.NOT_FOUND ? `No route for ${request.method} ${request.path}.` : this.httpMessage(exception);
+        status === 404
+          ? `No route for ${request.method} ${request.path}.`
+          : this.httpMessage(exception);
       return this.simple(status, code, message, zoomSurface);
     }
     return this.internal(exception, request);
@@ -122,7 +162,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
   }
 
   private logServerError(exception: unknown, request: Request): string {
-    const correlationId = String((request as { id?: unknown }).id ?? randomUUID());
+    const requestId: unknown = (request as { id?: unknown }).id;
+    const correlationId = typeof requestId === 'string' ? requestId : randomUUID();
     const error = exception instanceof Error ? exception : new Error(String(exception));
     this.logger.error(
       { correlationId, err: { name: error.name, message: error.message, stack: error.stack } },

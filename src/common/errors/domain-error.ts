@@ -41,11 +41,16 @@ export class ZoomApiError extends DomainError {
     readonly zoomBody: { code?: number; message?: string; errors?: FieldError[] } | undefined,
     headers: Record<string, string> = {},
   ) {
-    super(ErrorCode.ZoomError, httpStatus, zoomBody?.message ?? `Zoom answered HTTP ${httpStatus}`, {
-      zoomCode: zoomBody?.code,
-      errors: zoomBody?.errors,
-      headers,
-    });
+    super(
+      ErrorCode.ZoomError,
+      httpStatus,
+      zoomBody?.message ?? `Zoom answered HTTP ${httpStatus}`,
+      {
+        zoomCode: zoomBody?.code,
+        errors: zoomBody?.errors,
+        headers,
+      },
+    );
     this.name = 'ZoomApiError';
   }
 }

@@ -18,5 +18,7 @@ export function timestampColumn(queryRunner: QueryRunner, name: string): TableCo
  * number that rounds above 2^53.
  */
 export function int64Column(queryRunner: QueryRunner, name: string): TableColumnOptions {
-  return isPostgres(queryRunner) ? { name, type: 'bigint' } : { name, type: 'varchar', length: '20' };
+  return isPostgres(queryRunner)
+    ? { name, type: 'bigint' }
+    : { name, type: 'varchar', length: '20' };
 }
