@@ -183,7 +183,10 @@ export class MeetingsReconciler implements OnApplicationBootstrap {
       .createQueryBuilder()
       .delete()
       .from('meeting_checks')
-      .where("meeting_id IN (SELECT m.id FROM meetings m WHERE m.status <> 'active')")
+      // Per check row, one primary-key lookup: the cost follows the rows kept, not all meetings ever made.
+      .where(
+        "EXISTS (SELECT 1 FROM meetings m WHERE m.id = meeting_checks.meeting_id AND m.status <> 'active')",
+      )
       .execute();
     const candidates: Candidate[] = await this.dataSource
       .createQueryBuilder()
