@@ -370,4 +370,11 @@ describe('WebhooksModule (two replicas, PostgreSQL, Redis, simulator sending sig
       ),
     ).resolves.toMatchObject({ status: 'deleted' });
   });
+
+  it('never logged the secret token or an unhandled error', async () => {
+    for (const replica of replicas) {
+      await expect(Promise.resolve(replica.output())).resolves.not.toContain(SECRET);
+      await expect(Promise.resolve(replica.output())).resolves.not.toContain('Unhandled error');
+    }
+  });
 });

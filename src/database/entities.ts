@@ -8,4 +8,11 @@ import { MeetingEntity } from '../meetings/meeting.entity.js';
 
 /** Every entity, listed explicitly (no globs: the build is ESM and bundle-friendly). */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const ENTITIES: MixedList<Function> = [ApiKeyEntity, ZoomCredentialEntity, ZoomCredentialEventEntity, WebhookEventEntity, ZoomTokenMintEntity, MeetingEntity];
+export const ENTITIES: MixedList<Function> = [
+  ApiKeyEntity,
+  ZoomCredentialEntity,
+  ZoomCredentialEventEntity,
+  WebhookEventEntity,
+  ZoomTokenMintEntity,
+  MeetingEntity,
+];

@@ -7,4 +7,10 @@ import { Meetings1764320300000 } from './1764320300000-meetings.js';
 
 /** Every migration, in order. Written by hand with TypeORM's portable Table API (SQLite and PostgreSQL). */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const MIGRATIONS: MixedList<Function> = [ApiKeys1764320000000, ZoomTokenMints1764320100000, ZoomCredentials1764320200000, Meetings1764320300000, WebhookEvents1764320400000];
+export const MIGRATIONS: MixedList<Function> = [
+  ApiKeys1764320000000,
+  ZoomTokenMints1764320100000,
+  ZoomCredentials1764320200000,
+  Meetings1764320300000,
+  WebhookEvents1764320400000,
+];
