@@ -1,7 +1,6 @@
 // oxlint-disable-next-line import/no-unassigned-import -- decorator metadata polyfill, loaded for its effect
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { createApp } from './app.factory.js';
 import { ConfigError, loadConfig } from './config/app-config.js';
 import { type EmbeddedSimulator, startEmbeddedSimulator } from './embedded/embedded-simulator.js';
 import { provisionEncryptionKey } from './embedded/encryption-key.js';
@@ -24,6 +23,8 @@ async function bootstrap(): Promise<void> {
     simulator = await startEmbeddedSimulator(config);
   }
 
+  // Loaded only after the configuration is known good, so a bad value fails in milliseconds.
+  const { createApp } = await import('./app.factory.js');
   const app = await createApp(config);
   if (keySource === 'generated') {
     logger.warn(
