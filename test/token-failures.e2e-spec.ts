@@ -5,10 +5,18 @@ import { call, createMeeting, type Fleet, sleep, startFleet } from './token-flee
 
 /** A private Redis server this file may stop and start (the shared one serves other tests). */
 async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
+  const client = new Redis(`redis://127.0.0.1:${port}`, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
   });
-  const client = new Redis(`redis://127.0.0.1:${port}`, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   for (let i = 0; i < 50; i++) {
     try {
       await client.connect();
@@ -48,7 +56,9 @@ describe('ZoomTokenService under failure (3 replicas)', () => {
       fleet.simulator.control.setTokenLatency(3_000);
       const [a, b, c] = fleet.replicas;
       const pending = [a!, b!, c!].flatMap((replica) =>
-        Array.from({ length: 5 }, () => createMeeting(replica).then((r) => ({ ...r, replica, doneAt: Date.now() }))),
+        Array.from({ length: 5 }, () =>
+          createMeeting(replica).then((r) => ({ ...r, replica, doneAt: Date.now() })),
+        ),
       );
       const leaseKey = `${fleet.env.REDIS_KEY_PREFIX}lease:zoom-token-mint`;
       let holder: string | null = null;
@@ -57,7 +67,7 @@ describe('ZoomTokenService under failure (3 replicas)', () => {
         if (!holder) await sleep(50);
       }
       expect(holder).not.toBeNull();
-      const victim = fleet.replicas.find((r) => holder!.startsWith(`${fleet.replicaIds.get(r)}:`))!;
+      const victim = fleet.replicas.find((r) => holder?.startsWith(`${fleet.replicaIds.get(r)}:`))!;
       expect(victim).toBeDefined();
       await sleep(1_200);
       await victim.kill('SIGKILL');
@@ -68,14 +78,16 @@ describe('ZoomTokenService under failure (3 replicas)', () => {
       expect(survivors.map((r) => r.status)).toEqual(survivors.map(() => 201));
       for (const r of survivors) expect(r.doneAt - killedAt).toBeLessThan(15_000);
       expect(fleet.simulator.control.stats().tokenRequests).toBeLessThanOrEqual(2);
-      console.info(`lease holder killed: survivors served ${Math.max(...survivors.map((r) => r.doneAt - killedAt))} ms after the kill`);
+      console.info(
+        `lease holder killed: survivors served ${Math.max(...survivors.map((r) => r.doneAt - killedAt))} ms after the kill`,
+      );
       // Back to three replicas for the next test.
       fleet.replicas.splice(fleet.replicas.indexOf(victim), 1);
       await fleet.start();
     });
 
     it('stops hammering Zoom within 30 s when the app is refused, fails fast with a clear error, and /health says why', async () => {
-      const meeting = await createMeeting(fleet.replicas[0]!);
+      const meeting = await createMeeting(fleet.replicas[0]);
       expect(meeting.status).toBe(201);
       const id = (meeting.body as { id: number }).id;
       // Warm every replica so that each holds the token.
@@ -103,7 +115,14 @@ describe('ZoomTokenService under failure (3 replicas)', () => {
       );
       if (process.env.TOKEN_E2E_DEBUG) {
         for (const r of fleet.replicas) {
-          console.info(r.output().split('\n').filter((l) => /ZoomToken|ZoomAuthState/.test(l)).map((l) => l.slice(0, 260)).join('\n'));
+          console.info(
+            r
+              .output()
+              .split('\n')
+              .filter((l) => /ZoomToken|ZoomAuthState/.test(l))
+              .map((l) => l.slice(0, 260))
+              .join('\n'),
+          );
         }
       }
       expect(tokenRequests).toBeLessThanOrEqual(6);
@@ -113,12 +132,14 @@ describe('ZoomTokenService under failure (3 replicas)', () => {
         expect(r.status).toBe(503);
         expect(r.body).toMatchObject({ code: 'zoom_auth_rejected' });
       }
-      const message = (results[0]!.body as { message: string }).message;
+      const message = (results[0].body as { message: string }).message;
       expect(message).toMatch(/refuses even freshly minted/);
       expect(message).toMatch(/owner/);
       expect(message).toMatch(/rotat/);
-      const health = await fetch(`${fleet.replicas[1]!.url}/health`);
-      const body = (await health.json()) as { details?: { zoom?: { status: string; state?: string; reason?: string } } };
+      const health = await fetch(`${fleet.replicas[1].url}/health`);
+      const body = (await health.json()) as {
+        details?: { zoom?: { status: string; state?: string; reason?: string } };
+      };
       expect(health.status).toBe(503);
       expect(body.details?.zoom).toMatchObject({ state: 'rejected' });
       expect(body.details?.zoom?.reason).toMatch(/refuses even freshly minted/);
@@ -143,7 +164,7 @@ describe('ZoomTokenService under failure (3 replicas)', () => {
     });
 
     it('keeps at least 99% of requests succeeding while Redis is down for 10 s, and coordinates again after', async () => {
-      const meeting = await createMeeting(fleet.replicas[0]!);
+      const meeting = await createMeeting(fleet.replicas[0]);
       const id = (meeting.body as { id: number }).id;
       await Promise.all(fleet.replicas.map((r) => call(r, 'GET', `/v2/meetings/${id}`)));
       const statuses: number[] = [];
@@ -152,7 +173,9 @@ describe('ZoomTokenService under failure (3 replicas)', () => {
         fleet.replicas.flatMap((replica) =>
           Array.from({ length: 2 }, async () => {
             while (!stop) {
-              statuses.push((await call(replica, 'GET', `/v2/meetings/${id}`, undefined, 10_000)).status);
+              statuses.push(
+                (await call(replica, 'GET', `/v2/meetings/${id}`, undefined, 10_000)).status,
+              );
               await sleep(50);
             }
           }),
@@ -173,7 +196,9 @@ describe('ZoomTokenService under failure (3 replicas)', () => {
       const before = fleet.simulator.control.stats().tokensMinted;
       fleet.simulator.control.invalidateLiveTokens();
       const results = await Promise.all(
-        Array.from({ length: 60 }, (_, i) => call(fleet.replicas[i % 3]!, 'GET', `/v2/meetings/${id}`)),
+        Array.from({ length: 60 }, (_, i) =>
+          call(fleet.replicas[i % 3], 'GET', `/v2/meetings/${id}`),
+        ),
       );
       expect(results.filter((r) => r.status !== 200)).toEqual([]);
       expect(fleet.simulator.control.stats().tokensMinted - before).toBe(1);

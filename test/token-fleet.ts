@@ -2,10 +2,18 @@
 import { randomBytes } from 'node:crypto';
 import { ZoomSimulator, type ZoomSimulatorOptions } from '../src/zoom-simulator/index.js';
 import { type GatewayProcess, startGateway } from './support/gateway-process.js';
-import { createPostgresDatabase, createRedisNamespace, testEncryptionKey } from './support/services.js';
+import {
+  createPostgresDatabase,
+  createRedisNamespace,
+  testEncryptionKey,
+} from './support/services.js';
 
 export const API_KEY = `tester-${randomBytes(12).toString('hex')}`;
-export const CREDENTIALS = { accountId: 'e2e-account', clientId: 'e2e-client-id', clientSecret: `e2e-secret-${randomBytes(8).toString('hex')}` };
+export const CREDENTIALS = {
+  accountId: 'e2e-account',
+  clientId: 'e2e-client-id',
+  clientSecret: `e2e-secret-${randomBytes(8).toString('hex')}`,
+};
 
 export interface Fleet {
   simulator: ZoomSimulator;
@@ -19,7 +27,11 @@ export interface Fleet {
 
 export async function startFleet(
   size: number,
-  options: { simulator?: ZoomSimulatorOptions; redisUrl?: string; env?: Record<string, string> } = {},
+  options: {
+    simulator?: ZoomSimulatorOptions;
+    redisUrl?: string;
+    env?: Record<string, string>;
+  } = {},
 ): Promise<Fleet> {
   const simulator = new ZoomSimulator({
     ...CREDENTIALS,
@@ -90,7 +102,10 @@ export async function call(
   try {
     const response = await fetch(`${replica.url}${path}`, {
       method,
-      headers: { Authorization: `Bearer ${API_KEY}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      headers: {
+        Authorization: `Bearer ${API_KEY}`,
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(timeoutMs),
     });
@@ -108,7 +123,12 @@ export async function call(
 }
 
 export const createMeeting = (replica: GatewayProcess, topic = 'token e2e') =>
-  call(replica, 'POST', '/v2/users/me/meetings', { topic, type: 2, start_time: '2030-01-01T10:00:00Z', duration: 30 });
+  call(replica, 'POST', '/v2/users/me/meetings', {
+    topic,
+    type: 2,
+    start_time: '2030-01-01T10:00:00Z',
+    duration: 30,
+  });
 
 /** Every log line of every replica, to check that no token or secret was ever written. */
 export function allOutput(fleet: Fleet): string {

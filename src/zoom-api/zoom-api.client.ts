@@ -11,7 +11,13 @@ import type { ZoomQuery, ZoomRequest, ZoomResponse } from './zoom-api.types.js';
 const DEFAULT_TIMEOUT_MS = 15_000;
 
 /** Headers worth relaying to our caller when Zoom refuses a call. */
-const RELAYED_HEADERS = ['retry-after', 'x-ratelimit-category', 'x-ratelimit-type', 'x-ratelimit-limit', 'x-ratelimit-remaining'];
+const RELAYED_HEADERS = [
+  'retry-after',
+  'x-ratelimit-category',
+  'x-ratelimit-type',
+  'x-ratelimit-limit',
+  'x-ratelimit-remaining',
+];
 
 interface ZoomErrorBody {
   code?: number;
@@ -36,7 +42,8 @@ function flattenHeaders(headers: AxiosResponse['headers']): Record<string, strin
 function queryString(query: ZoomQuery | undefined): Record<string, string> | undefined {
   if (!query) return undefined;
   const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(query)) if (value !== undefined) out[key] = String(value);
+  for (const [key, value] of Object.entries(query))
+    if (value !== undefined) out[key] = String(value);
   return out;
 }
 
@@ -63,7 +70,9 @@ export class ZoomApiClient {
       response = await this.governed<T>(req, token);
       if (isTokenRefusal(response.status, response.data)) {
         // Refused again: the token service may declare the app rejected (throws); no further retry.
-        await this.tokens.handleUnauthorized(token, response.data as ZoomErrorBody, { replace: false });
+        await this.tokens.handleUnauthorized(token, response.data as ZoomErrorBody, {
+          replace: false,
+        });
       }
     }
     if (response.status >= 200 && response.status < 300) {
@@ -76,10 +85,15 @@ export class ZoomApiClient {
 
   private zoomError(response: ZoomResponse<unknown>): ZoomApiError {
     const headers: Record<string, string> = {};
-    for (const name of RELAYED_HEADERS) if (response.headers[name]) headers[name] = response.headers[name];
+    for (const name of RELAYED_HEADERS)
+      if (response.headers[name]) headers[name] = response.headers[name];
     const data = response.data;
     const body: ZoomErrorBody | undefined =
-      data && typeof data === 'object' ? (data as ZoomErrorBody) : typeof data === 'string' && data ? { message: data } : undefined;
+      data && typeof data === 'object'
+        ? (data as ZoomErrorBody)
+        : typeof data === 'string' && data
+          ? { message: data }
+          : undefined;
     return new ZoomApiError(response.status, body, headers);
   }
 
@@ -106,13 +120,22 @@ export class ZoomApiClient {
           validateStatus: () => true,
         }),
       );
-      return { status: response.status, data: response.data, headers: flattenHeaders(response.headers) };
+      return {
+        status: response.status,
+        data: response.data,
+        headers: flattenHeaders(response.headers),
+      };
     } catch (error) {
       const axiosError = error as AxiosError;
       if (axiosError.code === 'ECONNABORTED' || axiosError.code === 'ETIMEDOUT') {
-        throw new DomainError(ErrorCode.ZoomUnavailable, 504, `Zoom did not answer ${req.route} within ${timeout} ms.`, {
-          cause: error,
-        });
+        throw new DomainError(
+          ErrorCode.ZoomUnavailable,
+          504,
+          `Zoom did not answer ${req.route} within ${timeout} ms.`,
+          {
+            cause: error,
+          },
+        );
       }
       throw new DomainError(
         ErrorCode.ZoomUnavailable,

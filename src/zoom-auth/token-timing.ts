@@ -39,12 +39,19 @@ function lifetime(token: Times): number {
 
 /** ms epoch after which the token must not be sent to Zoom any more. */
 export function usableUntil(token: Times, timing: TokenTiming = DEFAULT_TIMING): number {
-  const safety = Math.min(timing.maxSafetyMs, Math.max(timing.minSafetyMs, lifetime(token) * timing.safetyShare));
+  const safety = Math.min(
+    timing.maxSafetyMs,
+    Math.max(timing.minSafetyMs, lifetime(token) * timing.safetyShare),
+  );
   return token.expiresAt - Math.min(safety, lifetime(token) / 2);
 }
 
 /** ms epoch at which this replica starts refreshing the token in the background. */
-export function refreshAt(token: Times, jitter: number, timing: TokenTiming = DEFAULT_TIMING): number {
+export function refreshAt(
+  token: Times,
+  jitter: number,
+  timing: TokenTiming = DEFAULT_TIMING,
+): number {
   const share = timing.refreshShare + timing.jitterShare * jitter;
   return Math.min(token.expiresAt - lifetime(token) * share, usableUntil(token, timing));
 }

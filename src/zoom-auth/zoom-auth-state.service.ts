@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/app-config.js';
 import { LeaseService } from '../coordination/lease.service.js';
@@ -6,7 +12,8 @@ import { PubSubService } from '../coordination/pubsub.service.js';
 import { REDIS, type RedisClient, redisReady } from '../coordination/redis.provider.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 
-export type ZoomAuthStateName = 'ok' | 'degraded' | 'rejected' | 'invalid_credentials' | 'unreachable';
+export type ZoomAuthStateName =
+  'ok' | 'degraded' | 'rejected' | 'invalid_credentials' | 'unreachable';
 
 /** The fleet's verdict on Zoom auth, in words for operators and fields for machines. */
 export interface ZoomAuthSnapshot {
@@ -35,10 +42,23 @@ export interface ZoomAuthSnapshot {
 /** The outcome of a validation call (scheduled validation, doctor, rotation). */
 export type ValidationOutcome =
   | { ok: true; credentialVersion?: number }
-  | { ok: false; state: Exclude<ZoomAuthStateName, 'ok'>; reason: string; zoomError?: string; credentialVersion?: number; retryAfterMs?: number };
+  | {
+      ok: false;
+      state: Exclude<ZoomAuthStateName, 'ok'>;
+      reason: string;
+      zoomError?: string;
+      credentialVersion?: number;
+      retryAfterMs?: number;
+    };
 
 const CHANNEL = 'zoom-auth-state';
-const STATE_NAMES: ZoomAuthStateName[] = ['ok', 'degraded', 'rejected', 'invalid_credentials', 'unreachable'];
+const STATE_NAMES: ZoomAuthStateName[] = [
+  'ok',
+  'degraded',
+  'rejected',
+  'invalid_credentials',
+  'unreachable',
+];
 
 /** Back-off of the rejected state's probe: 5 s doubling to 5 min. */
 export const PROBE_BACKOFF = { initialMs: 5_000, maxMs: 300_000 } as const;
@@ -70,7 +90,11 @@ export class ZoomAuthStateService implements OnModuleInit, OnModuleDestroy {
     metrics: MetricsService,
   ) {
     this.current = this.initial('No token has been minted yet.');
-    this.stateGauge = metrics.gauge('zoom_auth_state', 'Zoom auth state of this replica (1 for the current state)', ['state']);
+    this.stateGauge = metrics.gauge(
+      'zoom_auth_state',
+      'Zoom auth state of this replica (1 for the current state)',
+      ['state'],
+    );
     this.publishGauge();
   }
 
@@ -113,13 +137,20 @@ export class ZoomAuthStateService implements OnModuleInit, OnModuleDestroy {
   noteAccepted(mintedAt: number, credentialVersion: number): void {
     this.lastSuccessAt = this.clock.now();
     if (this.current.state !== 'rejected' || mintedAt < this.current.since) return;
-    this.logger.log('Zoom accepts this app\'s tokens again: leaving the rejected state');
-    void this.transition({ ...this.initial('Zoom accepted a token minted after the rejection.'), credentialVersion });
+    this.logger.log("Zoom accepts this app's tokens again: leaving the rejected state");
+    void this.transition({
+      ...this.initial('Zoom accepted a token minted after the rejection.'),
+      credentialVersion,
+    });
   }
 
   /** Zoom refused a token minted moments ago: enter (or stay in, with a longer back-off) `rejected`. */
-  async recordRejected(credentialVersion: number, refusedFingerprint: string): Promise<ZoomAuthSnapshot> {
-    if (this.current.state === 'rejected' && this.current.refusedFingerprint === refusedFingerprint) return this.snapshot();
+  async recordRejected(
+    credentialVersion: number,
+    refusedFingerprint: string,
+  ): Promise<ZoomAuthSnapshot> {
+    if (this.current.state === 'rejected' && this.current.refusedFingerprint === refusedFingerprint)
+      return this.snapshot();
     const now = this.clock.now();
     const failures = this.current.state === 'rejected' ? this.current.failures + 1 : 1;
     const backoff = Math.min(PROBE_BACKOFF.maxMs, PROBE_BACKOFF.initialMs * 2 ** (failures - 1));
@@ -141,7 +172,11 @@ export class ZoomAuthStateService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Zoom's token endpoint answered invalid_client: the credentials are wrong; no retries. */
-  async recordInvalidCredentials(clientId: string, credentialVersion: number, zoomError?: string): Promise<void> {
+  async recordInvalidCredentials(
+    clientId: string,
+    credentialVersion: number,
+    zoomError?: string,
+  ): Promise<void> {
     const now = this.clock.now();
     await this.transition({
       state: 'invalid_credentials',
@@ -169,7 +204,10 @@ export class ZoomAuthStateService implements OnModuleInit, OnModuleDestroy {
     const now = this.clock.now();
     const wasFailing = this.current.state === 'degraded' || this.current.state === 'unreachable';
     const failures = wasFailing ? this.current.failures + 1 : 1;
-    const exponential = Math.min(ENDPOINT_BACKOFF.maxMs, ENDPOINT_BACKOFF.initialMs * 2 ** (failures - 1));
+    const exponential = Math.min(
+      ENDPOINT_BACKOFF.maxMs,
+      ENDPOINT_BACKOFF.initialMs * 2 ** (failures - 1),
+    );
     // Jitter so that the fleet's next attempt is not a thundering herd on a struggling endpoint.
     const jittered = exponential * (0.75 + Math.random() * 0.5);
     const backoff = Math.max(jittered, options.retryAfterMs ?? 0);
@@ -192,7 +230,10 @@ export class ZoomAuthStateService implements OnModuleInit, OnModuleDestroy {
     if (outcome.ok) {
       this.lastSuccessAt = this.clock.now();
       if (this.current.state !== 'ok') {
-        await this.transition({ ...this.initial('A validation call succeeded.'), credentialVersion: outcome.credentialVersion ?? null });
+        await this.transition({
+          ...this.initial('A validation call succeeded.'),
+          credentialVersion: outcome.credentialVersion ?? null,
+        });
       }
       return;
     }
@@ -217,7 +258,10 @@ export class ZoomAuthStateService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** A new credential version is active: every failure verdict about the old one is void. */
-  async reset(credentialVersion: number, words = `Credential version ${credentialVersion} is active.`): Promise<void> {
+  async reset(
+    credentialVersion: number,
+    words = `Credential version ${credentialVersion} is active.`,
+  ): Promise<void> {
     if (this.current.state === 'ok' && this.current.credentialVersion === credentialVersion) return;
     await this.transition({ ...this.initial(words), credentialVersion });
   }
@@ -230,7 +274,10 @@ export class ZoomAuthStateService implements OnModuleInit, OnModuleDestroy {
     const snapshot = this.current;
     if (snapshot.retryAt === null || this.clock.now() < snapshot.retryAt) return false;
     const period = Math.max(1_000, snapshot.backoffMs);
-    const lease = await this.leases.tryAcquire(`zoom-auth-probe:${snapshot.state}:${snapshot.retryAt}`, period);
+    const lease = await this.leases.tryAcquire(
+      `zoom-auth-probe:${snapshot.state}:${snapshot.retryAt}`,
+      period,
+    );
     return lease !== null;
   }
 
@@ -248,12 +295,20 @@ export class ZoomAuthStateService implements OnModuleInit, OnModuleDestroy {
     };
   }
 
-  private async transition(update: Omit<ZoomAuthSnapshot, 'updatedAt'> & { updatedAt?: number }): Promise<void> {
-    const next: ZoomAuthSnapshot = { ...update, updatedAt: Math.max(this.clock.now(), this.current.updatedAt + 1) };
+  private async transition(
+    update: Omit<ZoomAuthSnapshot, 'updatedAt'> & { updatedAt?: number },
+  ): Promise<void> {
+    const next: ZoomAuthSnapshot = {
+      ...update,
+      updatedAt: Math.max(this.clock.now(), this.current.updatedAt + 1),
+    };
     const changed = next.state !== this.current.state;
     this.apply(next);
     if (changed) {
-      const log = next.state === 'ok' ? this.logger.log.bind(this.logger) : this.logger.warn.bind(this.logger);
+      const log =
+        next.state === 'ok'
+          ? this.logger.log.bind(this.logger)
+          : this.logger.warn.bind(this.logger);
       log(`Zoom auth is ${next.state}: ${next.reason}`);
     }
     const message = JSON.stringify(next);
@@ -285,7 +340,8 @@ export class ZoomAuthStateService implements OnModuleInit, OnModuleDestroy {
   }
 
   private publishGauge(): void {
-    for (const name of STATE_NAMES) this.stateGauge.set({ state: name }, name === this.current.state ? 1 : 0);
+    for (const name of STATE_NAMES)
+      this.stateGauge.set({ state: name }, name === this.current.state ? 1 : 0);
   }
 }
 

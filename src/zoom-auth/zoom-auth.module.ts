@@ -25,7 +25,19 @@ import { ZoomTokenService } from './zoom-token.service.js';
     TypeOrmModule.forFeature([ZoomTokenMintEntity]),
     CredentialsModule,
   ],
-  providers: [ZoomOAuthClient, FleetTokenStore, ZoomAuthStateService, MintLedgerService, ZoomTokenService],
-  exports: [CredentialsModule, ZoomOAuthClient, ZoomAuthStateService, MintLedgerService, ZoomTokenService],
+  providers: [
+    ZoomOAuthClient,
+    FleetTokenStore,
+    ZoomAuthStateService,
+    MintLedgerService,
+    ZoomTokenService,
+  ],
+  exports: [
+    CredentialsModule,
+    ZoomOAuthClient,
+    ZoomAuthStateService,
+    MintLedgerService,
+    ZoomTokenService,
+  ],
 })
 export class ZoomAuthModule {}

@@ -97,7 +97,10 @@ export class ZoomTokenService implements OnModuleInit, OnModuleDestroy {
     metrics: MetricsService,
   ) {
     this.jitter = replicaJitter(config.replicaId);
-    this.unauthorized = metrics.counter('zoom_token_401_total', 'Zoom API calls answered 401 (code 124) for a token');
+    this.unauthorized = metrics.counter(
+      'zoom_token_401_total',
+      'Zoom API calls answered 401 (code 124) for a token',
+    );
     this.leaseWaits = metrics.counter(
       'zoom_token_lease_waits_total',
       'Refreshes that waited for another replica holding the mint lease instead of minting',
@@ -158,7 +161,8 @@ export class ZoomTokenService implements OnModuleInit, OnModuleDestroy {
     await this.store.deleteIf(token.generation, token.fingerprint);
     const expired = /expired/i.test(zoomBody?.message ?? '');
     const now = this.clock.now();
-    const replacement = token.reason === 'invalidated' || token.reason === 'probe' || token.reason === 'rotation';
+    const replacement =
+      token.reason === 'invalidated' || token.reason === 'probe' || token.reason === 'rotation';
     if (replacement && !expired && now - token.mintedAt < this.timings.freshRefusalMs) {
       const snapshot = await this.state.recordRejected(token.credentialVersion, token.fingerprint);
       throw this.blockedError(snapshot);
@@ -175,7 +179,11 @@ export class ZoomTokenService implements OnModuleInit, OnModuleDestroy {
       const held = this.held;
       return held?.token.fingerprint === next.fingerprint ? this.throughVerdict(held) : next;
     }
-    throw new DomainError(ErrorCode.ZoomUnavailable, 503, 'Zoom refused the access token and no replacement could be obtained.');
+    throw new DomainError(
+      ErrorCode.ZoomUnavailable,
+      503,
+      'Zoom refused the access token and no replacement could be obtained.',
+    );
   }
 
   /** Zoom answered a call made with `token` with something other than a token refusal. */
@@ -192,7 +200,11 @@ export class ZoomTokenService implements OnModuleInit, OnModuleDestroy {
    * Offers a token minted elsewhere (the rotation's validation mint) to the fleet, so the new
    * credential version needs no second mint. The caller records it in the ledger.
    */
-  async storeMinted(minted: MintedToken, credentials: ZoomCredentials, reason: MintReason = 'rotation'): Promise<ZoomToken | null> {
+  async storeMinted(
+    minted: MintedToken,
+    credentials: ZoomCredentials,
+    reason: MintReason = 'rotation',
+  ): Promise<ZoomToken | null> {
     const snapshot = await this.store.read();
     const token: NewToken = {
       accessToken: minted.accessToken,
@@ -211,7 +223,15 @@ export class ZoomTokenService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** What this replica holds now (diagnostics; never the token). */
-  describe(): { generation: number; credentialVersion: number; fingerprint: string; mintedAt: number; expiresAt: number; reason: MintReason; store: 'redis' | 'local' } | null {
+  describe(): {
+    generation: number;
+    credentialVersion: number;
+    fingerprint: string;
+    mintedAt: number;
+    expiresAt: number;
+    reason: MintReason;
+    store: 'redis' | 'local';
+  } | null {
     const held = this.held;
     if (!held) return null;
     const { accessToken: _secret, ...identity } = held.token;
@@ -222,11 +242,19 @@ export class ZoomTokenService implements OnModuleInit, OnModuleDestroy {
 
   private async slowPath(): Promise<ZoomToken> {
     const snapshot = this.state.snapshot();
-    if (snapshot.state === 'rejected' || (snapshot.state === 'invalid_credentials' && this.sameCredentials(snapshot))) {
+    if (
+      snapshot.state === 'rejected' ||
+      (snapshot.state === 'invalid_credentials' && this.sameCredentials(snapshot))
+    ) {
       if (await this.state.claimProbe()) {
-        this.logger.log(`Probing Zoom with one fresh token for the fleet (state ${snapshot.state})`);
+        this.logger.log(
+          `Probing Zoom with one fresh token for the fleet (state ${snapshot.state})`,
+        );
         // This caller is the probe's canary: it tries the token; others await its verdict.
-        return this.obtain(snapshot.state === 'rejected' ? 'probe' : 'cold', { force: true, bypassGate: true });
+        return this.obtain(snapshot.state === 'rejected' ? 'probe' : 'cold', {
+          force: true,
+          bypassGate: true,
+        });
       }
       throw this.blockedError(snapshot);
     }
@@ -252,7 +280,8 @@ export class ZoomTokenService implements OnModuleInit, OnModuleDestroy {
 
   /** Follows the shared store; mints only while holding the fleet's lease; waits with a deadline otherwise. */
   private async obtain(reason: MintReason, options: ObtainOptions): Promise<ZoomToken> {
-    const deadline = this.clock.now() + this.timings.mintTimeoutMs + this.timings.leaseTtlMs + 2_000;
+    const deadline =
+      this.clock.now() + this.timings.mintTimeoutMs + this.timings.leaseTtlMs + 2_000;
     let counted = false;
     for (;;) {
       if (!options.bypassGate) this.gate();
@@ -280,22 +309,37 @@ export class ZoomTokenService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  private async mintUnderLease(lease: Lease, reason: MintReason, options: ObtainOptions): Promise<ZoomToken> {
+  private async mintUnderLease(
+    lease: Lease,
+    reason: MintReason,
+    options: ObtainOptions,
+  ): Promise<ZoomToken> {
     const renewEvery = Math.max(100, Math.floor(this.timings.leaseTtlMs / 3));
-    const renewal = setInterval(() => void this.leases.renew(lease, this.timings.leaseTtlMs), renewEvery);
+    const renewal = setInterval(
+      () => void this.leases.renew(lease, this.timings.leaseTtlMs),
+      renewEvery,
+    );
     renewal.unref();
     try {
       // Someone may have stored a token between our read and our lease.
       const snapshot = await this.store.read();
       if (!options.force && this.acceptable(snapshot.token)) return this.adopt(snapshot.token);
       const credentials = this.credentials.active();
-      const effectiveReason: MintReason = reason === 'cold' && snapshot.token && this.usable(snapshot.token) ? 'refresh_ahead' : reason;
+      const effectiveReason: MintReason =
+        reason === 'cold' && snapshot.token && this.usable(snapshot.token)
+          ? 'refresh_ahead'
+          : reason;
       const started = this.clock.now();
       let minted: MintedToken;
       try {
         minted = await this.oauth.mint(credentials, { timeoutMs: this.timings.mintTimeoutMs });
       } catch (error) {
-        throw await this.mintFailed(error, effectiveReason, credentials, this.clock.now() - started);
+        throw await this.mintFailed(
+          error,
+          effectiveReason,
+          credentials,
+          this.clock.now() - started,
+        );
       }
       const token: NewToken = {
         accessToken: minted.accessToken,
@@ -326,7 +370,9 @@ export class ZoomTokenService implements OnModuleInit, OnModuleDestroy {
       }
       // Lost the compare-and-set: a newer token or a newer credential version is in the store.
       const again = await this.store.read();
-      this.logger.warn(`Minted token ${token.fingerprint} was not stored (${result.reason}); following the store`);
+      this.logger.warn(
+        `Minted token ${token.fingerprint} was not stored (${result.reason}); following the store`,
+      );
       if (again.token && this.acceptable(again.token)) return this.adopt(again.token);
       return this.adopt({ ...token, generation: 0 }, !options.force);
     } finally {
@@ -336,14 +382,33 @@ export class ZoomTokenService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Records a failed mint (ledger, state machine) and returns the error for the caller. */
-  private async mintFailed(error: unknown, reason: MintReason, credentials: ZoomCredentials, latencyMs: number): Promise<Error> {
+  private async mintFailed(
+    error: unknown,
+    reason: MintReason,
+    credentials: ZoomCredentials,
+    latencyMs: number,
+  ): Promise<Error> {
     if (!(error instanceof TokenEndpointError)) {
-      this.ledger.record({ reason, outcome: 'unexpected', credentialVersion: credentials.version, latencyMs });
+      this.ledger.record({
+        reason,
+        outcome: 'unexpected',
+        credentialVersion: credentials.version,
+        latencyMs,
+      });
       return error as Error;
     }
-    this.ledger.record({ reason, outcome: error.kind, credentialVersion: credentials.version, latencyMs });
+    this.ledger.record({
+      reason,
+      outcome: error.kind,
+      credentialVersion: credentials.version,
+      latencyMs,
+    });
     if (error.permanent) {
-      await this.state.recordInvalidCredentials(credentials.clientId, credentials.version, error.details.zoomReason ?? error.details.zoomError);
+      await this.state.recordInvalidCredentials(
+        credentials.clientId,
+        credentials.version,
+        error.details.zoomReason ?? error.details.zoomError,
+      );
       this.logger.error(error.message);
       return this.blockedError(this.state.snapshot());
     }
@@ -363,26 +428,43 @@ export class ZoomTokenService implements OnModuleInit, OnModuleDestroy {
   private gate(): void {
     const snapshot = this.state.snapshot();
     if (snapshot.state === 'rejected') throw this.blockedError(snapshot);
-    if (snapshot.state === 'invalid_credentials' && this.sameCredentials(snapshot)) throw this.blockedError(snapshot);
-    if ((snapshot.state === 'degraded' || snapshot.state === 'unreachable') && snapshot.retryAt !== null && this.clock.now() < snapshot.retryAt) {
+    if (snapshot.state === 'invalid_credentials' && this.sameCredentials(snapshot))
+      throw this.blockedError(snapshot);
+    if (
+      (snapshot.state === 'degraded' || snapshot.state === 'unreachable') &&
+      snapshot.retryAt !== null &&
+      this.clock.now() < snapshot.retryAt
+    ) {
       throw this.blockedError(snapshot);
     }
   }
 
   private sameCredentials(snapshot: ZoomAuthSnapshot): boolean {
-    return snapshot.credentialVersion === null || snapshot.credentialVersion >= this.credentials.active().version;
+    return (
+      snapshot.credentialVersion === null ||
+      snapshot.credentialVersion >= this.credentials.active().version
+    );
   }
 
   /** The error a caller sees while the state machine holds calls back. */
   blockedError(snapshot: ZoomAuthSnapshot, words?: string): DomainError {
-    const retryAfter = snapshot.retryAt ? Math.max(1, Math.ceil((snapshot.retryAt - this.clock.now()) / 1000)) : 5;
+    const retryAfter = snapshot.retryAt
+      ? Math.max(1, Math.ceil((snapshot.retryAt - this.clock.now()) / 1000))
+      : 5;
     const headers = { 'Retry-After': String(retryAfter) };
-    const next = snapshot.retryAt ? ` Next attempt at ${new Date(snapshot.retryAt).toISOString()}.` : '';
+    const next = snapshot.retryAt
+      ? ` Next attempt at ${new Date(snapshot.retryAt).toISOString()}.`
+      : '';
     switch (snapshot.state) {
       case 'rejected':
-        return new DomainError(ErrorCode.ZoomAuthRejected, 503, `${snapshot.reason} The gateway holds back calls to Zoom meanwhile.${next}`, {
-          headers,
-        });
+        return new DomainError(
+          ErrorCode.ZoomAuthRejected,
+          503,
+          `${snapshot.reason} The gateway holds back calls to Zoom meanwhile.${next}`,
+          {
+            headers,
+          },
+        );
       case 'invalid_credentials':
         return new DomainError(ErrorCode.ZoomInvalidCredentials, 503, snapshot.reason, { headers });
       default:
@@ -423,7 +505,11 @@ export class ZoomTokenService implements OnModuleInit, OnModuleDestroy {
 
   private needsVerdict(token: ZoomToken): boolean {
     const replacement = token.reason === 'invalidated' || token.reason === 'probe';
-    return replacement && !this.confirmed.has(token.fingerprint) && this.clock.now() - token.mintedAt < this.timings.freshRefusalMs;
+    return (
+      replacement &&
+      !this.confirmed.has(token.fingerprint) &&
+      this.clock.now() - token.mintedAt < this.timings.freshRefusalMs
+    );
   }
 
   private newVerdict(canaryTaken: boolean): Verdict {
@@ -459,7 +545,8 @@ export class ZoomTokenService implements OnModuleInit, OnModuleDestroy {
 
   private confirm(tokenFingerprint: string): void {
     this.confirmed.add(tokenFingerprint);
-    if (this.confirmed.size > REFUSED_MEMORY) this.confirmed.delete(this.confirmed.values().next().value as string);
+    if (this.confirmed.size > REFUSED_MEMORY)
+      this.confirmed.delete(this.confirmed.values().next().value as string);
     const held = this.held;
     if (held?.verdict && held.token.fingerprint === tokenFingerprint) {
       held.verdict.settle(true);
@@ -469,7 +556,8 @@ export class ZoomTokenService implements OnModuleInit, OnModuleDestroy {
 
   private remember(tokenFingerprint: string): void {
     this.refused.add(tokenFingerprint);
-    if (this.refused.size > REFUSED_MEMORY) this.refused.delete(this.refused.values().next().value as string);
+    if (this.refused.size > REFUSED_MEMORY)
+      this.refused.delete(this.refused.values().next().value as string);
   }
 
   private onAnnouncement(message: string): void {
@@ -479,12 +567,17 @@ export class ZoomTokenService implements OnModuleInit, OnModuleDestroy {
     }
     const generation = Number(message);
     this.wake();
-    if (!Number.isFinite(generation) || (this.held && this.held.token.generation >= generation)) return;
+    if (!Number.isFinite(generation) || (this.held && this.held.token.generation >= generation))
+      return;
     // Another replica stored a newer token: take it now rather than at our next refresh.
     void this.store
       .read()
       .then((snapshot) => {
-        if (this.acceptable(snapshot.token) && snapshot.token.generation > (this.held?.token.generation ?? -1)) this.adopt(snapshot.token);
+        if (
+          this.acceptable(snapshot.token) &&
+          snapshot.token.generation > (this.held?.token.generation ?? -1)
+        )
+          this.adopt(snapshot.token);
       })
       .catch(() => undefined);
   }
@@ -495,7 +588,9 @@ export class ZoomTokenService implements OnModuleInit, OnModuleDestroy {
       await this.store.retireBelow(credentials.version);
       await this.state.reset(credentials.version);
     } catch (error) {
-      this.logger.warn(`Could not retire tokens of credential versions below ${credentials.version}: ${(error as Error).message}`);
+      this.logger.warn(
+        `Could not retire tokens of credential versions below ${credentials.version}: ${(error as Error).message}`,
+      );
     }
     this.wake();
   }
@@ -513,6 +608,6 @@ export class ZoomTokenService implements OnModuleInit, OnModuleDestroy {
   }
 
   private wake(): void {
-    for (const waker of [...this.wakers]) waker();
+    for (const waker of this.wakers) waker();
   }
 }

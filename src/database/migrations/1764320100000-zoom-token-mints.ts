@@ -10,7 +10,13 @@ export class ZoomTokenMints1764320100000 implements MigrationInterface {
       new Table({
         name: 'zoom_token_mints',
         columns: [
-          { name: 'id', type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment' },
+          {
+            name: 'id',
+            type: 'integer',
+            isPrimary: true,
+            isGenerated: true,
+            generationStrategy: 'increment',
+          },
           timestampColumn(queryRunner, 'at'),
           { name: 'replica_id', type: 'varchar', length: '128' },
           { name: 'credential_version', type: 'integer' },
@@ -21,7 +27,10 @@ export class ZoomTokenMints1764320100000 implements MigrationInterface {
         ],
       }),
     );
-    await queryRunner.createIndex('zoom_token_mints', new TableIndex({ name: 'idx_zoom_token_mints_at', columnNames: ['at'] }));
+    await queryRunner.createIndex(
+      'zoom_token_mints',
+      new TableIndex({ name: 'idx_zoom_token_mints_at', columnNames: ['at'] }),
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

@@ -6,7 +6,11 @@ export class ZoomCredentials1764320200000 implements MigrationInterface {
   name = 'ZoomCredentials1764320200000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const nullableTimestamp = (name: string) => ({ ...timestampColumn(queryRunner, name), isNullable: true, default: undefined });
+    const nullableTimestamp = (name: string) => ({
+      ...timestampColumn(queryRunner, name),
+      isNullable: true,
+      default: undefined,
+    });
     await queryRunner.createTable(
       new Table({
         name: 'zoom_credentials',
@@ -28,14 +32,28 @@ export class ZoomCredentials1764320200000 implements MigrationInterface {
     // At most one active version, whatever a racing writer does.
     await queryRunner.createIndex(
       'zoom_credentials',
-      new TableIndex({ name: 'uq_zoom_credentials_one_active', columnNames: ['state'], isUnique: true, where: `state = 'active'` }),
+      new TableIndex({
+        name: 'uq_zoom_credentials_one_active',
+        columnNames: ['state'],
+        isUnique: true,
+        where: `state = 'active'`,
+      }),
     );
-    await queryRunner.createIndex('zoom_credentials', new TableIndex({ name: 'ix_zoom_credentials_fingerprint', columnNames: ['fingerprint'] }));
+    await queryRunner.createIndex(
+      'zoom_credentials',
+      new TableIndex({ name: 'ix_zoom_credentials_fingerprint', columnNames: ['fingerprint'] }),
+    );
     await queryRunner.createTable(
       new Table({
         name: 'zoom_credential_events',
         columns: [
-          { name: 'id', type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment' },
+          {
+            name: 'id',
+            type: 'integer',
+            isPrimary: true,
+            isGenerated: true,
+            generationStrategy: 'increment',
+          },
           { name: 'version', type: 'integer', isNullable: true },
           { name: 'event', type: 'varchar', length: '24' },
           { name: 'actor', type: 'varchar', length: '64' },

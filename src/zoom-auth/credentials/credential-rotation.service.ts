@@ -4,9 +4,10 @@ import { fingerprint as fingerprintOf } from '../../common/crypto/encryption.ser
 import { DomainError, ErrorCode } from '../../common/errors/index.js';
 import { AppConfig } from '../../config/app-config.js';
 import { MintLedgerService } from '../mint-ledger/mint-ledger.service.js';
-import { TokenEndpointError, ZoomOAuthClient } from '../zoom-oauth.client.js';
+import { type MintedToken, TokenEndpointError, ZoomOAuthClient } from '../zoom-oauth.client.js';
+import { ZoomTokenService } from '../zoom-token.service.js';
 import { CredentialsService, type RotationAlarm } from './credentials.service.js';
-import { credentialFingerprint, CredentialsStore } from './credentials.store.js';
+import { credentialFingerprint, CredentialsStore, messageOf } from './credentials.store.js';
 import type { CredentialSource, ZoomCredentialEntity } from './zoom-credential.entity.js';
 
 export interface RotationInput {
@@ -51,8 +52,15 @@ export interface CredentialsOverview {
     replicaId: string;
     at: string;
   }>;
-  automatedRotation: { appId: string | null; intervalHours: number | null; overlapMinutes: number; alarm: RotationAlarm | null };
+  automatedRotation: {
+    appId: string | null;
+    intervalHours: number | null;
+    overlapMinutes: number;
+    alarm: RotationAlarm | null;
+  };
 }
+
+const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
 const RETRY_DELAYS_MS = [1_000, 3_000, 5_000];
 
@@ -73,6 +81,7 @@ export class CredentialRotationService {
     private readonly config: AppConfig,
     // The validation mint is a mint like any other: in the ledger with reason 'rotation'.
     @Optional() private readonly ledger?: MintLedgerService,
+    @Optional() private readonly tokens?: ZoomTokenService,
   ) {}
 
   /** Serialised across the fleet: the last validated rotation wins. */
@@ -83,10 +92,20 @@ export class CredentialRotationService {
   /** The same, for a caller that already holds the rotation lock. */
   async rotateLocked(input: RotationInput): Promise<RotationResult> {
     const active = await this.store.findActive();
-    if (!active) throw new DomainError(ErrorCode.ServiceUnavailable, 503, 'No active Zoom credential version is stored.');
+    if (!active)
+      throw new DomainError(
+        ErrorCode.ServiceUnavailable,
+        503,
+        'No active Zoom credential version is stored.',
+      );
     const clientId = input.clientId ?? active.clientId;
-    if (credentialFingerprint(clientId, input.clientSecret) === active.fingerprint && clientId === active.clientId) {
-      this.logger.log(`Rotation by ${input.actor}: the secret is already active as version ${active.version}; nothing to do`);
+    if (
+      credentialFingerprint(clientId, input.clientSecret) === active.fingerprint &&
+      clientId === active.clientId
+    ) {
+      this.logger.log(
+        `Rotation by ${input.actor}: the secret is already active as version ${active.version}; nothing to do`,
+      );
       return this.result(active, false);
     }
 
@@ -98,10 +117,13 @@ export class CredentialRotationService {
       actor: input.actor,
     });
     const { version, fingerprint } = staged.credentials;
-    this.logger.log(`Rotation by ${input.actor}: version ${version} (fingerprint ${fingerprint}) staged; validating with Zoom`);
+    this.logger.log(
+      `Rotation by ${input.actor}: version ${version} (fingerprint ${fingerprint}) staged; validating with Zoom`,
+    );
 
     const attempts = Math.max(1, input.validationAttempts ?? 1);
-    for (let attempt = 1; ; attempt++) {
+    let validated: MintedToken | undefined;
+    for (let attempt = 1; !validated; attempt++) {
       const started = this.clock.now();
       try {
         const minted = await this.oauth.mint(staged.credentials);
@@ -112,7 +134,7 @@ export class CredentialRotationService {
           latencyMs: minted.latencyMs,
           tokenFingerprint: fingerprintOf(minted.accessToken),
         });
-        break;
+        validated = minted;
       } catch (error) {
         this.ledger?.record({
           reason: 'rotation',
@@ -121,7 +143,9 @@ export class CredentialRotationService {
           latencyMs: this.clock.now() - started,
         });
         if (attempt < attempts) {
-          await this.clock.sleep(RETRY_DELAYS_MS[Math.min(attempt - 1, RETRY_DELAYS_MS.length - 1)]!);
+          await this.clock.sleep(
+            RETRY_DELAYS_MS[Math.min(attempt - 1, RETRY_DELAYS_MS.length - 1)],
+          );
           continue;
         }
         throw await this.refuse(version, input.actor, error);
@@ -130,16 +154,23 @@ export class CredentialRotationService {
 
     const row = await this.store.activate(version, input.actor);
     await this.credentials.activated(staged.credentials);
+    // The validation token is a good token of the new version: the fleet uses it instead of minting again.
+    await this.tokens?.storeMinted(validated, staged.credentials).catch((error: unknown) => {
+      this.logger.warn(
+        `Could not hand the validation token to the token service: ${messageOf(error)}`,
+      );
+    });
     // A rotation by hand settles a failed automated one; the automated job clears its own alarm when done.
     if (input.source !== 'automated') await this.credentials.clearAlarm();
-    this.logger.log(`Rotation by ${input.actor}: version ${version} (fingerprint ${fingerprint}) validated and active on this replica; announced`);
+    this.logger.log(
+      `Rotation by ${input.actor}: version ${version} (fingerprint ${fingerprint}) validated and active on this replica; announced`,
+    );
     return this.result(row, true);
   }
 
   /** What an operator needs to see, never a secret: versions, the audit trail, the automated rotation. */
   async overview(): Promise<CredentialsOverview> {
     const [versions, events] = await Promise.all([this.store.all(), this.store.recentEvents(50)]);
-    const iso = (d: Date | null) => (d ? d.toISOString() : null);
     return {
       active: this.credentials.describe(),
       versions: versions.map((v) => ({
@@ -174,13 +205,22 @@ export class CredentialRotationService {
   private async refuse(version: number, actor: string, error: unknown): Promise<DomainError> {
     if (error instanceof TokenEndpointError && error.permanent) {
       const reason = error.details.zoomReason ?? error.message;
-      await this.store.discard(version, 'rejected', actor, `Zoom refused: ${error.details.zoomError ?? error.kind}: ${reason}`);
-      this.logger.warn(`Rotation by ${actor}: Zoom refused version ${version} (${reason}); nothing changed`);
+      await this.store.discard(
+        version,
+        'rejected',
+        actor,
+        `Zoom refused: ${error.details.zoomError ?? error.kind}: ${reason}`,
+      );
+      this.logger.warn(
+        `Rotation by ${actor}: Zoom refused version ${version} (${reason}); nothing changed`,
+      );
       return new DomainError(ErrorCode.CredentialsRejected, 422, reason, { cause: error });
     }
-    const why = error instanceof Error ? error.message : String(error);
+    const why = messageOf(error);
     await this.store.discard(version, 'abandoned', actor, `Could not validate: ${why}`);
-    this.logger.warn(`Rotation by ${actor}: version ${version} could not be validated (${why}); nothing changed`);
+    this.logger.warn(
+      `Rotation by ${actor}: version ${version} could not be validated (${why}); nothing changed`,
+    );
     return new DomainError(
       ErrorCode.ZoomUnavailable,
       503,

@@ -2,7 +2,11 @@
 // announcements), validating against the in-process Zoom simulator.
 import { DomainError } from '../../common/errors/index.js';
 import { ZoomSimulator } from '../../zoom-simulator/index.js';
-import { createPostgresDatabase, createRedisNamespace, testEncryptionKey } from '../../../test/support/services.js';
+import {
+  createPostgresDatabase,
+  createRedisNamespace,
+  testEncryptionKey,
+} from '../../../test/support/services.js';
 import { CredentialsService } from './credentials.service.js';
 import {
   ACCOUNT_ID,
@@ -29,14 +33,24 @@ const databases: Array<[string, () => Promise<Database>]> = [
 ];
 
 async function rawRows(replica: Replica): Promise<string> {
-  const credentials: unknown = await replica.dataSource.query('SELECT * FROM zoom_credentials ORDER BY version');
-  const events: unknown = await replica.dataSource.query('SELECT * FROM zoom_credential_events ORDER BY id');
+  const credentials: unknown = await replica.dataSource.query(
+    'SELECT * FROM zoom_credentials ORDER BY version',
+  );
+  const events: unknown = await replica.dataSource.query(
+    'SELECT * FROM zoom_credential_events ORDER BY id',
+  );
   return JSON.stringify({ credentials, events });
 }
 
-async function states(replica: Replica): Promise<Array<{ version: number; state: string; hasSecret: boolean }>> {
+async function states(
+  replica: Replica,
+): Promise<Array<{ version: number; state: string; hasSecret: boolean }>> {
   const rows = await replica.store.all();
-  return rows.map((r) => ({ version: r.version, state: r.state, hasSecret: r.secretCiphertext !== null }));
+  return rows.map((r) => ({
+    version: r.version,
+    state: r.state,
+    hasSecret: r.secretCiphertext !== null,
+  }));
 }
 
 describe(CredentialsService.name, () => {
@@ -44,7 +58,12 @@ describe(CredentialsService.name, () => {
   const open: Replica[] = [];
 
   beforeAll(async () => {
-    simulator = new ZoomSimulator({ accountId: ACCOUNT_ID, clientId: CLIENT_ID, clientSecret: INITIAL_SECRET, appId: APP_ID });
+    simulator = new ZoomSimulator({
+      accountId: ACCOUNT_ID,
+      clientId: CLIENT_ID,
+      clientSecret: INITIAL_SECRET,
+      appId: APP_ID,
+    });
     await simulator.listen(0);
   });
 
@@ -57,7 +76,9 @@ describe(CredentialsService.name, () => {
     simulator.control.reset({ credentials: true, tokens: true });
   });
 
-  async function replica(options: Omit<Parameters<typeof startReplica>[0], 'simulator'>): Promise<Replica> {
+  async function replica(
+    options: Omit<Parameters<typeof startReplica>[0], 'simulator'>,
+  ): Promise<Replica> {
     const started = await startReplica({ ...options, simulator });
     open.push(started);
     return started;
@@ -77,7 +98,11 @@ describe(CredentialsService.name, () => {
     });
 
     it('seeds version 1 from the environment and stores the secret only encrypted', async () => {
-      const a = await replica({ databaseUrl: database.url, encryptionKey: key, secret: INITIAL_SECRET });
+      const a = await replica({
+        databaseUrl: database.url,
+        encryptionKey: key,
+        secret: INITIAL_SECRET,
+      });
       await expect(Promise.resolve(a.credentials.active())).resolves.toMatchObject({
         version: 1,
         clientId: CLIENT_ID,
@@ -91,31 +116,52 @@ describe(CredentialsService.name, () => {
     });
 
     it('keeps a stored newer version over the environment on every later start', async () => {
-      const a = await replica({ databaseUrl: database.url, encryptionKey: key, secret: INITIAL_SECRET });
+      const a = await replica({
+        databaseUrl: database.url,
+        encryptionKey: key,
+        secret: INITIAL_SECRET,
+      });
       const newSecret = await openOverlap(simulator, INITIAL_SECRET);
-      await expect(a.rotation.rotate({ clientSecret: newSecret, actor: 'ops-admin', source: 'api' })).resolves.toMatchObject({
+      await expect(
+        a.rotation.rotate({ clientSecret: newSecret, actor: 'ops-admin', source: 'api' }),
+      ).resolves.toMatchObject({
         version: 2,
         changed: true,
       });
       await a.close();
       open.pop();
 
-      const restarted = await replica({ databaseUrl: database.url, encryptionKey: key, secret: INITIAL_SECRET });
-      await expect(Promise.resolve(restarted.credentials.active())).resolves.toMatchObject({ version: 2, clientSecret: newSecret });
+      const restarted = await replica({
+        databaseUrl: database.url,
+        encryptionKey: key,
+        secret: INITIAL_SECRET,
+      });
+      await expect(Promise.resolve(restarted.credentials.active())).resolves.toMatchObject({
+        version: 2,
+        clientSecret: newSecret,
+      });
       await expect(states(restarted)).resolves.toEqual([
         { version: 1, state: 'retired', hasSecret: false },
         { version: 2, state: 'active', hasSecret: true },
       ]);
-      await expect(Promise.resolve(logger.lines.join('\n'))).resolves.toMatch(/retired version 1 and is ignored/);
+      await expect(Promise.resolve(logger.lines.join('\n'))).resolves.toMatch(
+        /retired version 1 and is ignored/,
+      );
       const raw = await rawRows(restarted);
       await expect(Promise.resolve(raw)).resolves.not.toContain(newSecret);
       await expect(Promise.resolve(raw)).resolves.not.toContain(INITIAL_SECRET);
     });
 
     it('makes an environment secret never seen before the new active version', async () => {
-      await replica({ databaseUrl: database.url, encryptionKey: key, secret: INITIAL_SECRET }).then((r) => r.close());
+      await replica({ databaseUrl: database.url, encryptionKey: key, secret: INITIAL_SECRET }).then(
+        (r) => r.close(),
+      );
       open.pop();
-      const changed = await replica({ databaseUrl: database.url, encryptionKey: key, secret: 'operator-changed-secret-02' });
+      const changed = await replica({
+        databaseUrl: database.url,
+        encryptionKey: key,
+        secret: 'operator-changed-secret-02',
+      });
       await expect(Promise.resolve(changed.credentials.active())).resolves.toMatchObject({
         version: 2,
         clientSecret: 'operator-changed-secret-02',
@@ -126,8 +172,32 @@ describe(CredentialsService.name, () => {
       ]);
     });
 
+    it('only seeds an empty database in a context without an HTTP server (CLI commands)', async () => {
+      await replica({ databaseUrl: database.url, encryptionKey: key, secret: INITIAL_SECRET }).then(
+        (r) => r.close(),
+      );
+      open.pop();
+      const command = await replica({
+        databaseUrl: database.url,
+        encryptionKey: key,
+        secret: 'stale-or-mistyped-secret-03',
+        environmentPolicy: 'auto',
+      });
+      await expect(Promise.resolve(command.credentials.active())).resolves.toMatchObject({
+        version: 1,
+        clientSecret: INITIAL_SECRET,
+      });
+      await expect(states(command)).resolves.toEqual([
+        { version: 1, state: 'active', hasSecret: true },
+      ]);
+    });
+
     it("answers 422 with Zoom's reason and changes nothing when Zoom refuses the secret", async () => {
-      const a = await replica({ databaseUrl: database.url, encryptionKey: key, secret: INITIAL_SECRET });
+      const a = await replica({
+        databaseUrl: database.url,
+        encryptionKey: key,
+        secret: INITIAL_SECRET,
+      });
       const heard: ZoomCredentials[] = [];
       a.credentials.onActivated((c) => heard.push(c));
       const refused = await a.rotation
@@ -146,7 +216,9 @@ describe(CredentialsService.name, () => {
         { version: 2, state: 'rejected', hasSecret: false },
       ]);
       const events = await a.store.recentEvents();
-      await expect(Promise.resolve(events.map((e) => [e.version, e.event, e.actor]))).resolves.toEqual(
+      await expect(
+        Promise.resolve(events.map((e) => [e.version, e.event, e.actor])),
+      ).resolves.toEqual(
         expect.arrayContaining([
           [2, 'staged', 'ops-admin'],
           [2, 'rejected', 'ops-admin'],
@@ -156,10 +228,16 @@ describe(CredentialsService.name, () => {
     });
 
     it('answers 503 and changes nothing when Zoom cannot validate the secret', async () => {
-      const a = await replica({ databaseUrl: database.url, encryptionKey: key, secret: INITIAL_SECRET });
+      const a = await replica({
+        databaseUrl: database.url,
+        encryptionKey: key,
+        secret: INITIAL_SECRET,
+      });
       const newSecret = await openOverlap(simulator, INITIAL_SECRET);
       simulator.control.failNext(1, { target: 'token', status: 503 });
-      await expect(a.rotation.rotate({ clientSecret: newSecret, actor: 'ops-admin', source: 'api' })).rejects.toMatchObject({
+      await expect(
+        a.rotation.rotate({ clientSecret: newSecret, actor: 'ops-admin', source: 'api' }),
+      ).rejects.toMatchObject({
         status: 503,
         code: 'zoom_unavailable',
       });
@@ -171,25 +249,43 @@ describe(CredentialsService.name, () => {
 
     it('serialises concurrent rotations on two replicas: unique versions, the last validated one active everywhere', async () => {
       // The stored seed is a secret the simulator does not know, so two different new secrets are both valid.
-      const a = await replica({ databaseUrl: database.url, encryptionKey: key, secret: 'seed-unknown-to-zoom-1', replicaId: 'a' });
-      const b = await replica({ databaseUrl: database.url, encryptionKey: key, secret: 'seed-unknown-to-zoom-1', replicaId: 'b' });
+      const a = await replica({
+        databaseUrl: database.url,
+        encryptionKey: key,
+        secret: 'seed-unknown-to-zoom-1',
+        replicaId: 'a',
+      });
+      const b = await replica({
+        databaseUrl: database.url,
+        encryptionKey: key,
+        secret: 'seed-unknown-to-zoom-1',
+        replicaId: 'b',
+      });
       const second = await openOverlap(simulator, INITIAL_SECRET);
       simulator.control.setTokenLatency(300);
       const started = Date.now();
       const outcomes = await Promise.allSettled([
         a.rotation.rotate({ clientSecret: INITIAL_SECRET, actor: 'admin-a', source: 'api' }),
         b.rotation.rotate({ clientSecret: second, actor: 'admin-b', source: 'api' }),
-        a.rotation.rotate({ clientSecret: 'refused-by-zoom-0003', actor: 'admin-c', source: 'api' }),
+        a.rotation.rotate({
+          clientSecret: 'refused-by-zoom-0003',
+          actor: 'admin-c',
+          source: 'api',
+        }),
       ]);
       const elapsed = Date.now() - started;
       const ok = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
       await expect(Promise.resolve(ok.length)).resolves.toBe(2);
-      await expect(Promise.resolve(outcomes.filter((o) => o.status === 'rejected').length)).resolves.toBe(1);
+      await expect(
+        Promise.resolve(outcomes.filter((o) => o.status === 'rejected').length),
+      ).resolves.toBe(1);
       // Three validations of 300 ms each ran one after another, not side by side.
       await expect(Promise.resolve(elapsed)).resolves.toBeGreaterThanOrEqual(900);
       const rows = await a.store.all();
       await expect(Promise.resolve(rows.map((r) => r.version))).resolves.toEqual([1, 2, 3, 4]);
-      await expect(Promise.resolve(rows.filter((r) => r.state === 'active').length)).resolves.toBe(1);
+      await expect(Promise.resolve(rows.filter((r) => r.state === 'active').length)).resolves.toBe(
+        1,
+      );
       const active = rows.find((r) => r.state === 'active')!;
       const newest = rows.filter((r) => r.state === 'active' || r.state === 'retired').at(-1)!;
       await expect(Promise.resolve(active.version)).resolves.toBe(newest.version);
@@ -200,19 +296,42 @@ describe(CredentialsService.name, () => {
     });
 
     it('refuses to activate a version older than one already activated', async () => {
-      const a = await replica({ databaseUrl: database.url, encryptionKey: key, secret: INITIAL_SECRET });
-      const older = await a.store.stage({ accountId: ACCOUNT_ID, clientId: CLIENT_ID, clientSecret: 'older-candidate-01', source: 'api', actor: 't' });
-      const newer = await a.store.stage({ accountId: ACCOUNT_ID, clientId: CLIENT_ID, clientSecret: 'newer-candidate-02', source: 'api', actor: 't' });
+      const a = await replica({
+        databaseUrl: database.url,
+        encryptionKey: key,
+        secret: INITIAL_SECRET,
+      });
+      const older = await a.store.stage({
+        accountId: ACCOUNT_ID,
+        clientId: CLIENT_ID,
+        clientSecret: 'older-candidate-01',
+        source: 'api',
+        actor: 't',
+      });
+      const newer = await a.store.stage({
+        accountId: ACCOUNT_ID,
+        clientId: CLIENT_ID,
+        clientSecret: 'newer-candidate-02',
+        source: 'api',
+        actor: 't',
+      });
       await a.store.activate(newer.row.version, 't');
       await expect(a.store.activate(older.row.version, 't')).rejects.toMatchObject({ status: 409 });
       await expect(a.store.findActive()).resolves.toMatchObject({ version: newer.row.version });
     });
 
     it('refuses to start with an ENCRYPTION_KEY other than the one the secret was stored with', async () => {
-      await replica({ databaseUrl: database.url, encryptionKey: key, secret: INITIAL_SECRET }).then((r) => r.close());
+      await replica({ databaseUrl: database.url, encryptionKey: key, secret: INITIAL_SECRET }).then(
+        (r) => r.close(),
+      );
       open.pop();
       await expect(
-        startReplica({ databaseUrl: database.url, encryptionKey: testEncryptionKey(), secret: INITIAL_SECRET, simulator }),
+        startReplica({
+          databaseUrl: database.url,
+          encryptionKey: testEncryptionKey(),
+          secret: INITIAL_SECRET,
+          simulator,
+        }),
       ).rejects.toThrow(/Cannot decrypt Zoom credential version 1/);
     });
   });
@@ -235,8 +354,20 @@ describe(CredentialsService.name, () => {
 
     it('announces a new version to every replica through Redis within a second', async () => {
       const redis = { url: namespace.url, prefix: namespace.prefix };
-      const a = await replica({ databaseUrl: database.url, encryptionKey: key, secret: INITIAL_SECRET, redis, replicaId: 'a' });
-      const b = await replica({ databaseUrl: database.url, encryptionKey: key, secret: INITIAL_SECRET, redis, replicaId: 'b' });
+      const a = await replica({
+        databaseUrl: database.url,
+        encryptionKey: key,
+        secret: INITIAL_SECRET,
+        redis,
+        replicaId: 'a',
+      });
+      const b = await replica({
+        databaseUrl: database.url,
+        encryptionKey: key,
+        secret: INITIAL_SECRET,
+        redis,
+        replicaId: 'b',
+      });
       const heard = new Promise<{ credentials: ZoomCredentials; at: number }>((resolve) =>
         b.credentials.onActivated((credentials) => resolve({ credentials, at: Date.now() })),
       );
@@ -244,7 +375,10 @@ describe(CredentialsService.name, () => {
       await a.rotation.rotate({ clientSecret: newSecret, actor: 'ops-admin', source: 'api' });
       const activatedAt = Date.now();
       const { credentials, at } = await heard;
-      await expect(Promise.resolve(credentials)).resolves.toMatchObject({ version: 2, clientSecret: newSecret });
+      await expect(Promise.resolve(credentials)).resolves.toMatchObject({
+        version: 2,
+        clientSecret: newSecret,
+      });
       await expect(Promise.resolve(at - activatedAt)).resolves.toBeLessThan(1_000);
       // Only the version number travels through Redis.
       const keys = await namespace.client.keys(`${namespace.prefix}*`);
@@ -253,11 +387,23 @@ describe(CredentialsService.name, () => {
     });
 
     it('catches up by polling when a replica misses the announcement', async () => {
-      const a = await replica({ databaseUrl: database.url, encryptionKey: key, secret: INITIAL_SECRET, replicaId: 'a' });
+      const a = await replica({
+        databaseUrl: database.url,
+        encryptionKey: key,
+        secret: INITIAL_SECRET,
+        replicaId: 'a',
+      });
       // No Redis on b: it can only learn by polling the active version.
-      const b = await replica({ databaseUrl: database.url, encryptionKey: key, secret: INITIAL_SECRET, replicaId: 'b' });
+      const b = await replica({
+        databaseUrl: database.url,
+        encryptionKey: key,
+        secret: INITIAL_SECRET,
+        replicaId: 'b',
+      });
       const started = Date.now();
-      const heard = new Promise<number>((resolve) => b.credentials.onActivated((c) => resolve(c.version)));
+      const heard = new Promise<number>((resolve) =>
+        b.credentials.onActivated((c) => resolve(c.version)),
+      );
       const newSecret = await openOverlap(simulator, INITIAL_SECRET);
       await a.rotation.rotate({ clientSecret: newSecret, actor: 'ops-admin', source: 'api' });
       await expect(heard).resolves.toBe(2);
@@ -268,7 +414,12 @@ describe(CredentialsService.name, () => {
   it('never logged a secret', async () => {
     const all = logger.lines.join('\n');
     await expect(Promise.resolve(all.length)).resolves.toBeGreaterThan(0);
-    for (const secret of [INITIAL_SECRET, 'operator-changed-secret-02', 'wrong-secret-value-999', 'refused-by-zoom-0003']) {
+    for (const secret of [
+      INITIAL_SECRET,
+      'operator-changed-secret-02',
+      'wrong-secret-value-999',
+      'refused-by-zoom-0003',
+    ]) {
       await expect(Promise.resolve(all)).resolves.not.toContain(secret);
     }
   });

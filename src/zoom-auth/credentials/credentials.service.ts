@@ -1,7 +1,14 @@
-import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  type OnModuleDestroy,
+  type OnModuleInit,
+  Optional,
+} from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { AppConfig } from '../../config/app-config.js';
 import { PubSubService } from '../../coordination/pubsub.service.js';
-import { credentialFingerprint, CredentialsStore } from './credentials.store.js';
+import { credentialFingerprint, CredentialsStore, messageOf } from './credentials.store.js';
 import type { ZoomCredentialEntity } from './zoom-credential.entity.js';
 import type { ZoomCredentials } from './zoom-credentials.js';
 
@@ -17,8 +24,10 @@ export interface RotationAlarm {
 }
 
 /**
- * How start-up treats the ZOOM_* environment: a replica applies it (seed, or a deliberately
- * changed secret becomes a new version); an operator command only seeds an empty database.
+ * How start-up treats the ZOOM_* environment: a serving replica applies it (seed, or a
+ * deliberately changed secret becomes a new version); any other context (CLI commands such as
+ * `doctor` or `api-key`, tests without HTTP) only seeds an empty database, so a command run with
+ * a stale or missing environment never changes the fleet's credentials.
  */
 export type EnvironmentPolicy = 'apply' | 'seed-only';
 
@@ -33,10 +42,66 @@ type Announcement =
   | { type: 'alarm'; alarm: RotationAlarm }
   | { type: 'alarm_cleared' };
 
-let environmentPolicy: EnvironmentPolicy = 'apply';
+const ALARM_STAGES: ReadonlyArray<RotationAlarm['stage']> = [
+  'request_new',
+  'validate',
+  'activate',
+  'revoke_old',
+];
 
-/** For operator commands (CLI) only, before the application context is created. */
-export function setCredentialsEnvironmentPolicy(policy: EnvironmentPolicy): void {
+function isAlarmStage(value: unknown): value is RotationAlarm['stage'] {
+  return ALARM_STAGES.some((stage) => stage === value);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+/** Announcements come from other replicas through Redis: checked, not trusted. */
+function parseAnnouncement(message: string): Announcement | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(message);
+  } catch {
+    return null;
+  }
+  if (!isRecord(parsed)) return null;
+  if (
+    parsed.type === 'activated' &&
+    typeof parsed.version === 'number' &&
+    typeof parsed.fingerprint === 'string'
+  ) {
+    return { type: 'activated', version: parsed.version, fingerprint: parsed.fingerprint };
+  }
+  if (parsed.type === 'alarm_cleared') return { type: 'alarm_cleared' };
+  const alarm = parsed.alarm;
+  if (
+    parsed.type === 'alarm' &&
+    isRecord(alarm) &&
+    isAlarmStage(alarm.stage) &&
+    typeof alarm.message === 'string' &&
+    typeof alarm.since === 'string'
+  ) {
+    const revokeAt =
+      typeof alarm.oldSecretRevokeAt === 'string' ? alarm.oldSecretRevokeAt : undefined;
+    return {
+      type: 'alarm',
+      alarm: {
+        stage: alarm.stage,
+        message: alarm.message,
+        since: alarm.since,
+        oldSecretRevokeAt: revokeAt,
+      },
+    };
+  }
+  return null;
+}
+
+/** Set explicitly by an operator command; otherwise decided by whether this process serves HTTP. */
+let environmentPolicy: EnvironmentPolicy | undefined;
+
+/** Overrides the policy for this process; call before the application context is created. */
+export function setCredentialsEnvironmentPolicy(policy: EnvironmentPolicy | undefined): void {
   environmentPolicy = policy;
 }
 
@@ -59,11 +124,19 @@ export class CredentialsService implements OnModuleInit, OnModuleDestroy {
     private readonly config: AppConfig,
     private readonly store: CredentialsStore,
     private readonly pubsub: PubSubService,
+    @Optional() private readonly adapterHost?: HttpAdapterHost,
   ) {}
+
+  private environmentPolicy(): EnvironmentPolicy {
+    return environmentPolicy ?? (this.adapterHost?.httpAdapter ? 'apply' : 'seed-only');
+  }
 
   /** Hot path: synchronous, no I/O. */
   active(): ZoomCredentials {
-    if (!this.current) throw new Error('Zoom credentials are not loaded yet (CredentialsService initialises before its users)');
+    if (!this.current)
+      throw new Error(
+        'Zoom credentials are not loaded yet (CredentialsService initialises before its users)',
+      );
     return this.current;
   }
 
@@ -95,7 +168,11 @@ export class CredentialsService implements OnModuleInit, OnModuleDestroy {
    */
   async activated(credentials: ZoomCredentials): Promise<void> {
     this.apply(credentials, 'activated here');
-    await this.announce({ type: 'activated', version: credentials.version, fingerprint: credentials.fingerprint });
+    await this.announce({
+      type: 'activated',
+      version: credentials.version,
+      fingerprint: credentials.fingerprint,
+    });
   }
 
   async raiseAlarm(alarm: RotationAlarm): Promise<void> {
@@ -123,22 +200,22 @@ export class CredentialsService implements OnModuleInit, OnModuleDestroy {
         return;
       }
       const row = await this.store.findActive();
-      if (row && (!this.current || row.version > this.current.version)) this.apply(this.store.decrypt(row), 'read from the database');
+      if (row && (!this.current || row.version > this.current.version))
+        this.apply(this.store.decrypt(row), 'read from the database');
       this.pollFailing = false;
     } catch (error) {
       // Logged once per outage: the next poll retries.
-      if (!this.pollFailing) this.logger.warn(`Could not re-read the active Zoom credential version: ${(error as Error).message}`);
+      if (!this.pollFailing)
+        this.logger.warn(
+          `Could not re-read the active Zoom credential version: ${messageOf(error)}`,
+        );
       this.pollFailing = true;
     }
   }
 
   private onAnnouncement(message: string): void {
-    let parsed: Announcement;
-    try {
-      parsed = JSON.parse(message) as Announcement;
-    } catch {
-      return;
-    }
+    const parsed = parseAnnouncement(message);
+    if (!parsed) return;
     if (parsed.type === 'activated') {
       if (!this.current || parsed.version > this.current.version) void this.reload();
     } else if (parsed.type === 'alarm') {
@@ -149,9 +226,13 @@ export class CredentialsService implements OnModuleInit, OnModuleDestroy {
   }
 
   private async announce(announcement: Announcement): Promise<void> {
-    await this.pubsub.publish(CREDENTIALS_CHANNEL, JSON.stringify(announcement)).catch((error: Error) => {
-      this.logger.warn(`Could not announce credentials change (${announcement.type}): ${error.message}; replicas will poll`);
-    });
+    await this.pubsub
+      .publish(CREDENTIALS_CHANNEL, JSON.stringify(announcement))
+      .catch((error: Error) => {
+        this.logger.warn(
+          `Could not announce credentials change (${announcement.type}): ${error.message}; replicas will poll`,
+        );
+      });
   }
 
   private apply(credentials: ZoomCredentials, how: string): void {
@@ -167,7 +248,7 @@ export class CredentialsService implements OnModuleInit, OnModuleDestroy {
       try {
         listener(credentials);
       } catch (error) {
-        this.logger.error(`A credentials listener failed: ${(error as Error).message}`);
+        this.logger.error(`A credentials listener failed: ${messageOf(error)}`);
       }
     }
   }
@@ -178,30 +259,49 @@ export class CredentialsService implements OnModuleInit, OnModuleDestroy {
    * never seen before becomes a new active version (the operator changed it on purpose).
    */
   private async bootstrap(): Promise<void> {
-    // An operator command never takes the embedded simulator's stand-in credentials for real ones.
-    const env = environmentPolicy === 'seed-only' && this.config.useEmbeddedSimulator ? undefined : this.config.zoomCredentials;
+    const policy = this.environmentPolicy();
+    // rotate-secret never takes the embedded simulator's stand-in credentials for real ones.
+    const env =
+      environmentPolicy === 'seed-only' && this.config.useEmbeddedSimulator
+        ? undefined
+        : this.config.zoomCredentials;
     const { row, note } = await this.store.withRotationLock(async () => {
       const rows = await this.store.all();
       const active = rows.find((r) => r.state === 'active');
       if (!env) {
         if (active) return { row: active, note: 'stored in the database' };
-        throw new Error('No Zoom credentials: none stored in the database and ZOOM_ACCOUNT_ID/ZOOM_CLIENT_ID/ZOOM_CLIENT_SECRET are not set');
+        throw new Error(
+          'No Zoom credentials: none stored in the database and ZOOM_ACCOUNT_ID/ZOOM_CLIENT_ID/ZOOM_CLIENT_SECRET are not set',
+        );
       }
       const print = credentialFingerprint(env.clientId, env.clientSecret);
       const seen = rows.find(
-        (r) => r.fingerprint === print && r.accountId === env.accountId && (r.state === 'active' || r.state === 'retired'),
+        (r) =>
+          r.fingerprint === print &&
+          r.accountId === env.accountId &&
+          (r.state === 'active' || r.state === 'retired'),
       );
-      if (active && (seen || environmentPolicy === 'seed-only')) {
+      if (active && (seen || policy === 'seed-only')) {
         if (seen && seen.version !== active.version) {
           return {
             row: active,
             note: `stored in the database; the environment's secret (fingerprint ${print}) is retired version ${seen.version} and is ignored`,
           };
         }
-        return { row: active, note: seen ? 'stored in the database, same as the environment' : 'stored in the database' };
+        return {
+          row: active,
+          note: seen ? 'stored in the database, same as the environment' : 'stored in the database',
+        };
       }
-      const reason = rows.length === 0 ? 'seeded from the environment' : 'a new secret in the environment (never seen before)';
-      const staged = await this.store.stage({ ...env, source: 'environment', actor: 'environment' });
+      const reason =
+        rows.length === 0
+          ? 'seeded from the environment'
+          : 'a new secret in the environment (never seen before)';
+      const staged = await this.store.stage({
+        ...env,
+        source: 'environment',
+        actor: 'environment',
+      });
       const activated = await this.store.activate(staged.row.version, 'environment');
       return { row: activated, note: reason };
     });
@@ -218,14 +318,21 @@ export class CredentialsService implements OnModuleInit, OnModuleDestroy {
     if (last?.event !== 'rotation_failed') return;
     const [stage, ...rest] = (last.reason ?? 'validate: automated rotation failed').split(': ');
     this.alarm = {
-      stage: (['request_new', 'validate', 'activate', 'revoke_old'].includes(stage!) ? stage : 'validate') as RotationAlarm['stage'],
-      message: rest.join(': ') || `Automated rotation failed; version ${active.version} stays active`,
+      stage: isAlarmStage(stage) ? stage : 'validate',
+      message:
+        rest.join(': ') || `Automated rotation failed; version ${active.version} stays active`,
       since: last.createdAt.toISOString(),
     };
   }
 
   /** For tests and diagnostics: when this replica last saw a change (no secret). */
   describe(): { version: number; fingerprint: string; clientId: string } | null {
-    return this.current ? { version: this.current.version, fingerprint: this.current.fingerprint, clientId: this.current.clientId } : null;
+    return this.current
+      ? {
+          version: this.current.version,
+          fingerprint: this.current.fingerprint,
+          clientId: this.current.clientId,
+        }
+      : null;
   }
 }

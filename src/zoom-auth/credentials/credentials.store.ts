@@ -6,8 +6,11 @@ import { Clock } from '../../common/clock.js';
 import { EncryptionService, fingerprint } from '../../common/crypto/encryption.service.js';
 import { DomainError, ErrorCode } from '../../common/errors/index.js';
 import { AppConfig } from '../../config/app-config.js';
-import { type CredentialEventKind, ZoomCredentialEventEntity } from './zoom-credential-event.entity.js';
-import { type CredentialSource, type CredentialState, ZoomCredentialEntity } from './zoom-credential.entity.js';
+import {
+  type CredentialEventKind,
+  ZoomCredentialEventEntity,
+} from './zoom-credential-event.entity.js';
+import { type CredentialSource, ZoomCredentialEntity } from './zoom-credential.entity.js';
 import type { ZoomCredentials } from './zoom-credentials.js';
 
 /** pg_advisory_lock key for credential changes ("zoom-gateway credentials"); migrations use 720_461_918. */
@@ -89,8 +92,10 @@ export class CredentialsStore {
   private readonly mutex = new Mutex();
 
   constructor(
-    @InjectRepository(ZoomCredentialEntity) private readonly credentials: Repository<ZoomCredentialEntity>,
-    @InjectRepository(ZoomCredentialEventEntity) private readonly events: Repository<ZoomCredentialEventEntity>,
+    @InjectRepository(ZoomCredentialEntity)
+    private readonly credentials: Repository<ZoomCredentialEntity>,
+    @InjectRepository(ZoomCredentialEventEntity)
+    private readonly events: Repository<ZoomCredentialEventEntity>,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly encryption: EncryptionService,
     private readonly config: AppConfig,
@@ -106,14 +111,16 @@ export class CredentialsStore {
     const deadline = this.clock.now() + waitMs;
     const release = await this.mutex.acquire(waitMs);
     try {
-      if (this.dataSource.options.type !== 'postgres') return await this.withSqliteLock(work, deadline);
+      if (this.dataSource.options.type !== 'postgres')
+        return await this.withSqliteLock(work, deadline);
       const runner = this.dataSource.createQueryRunner();
       await runner.connect();
       try {
         for (;;) {
-          const rows = (await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [ROTATION_LOCK_KEY])) as Array<{
-            locked: boolean;
-          }>;
+          const rows: Array<{ locked: boolean }> = await runner.query(
+            'SELECT pg_try_advisory_lock($1) AS locked',
+            [ROTATION_LOCK_KEY],
+          );
           if (rows[0]?.locked) break;
           if (this.clock.now() >= deadline) throw rotationInProgress();
           await this.clock.sleep(100);
@@ -121,7 +128,9 @@ export class CredentialsStore {
         try {
           return await work();
         } finally {
-          await runner.query('SELECT pg_advisory_unlock($1)', [ROTATION_LOCK_KEY]).catch(() => undefined);
+          await runner
+            .query('SELECT pg_advisory_unlock($1)', [ROTATION_LOCK_KEY])
+            .catch(() => undefined);
         }
       } finally {
         await runner.release();
@@ -139,15 +148,18 @@ export class CredentialsStore {
     const owner = `${this.config.replicaId}:${randomUUID()}`;
     for (;;) {
       const now = this.clock.now();
-      await this.dataSource.query(`DELETE FROM zoom_credential_locks WHERE name = 'rotation' AND expires_at_ms < ?`, [now]);
+      await this.dataSource.query(
+        `DELETE FROM zoom_credential_locks WHERE name = 'rotation' AND expires_at_ms < ?`,
+        [now],
+      );
       // OR IGNORE: a held lock is the normal case while waiting, not an error worth a log line.
-      await this.dataSource.query(`INSERT OR IGNORE INTO zoom_credential_locks (name, owner, expires_at_ms) VALUES ('rotation', ?, ?)`, [
-        owner,
-        now + SQLITE_LOCK_TTL_MS,
-      ]);
-      const holder = (await this.dataSource.query(`SELECT owner FROM zoom_credential_locks WHERE name = 'rotation'`)) as Array<{
-        owner: string;
-      }>;
+      await this.dataSource.query(
+        `INSERT OR IGNORE INTO zoom_credential_locks (name, owner, expires_at_ms) VALUES ('rotation', ?, ?)`,
+        [owner, now + SQLITE_LOCK_TTL_MS],
+      );
+      const holder = await this.dataSource.query<Array<{ owner: string }>>(
+        `SELECT owner FROM zoom_credential_locks WHERE name = 'rotation'`,
+      );
       if (holder[0]?.owner === owner) break;
       if (this.clock.now() >= deadline) throw rotationInProgress();
       await this.clock.sleep(100);
@@ -167,7 +179,10 @@ export class CredentialsStore {
 
   /** The cheap poll: which version is active, without reading the ciphertext. */
   async activeVersion(): Promise<number | null> {
-    const row = await this.credentials.findOne({ where: { state: 'active' }, select: { version: true } });
+    const row = await this.credentials.findOne({
+      where: { state: 'active' },
+      select: { version: true },
+    });
     return row?.version ?? null;
   }
 
@@ -185,11 +200,15 @@ export class CredentialsStore {
 
   /** The newest of: an automated rotation failure, an activation. Tells whether an alarm still stands. */
   lastRotationOutcome(): Promise<ZoomCredentialEventEntity | null> {
-    return this.events.findOne({ where: { event: In(['rotation_failed', 'activated']) }, order: { id: 'DESC' } });
+    return this.events.findOne({
+      where: { event: In(['rotation_failed', 'activated']) },
+      order: { id: 'DESC' },
+    });
   }
 
   decrypt(row: ZoomCredentialEntity): ZoomCredentials {
-    if (!row.secretCiphertext) throw new Error(`Credential version ${row.version} holds no secret (it is ${row.state})`);
+    if (!row.secretCiphertext)
+      throw new Error(`Credential version ${row.version} holds no secret (it is ${row.state})`);
     let clientSecret: string;
     try {
       clientSecret = this.encryption.decrypt(row.secretCiphertext, secretAad(row.version));
@@ -199,11 +218,19 @@ export class CredentialsStore {
           'ENCRYPTION_KEY differs from the key it was stored with, or the row was altered',
       );
     }
-    return { version: row.version, accountId: row.accountId, clientId: row.clientId, clientSecret, fingerprint: row.fingerprint };
+    return {
+      version: row.version,
+      accountId: row.accountId,
+      clientId: row.clientId,
+      clientSecret,
+      fingerprint: row.fingerprint,
+    };
   }
 
   /** Stores a candidate as a new, unique version (encrypted) and audits it. */
-  async stage(input: StageInput): Promise<{ row: ZoomCredentialEntity; credentials: ZoomCredentials }> {
+  async stage(
+    input: StageInput,
+  ): Promise<{ row: ZoomCredentialEntity; credentials: ZoomCredentials }> {
     const print = credentialFingerprint(input.clientId, input.clientSecret);
     for (let attempt = 1; ; attempt++) {
       const version = (await this.maxVersion()) + 1;
@@ -227,10 +254,22 @@ export class CredentialsStore {
         if (attempt < 5 && isUniqueViolation(error)) continue;
         throw error;
       }
-      await this.recordEvent({ version, event: 'staged', actor: input.actor, fingerprint: print, reason: `source ${input.source}` });
+      await this.recordEvent({
+        version,
+        event: 'staged',
+        actor: input.actor,
+        fingerprint: print,
+        reason: `source ${input.source}`,
+      });
       return {
         row,
-        credentials: { version, accountId: input.accountId, clientId: input.clientId, clientSecret: input.clientSecret, fingerprint: print },
+        credentials: {
+          version,
+          accountId: input.accountId,
+          clientId: input.clientId,
+          clientSecret: input.clientSecret,
+          fingerprint: print,
+        },
       };
     }
   }
@@ -260,23 +299,51 @@ export class CredentialsStore {
       const now = this.now();
       const previous = await repository.find({ where: { state: 'active' } });
       for (const old of previous) {
-        await repository.update({ version: old.version }, { state: 'retired', retiredAt: now, secretCiphertext: null });
+        await repository.update(
+          { version: old.version },
+          { state: 'retired', retiredAt: now, secretCiphertext: null },
+        );
         await this.recordEvent(
-          { version: old.version, event: 'retired', actor, fingerprint: old.fingerprint, reason: `replaced by version ${version}` },
+          {
+            version: old.version,
+            event: 'retired',
+            actor,
+            fingerprint: old.fingerprint,
+            reason: `replaced by version ${version}`,
+          },
           manager,
         );
       }
       await repository.update({ version }, { state: 'active', activatedAt: now });
-      await this.recordEvent({ version, event: 'activated', actor, fingerprint: row.fingerprint }, manager);
-      return { ...row, state: 'active' as CredentialState, activatedAt: now };
+      await this.recordEvent(
+        { version, event: 'activated', actor, fingerprint: row.fingerprint },
+        manager,
+      );
+      row.state = 'active';
+      row.activatedAt = now;
+      return row;
     });
   }
 
   /** A candidate that will never be used: its secret is wiped and the reason audited. */
-  async discard(version: number, outcome: 'rejected' | 'abandoned', actor: string, reason: string): Promise<void> {
+  async discard(
+    version: number,
+    outcome: 'rejected' | 'abandoned',
+    actor: string,
+    reason: string,
+  ): Promise<void> {
     const row = await this.findVersion(version);
-    await this.credentials.update({ version, state: 'staged' }, { state: outcome, secretCiphertext: null });
-    await this.recordEvent({ version, event: outcome, actor, fingerprint: row?.fingerprint ?? null, reason });
+    await this.credentials.update(
+      { version, state: 'staged' },
+      { state: outcome, secretCiphertext: null },
+    );
+    await this.recordEvent({
+      version,
+      event: outcome,
+      actor,
+      fingerprint: row?.fingerprint ?? null,
+      reason,
+    });
   }
 
   async recordEvent(input: CredentialEventInput, manager?: EntityManager): Promise<void> {
@@ -305,9 +372,23 @@ export class CredentialsStore {
   }
 }
 
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function errorCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const driver = 'driverError' in error ? error.driverError : undefined;
+  const source: object = typeof driver === 'object' && driver !== null ? driver : error;
+  return 'code' in source && typeof source.code === 'string' ? source.code : undefined;
+}
+
 function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; driverError?: { code?: string } };
-  const code = e.driverError?.code ?? e.code;
+  const code = errorCode(error);
   // PostgreSQL unique_violation; SQLite's constraint errors.
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+  return (
+    code === '23505' ||
+    code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
+    code === 'SQLITE_CONSTRAINT_UNIQUE'
+  );
 }

@@ -1,12 +1,21 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import { Clock } from '../../common/clock.js';
 import { DomainError, ErrorCode } from '../../common/errors/index.js';
 import { AppConfig } from '../../config/app-config.js';
 import { LeaseService } from '../../coordination/lease.service.js';
 import { ZoomApiClient } from '../../zoom-api/zoom-api.client.js';
 import { CredentialRotationService, type RotationResult } from './credential-rotation.service.js';
-import { CREDENTIALS_POLL_INTERVAL_MS, CredentialsService, type RotationAlarm } from './credentials.service.js';
-import { CredentialsStore } from './credentials.store.js';
+import {
+  CREDENTIALS_POLL_INTERVAL_MS,
+  CredentialsService,
+  type RotationAlarm,
+} from './credentials.service.js';
+import { CredentialsStore, messageOf } from './credentials.store.js';
 import type { ZoomCredentialEntity } from './zoom-credential.entity.js';
 
 /** How often each replica asks "is a rotation due?"; one replica per window runs it. */
@@ -78,7 +87,8 @@ export class SecretRotationJob implements OnApplicationBootstrap, OnModuleDestro
   /** One scheduler check: the replica that claims this window rotates if the active version is old enough. */
   async tick(): Promise<AutomatedRotationResult | null> {
     if (!this.scheduled) return null;
-    if (!(await this.leases.claimInterval('secret-rotation-check', ROTATION_CHECK_INTERVAL_MS))) return null;
+    if (!(await this.leases.claimInterval('secret-rotation-check', ROTATION_CHECK_INTERVAL_MS)))
+      return null;
     try {
       return await this.store.withRotationLock(async () => {
         const active = await this.store.findActive();
@@ -87,7 +97,7 @@ export class SecretRotationJob implements OnApplicationBootstrap, OnModuleDestro
       });
     } catch (error) {
       // Already alarmed and logged by rotateLocked; the next window tries again.
-      this.logger.debug?.(`Scheduled rotation did not complete: ${(error as Error).message}`);
+      this.logger.debug?.(`Scheduled rotation did not complete: ${messageOf(error)}`);
       return null;
     }
   }
@@ -120,7 +130,9 @@ export class SecretRotationJob implements OnApplicationBootstrap, OnModuleDestro
     const active = await this.store.findActive();
     const activeVersion = active?.version ?? null;
     const revokeAt = this.clock.now() + this.overlapMs();
-    this.logger.log(`Automated rotation by ${actor}: asking Zoom for a new secret (old one revoked at ${zoomTime(revokeAt)} at the latest)`);
+    this.logger.log(
+      `Automated rotation by ${actor}: asking Zoom for a new secret (old one revoked at ${zoomTime(revokeAt)} at the latest)`,
+    );
 
     let newSecret: string;
     try {
@@ -130,12 +142,22 @@ export class SecretRotationJob implements OnApplicationBootstrap, OnModuleDestro
       }
       newSecret = answer.new_secret;
     } catch (error) {
-      throw await this.fail(actor, activeVersion, 'request_new', `Zoom did not open a rotation: ${(error as Error).message}`);
+      throw await this.fail(
+        actor,
+        activeVersion,
+        'request_new',
+        `Zoom did not open a rotation: ${messageOf(error)}`,
+      );
     }
 
     let result: RotationResult;
     try {
-      result = await this.rotation.rotateLocked({ clientSecret: newSecret, actor, source: 'automated', validationAttempts: 3 });
+      result = await this.rotation.rotateLocked({
+        clientSecret: newSecret,
+        actor,
+        source: 'automated',
+        validationAttempts: 3,
+      });
     } catch (error) {
       const extendedTo = this.clock.now() + FAILED_ROTATION_EXTENSION_MS;
       let keptUntil = zoomTime(revokeAt);
@@ -143,13 +165,13 @@ export class SecretRotationJob implements OnApplicationBootstrap, OnModuleDestro
         await this.call({ action: 'update', revoke_old_secret_time: zoomTime(extendedTo) });
         keptUntil = zoomTime(extendedTo);
       } catch (extendError) {
-        this.logger.error(`Could not extend the old secret's overlap: ${(extendError as Error).message}`);
+        this.logger.error(`Could not extend the old secret's overlap: ${messageOf(extendError)}`);
       }
       throw await this.fail(
         actor,
         activeVersion,
         'validate',
-        `The new secret from Zoom was not activated (${(error as Error).message}); version ${activeVersion} stays active. ` +
+        `The new secret from Zoom was not activated (${messageOf(error)}); version ${activeVersion} stays active. ` +
           `Zoom revokes the old secret at ${keptUntil}: rotate by hand before then.`,
         keptUntil,
       );
@@ -164,18 +186,23 @@ export class SecretRotationJob implements OnApplicationBootstrap, OnModuleDestro
         actor,
         result.version,
         'revoke_old',
-        `Version ${result.version} is active, but the old secret could not be revoked: ${(error as Error).message}; ` +
+        `Version ${result.version} is active, but the old secret could not be revoked: ${messageOf(error)}; ` +
           `Zoom revokes it at ${zoomTime(revokeAt)}`,
         zoomTime(revokeAt),
       );
       return { ...result, oldSecretRevoked: false };
     }
     await this.credentials.clearAlarm();
-    this.logger.log(`Automated rotation by ${actor}: version ${result.version} (fingerprint ${result.fingerprint}) active; old secret revoked`);
+    this.logger.log(
+      `Automated rotation by ${actor}: version ${result.version} (fingerprint ${result.fingerprint}) active; old secret revoked`,
+    );
     return { ...result, oldSecretRevoked: true };
   }
 
-  private async call(body: { action: 'new' | 'update'; revoke_old_secret_time: string }): Promise<RotateSecretAnswer> {
+  private async call(body: {
+    action: 'new' | 'update';
+    revoke_old_secret_time: string;
+  }): Promise<RotateSecretAnswer> {
     const response = await this.zoom.request<RotateSecretAnswer>({
       method: 'POST',
       path: `/marketplace/apps/${encodeURIComponent(this.config.zoomAppId!)}/rotate_client_secret`,
@@ -194,10 +221,17 @@ export class SecretRotationJob implements OnApplicationBootstrap, OnModuleDestro
     oldSecretRevokeAt?: string,
   ): Promise<DomainError> {
     this.logger.error(`ALARM: automated secret rotation failed at ${stage}: ${message}`);
-    const alarm: RotationAlarm = { stage, message, since: new Date(this.clock.now()).toISOString(), oldSecretRevokeAt };
+    const alarm: RotationAlarm = {
+      stage,
+      message,
+      since: new Date(this.clock.now()).toISOString(),
+      oldSecretRevokeAt,
+    };
     await this.store
       .recordEvent({ version, event: 'rotation_failed', actor, reason: `${stage}: ${message}` })
-      .catch((error: Error) => this.logger.error(`Could not audit the failed rotation: ${error.message}`));
+      .catch((error: Error) =>
+        this.logger.error(`Could not audit the failed rotation: ${error.message}`),
+      );
     await this.credentials.raiseAlarm(alarm);
     return new DomainError(ErrorCode.RotationFailed, 502, message);
   }

@@ -44,26 +44,34 @@ export class MintLedgerService {
   private lastBudgetWarning = 0;
 
   constructor(
-    @InjectRepository(ZoomTokenMintEntity) private readonly repository: Repository<ZoomTokenMintEntity>,
+    @InjectRepository(ZoomTokenMintEntity)
+    private readonly repository: Repository<ZoomTokenMintEntity>,
     private readonly config: AppConfig,
     private readonly clock: Clock,
     metrics: MetricsService,
   ) {
-    this.mints = metrics.counter('zoom_token_mints_total', 'Attempts to mint a Zoom access token', ['reason', 'outcome']);
+    this.mints = metrics.counter('zoom_token_mints_total', 'Attempts to mint a Zoom access token', [
+      'reason',
+      'outcome',
+    ]);
   }
 
   /** Records one mint attempt without making the caller wait for the database. */
   record(entry: MintRecord): void {
     this.mints.inc({ reason: entry.reason, outcome: entry.outcome });
     const write = this.write(entry)
-      .catch((error: Error) => this.logger.error(`Could not record a ${entry.reason} mint in the ledger: ${error.message}`))
+      .catch((error: Error) =>
+        this.logger.error(
+          `Could not record a ${entry.reason} mint in the ledger: ${error.message}`,
+        ),
+      )
       .finally(() => this.pending.delete(write));
     this.pending.add(write);
   }
 
   /** Resolves when every ledger write started so far has finished (tests, shutdown). */
   async flush(): Promise<void> {
-    await Promise.all([...this.pending]);
+    await Promise.all(this.pending);
   }
 
   async summary(options: { sinceMs?: number } = {}): Promise<MintSummary> {
@@ -103,11 +111,16 @@ export class MintLedgerService {
 
   /** The most recent attempts, newest first (diagnostics). */
   recent(limit = 20): Promise<ZoomTokenMintEntity[]> {
-    return this.repository.find({ order: { at: 'DESC', id: 'DESC' }, take: Math.min(Math.max(limit, 1), 500) });
+    return this.repository.find({
+      order: { at: 'DESC', id: 'DESC' },
+      take: Math.min(Math.max(limit, 1), 500),
+    });
   }
 
   private mintsSince(sinceMs: number): Promise<number> {
-    return this.repository.count({ where: { outcome: 'ok', at: MoreThanOrEqual(new Date(sinceMs)) } });
+    return this.repository.count({
+      where: { outcome: 'ok', at: MoreThanOrEqual(new Date(sinceMs)) },
+    });
   }
 
   private async write(entry: MintRecord): Promise<void> {

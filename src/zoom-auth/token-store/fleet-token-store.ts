@@ -18,8 +18,14 @@ export class FleetTokenStore implements TokenStore {
   private readonly shared: RedisTokenStore | null;
   private degraded = false;
 
-  constructor(@Inject(REDIS) private readonly redis: RedisClient | null, config: AppConfig, encryption: EncryptionService) {
-    this.shared = redis ? new RedisTokenStore(redis, `${config.redisKeyPrefix}zoom-token`, encryption) : null;
+  constructor(
+    @Inject(REDIS) private readonly redis: RedisClient | null,
+    config: AppConfig,
+    encryption: EncryptionService,
+  ) {
+    this.shared = redis
+      ? new RedisTokenStore(redis, `${config.redisKeyPrefix}zoom-token`, encryption)
+      : null;
   }
 
   /** 'redis' when the fleet shares the token now, 'local' otherwise. */
@@ -65,6 +71,8 @@ export class FleetTokenStore implements TokenStore {
   private degrade(why: string): void {
     if (this.degraded) return;
     this.degraded = true;
-    this.logger.warn(`Redis unreachable (${why}): serving the token from this process until it returns`);
+    this.logger.warn(
+      `Redis unreachable (${why}): serving the token from this process until it returns`,
+    );
   }
 }

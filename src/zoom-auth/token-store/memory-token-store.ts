@@ -11,11 +11,16 @@ export class MemoryTokenStore implements TokenStore {
   }
 
   snapshot(): StoreSnapshot {
-    return { generation: this.generation, credentialVersion: this.credentialVersion, token: this.token };
+    return {
+      generation: this.generation,
+      credentialVersion: this.credentialVersion,
+      token: this.token,
+    };
   }
 
   write(token: NewToken, expectedGeneration: number): Promise<WriteResult> {
-    if (expectedGeneration !== this.generation) return Promise.resolve({ written: false, reason: 'stale_generation' });
+    if (expectedGeneration !== this.generation)
+      return Promise.resolve({ written: false, reason: 'stale_generation' });
     if (token.credentialVersion < this.credentialVersion) {
       return Promise.resolve({ written: false, reason: 'retired_credentials' });
     }
@@ -26,7 +31,8 @@ export class MemoryTokenStore implements TokenStore {
   }
 
   deleteIf(generation: number, fingerprint: string): Promise<boolean> {
-    if (this.token?.generation !== generation || this.token.fingerprint !== fingerprint) return Promise.resolve(false);
+    if (this.token?.generation !== generation || this.token.fingerprint !== fingerprint)
+      return Promise.resolve(false);
     this.token = null;
     return Promise.resolve(true);
   }

@@ -1,6 +1,12 @@
 import type { EncryptionService } from '../../common/crypto/encryption.service.js';
 import type { RedisClient } from '../../coordination/redis.provider.js';
-import type { MintReason, NewToken, StoreSnapshot, TokenStore, WriteResult } from './token-store.js';
+import type {
+  MintReason,
+  NewToken,
+  StoreSnapshot,
+  TokenStore,
+  WriteResult,
+} from './token-store.js';
 
 /** The authenticated-encryption purpose of a stored token: a ciphertext cannot be replayed as anything else. */
 export const TOKEN_AAD = 'zoom-token';
@@ -96,7 +102,9 @@ export class RedisTokenStore implements TokenStore {
   }
 
   async deleteIf(generation: number, fingerprint: string): Promise<boolean> {
-    return (await this.redis.eval(DELETE_IF_SCRIPT, 1, this.key, String(generation), fingerprint)) === 1;
+    return (
+      (await this.redis.eval(DELETE_IF_SCRIPT, 1, this.key, String(generation), fingerprint)) === 1
+    );
   }
 
   async retireBelow(version: number): Promise<void> {

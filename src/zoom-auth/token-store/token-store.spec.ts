@@ -54,14 +54,21 @@ describe.each([
   it('writes the first token at generation 1 and reads it back whole', async () => {
     const token = newToken();
     await expect(store.write(token, 0)).resolves.toEqual({ written: true, generation: 1 });
-    await expect(store.read()).resolves.toEqual({ generation: 1, credentialVersion: 1, token: { ...token, generation: 1 } });
+    await expect(store.read()).resolves.toEqual({
+      generation: 1,
+      credentialVersion: 1,
+      token: { ...token, generation: 1 },
+    });
   });
 
   it('refuses a write based on a stale generation so a late writer cannot overwrite a newer token', async () => {
     await store.write(newToken(), 0);
     const newer = newToken();
     await expect(store.write(newer, 1)).resolves.toEqual({ written: true, generation: 2 });
-    await expect(store.write(newToken(), 1)).resolves.toEqual({ written: false, reason: 'stale_generation' });
+    await expect(store.write(newToken(), 1)).resolves.toEqual({
+      written: false,
+      reason: 'stale_generation',
+    });
     await expect(store.read().then((s) => s.token?.fingerprint)).resolves.toBe(newer.fingerprint);
   });
 
@@ -79,16 +86,29 @@ describe.each([
     await expect(store.deleteIf(1, 'someone-else')).resolves.toBe(false);
     await expect(store.deleteIf(2, token.fingerprint)).resolves.toBe(false);
     await expect(store.deleteIf(1, token.fingerprint)).resolves.toBe(true);
-    await expect(store.read()).resolves.toEqual({ generation: 1, credentialVersion: 1, token: null });
+    await expect(store.read()).resolves.toEqual({
+      generation: 1,
+      credentialVersion: 1,
+      token: null,
+    });
     await expect(store.write(newToken(), 1)).resolves.toEqual({ written: true, generation: 2 });
   });
 
   it('drops a token of a retired credential version and refuses to bring it back', async () => {
     await store.write(newToken({ credentialVersion: 1 }), 0);
     await store.retireBelow(2);
-    await expect(store.read()).resolves.toEqual({ generation: 1, credentialVersion: 2, token: null });
-    await expect(store.write(newToken({ credentialVersion: 1 }), 1)).resolves.toMatchObject({ written: false });
-    await expect(store.write(newToken({ credentialVersion: 2 }), 1)).resolves.toEqual({ written: true, generation: 2 });
+    await expect(store.read()).resolves.toEqual({
+      generation: 1,
+      credentialVersion: 2,
+      token: null,
+    });
+    await expect(store.write(newToken({ credentialVersion: 1 }), 1)).resolves.toMatchObject({
+      written: false,
+    });
+    await expect(store.write(newToken({ credentialVersion: 2 }), 1)).resolves.toEqual({
+      written: true,
+      generation: 2,
+    });
   });
 });
 
@@ -105,7 +125,13 @@ describe(RedisTokenStore.name, () => {
 
   it('treats a token sealed with another key as absent', async () => {
     await redis.del(key);
-    await new RedisTokenStore(redis, key, new EncryptionService(randomBytes(32))).write(newToken(), 0);
-    await expect(new RedisTokenStore(redis, key, encryption).read()).resolves.toMatchObject({ generation: 1, token: null });
+    await new RedisTokenStore(redis, key, new EncryptionService(randomBytes(32))).write(
+      newToken(),
+      0,
+    );
+    await expect(new RedisTokenStore(redis, key, encryption).read()).resolves.toMatchObject({
+      generation: 1,
+      token: null,
+    });
   });
 });

@@ -24,7 +24,9 @@ export interface StoreSnapshot {
   token: ZoomToken | null;
 }
 
-export type WriteResult = { written: true; generation: number } | { written: false; reason: 'stale_generation' | 'retired_credentials' };
+export type WriteResult =
+  | { written: true; generation: number }
+  | { written: false; reason: 'stale_generation' | 'retired_credentials' };
 
 /**
  * Where the fleet's one token lives. Every write is a compare-and-set on the generation and

@@ -16,7 +16,7 @@ import type { ZoomSimulator } from '../../../zoom-simulator/index.js';
 import { ZoomOAuthClient } from '../../zoom-oauth.client.js';
 import { CredentialRotationService } from '../credential-rotation.service.js';
 import { CredentialsModule } from '../credentials.module.js';
-import { CredentialsService } from '../credentials.service.js';
+import { CredentialsService, setCredentialsEnvironmentPolicy } from '../credentials.service.js';
 import { CredentialsStore } from '../credentials.store.js';
 
 export const ACCOUNT_ID = 'rotation-account';
@@ -27,7 +27,11 @@ export const APP_ID = 'rotation-app';
 export class CapturingLogger implements LoggerService {
   readonly lines: string[] = [];
   private capture(level: string, message: unknown, params: unknown[]): void {
-    this.lines.push([level, message, ...params].map((p) => (typeof p === 'string' ? p : JSON.stringify(p))).join(' '));
+    this.lines.push(
+      [level, message, ...params]
+        .map((p) => (typeof p === 'string' ? p : JSON.stringify(p)))
+        .join(' '),
+    );
   }
   log(message: unknown, ...params: unknown[]): void {
     this.capture('log', message, params);
@@ -65,6 +69,8 @@ export async function startReplica(options: {
   simulator: ZoomSimulator;
   redis?: { url: string; prefix: string };
   replicaId?: string;
+  /** 'auto': decided like the real process would (no HTTP server here: seed-only). */
+  environmentPolicy?: 'apply' | 'auto';
 }): Promise<Replica> {
   const config = loadConfig({
     DATABASE_URL: options.databaseUrl,
@@ -79,6 +85,8 @@ export async function startReplica(options: {
     REPLICA_ID: options.replicaId,
     DATA_DIR: mkdtempSync(join(tmpdir(), 'zg-cred-')),
   });
+  // No HTTP server here: behave like a serving replica, which applies the environment.
+  setCredentialsEnvironmentPolicy(options.environmentPolicy === 'auto' ? undefined : 'apply');
   const module = await Test.createTestingModule({
     imports: [
       ConfigModule.forRoot(config),
@@ -111,26 +119,38 @@ export async function simulatorToken(simulator: ZoomSimulator, secret: string): 
       Authorization: `Basic ${Buffer.from(`${CLIENT_ID}:${secret}`).toString('base64')}`,
       'Content-Type': 'application/x-www-form-urlencoded',
     },
-    body: new URLSearchParams({ grant_type: 'account_credentials', account_id: ACCOUNT_ID }).toString(),
+    body: new URLSearchParams({
+      grant_type: 'account_credentials',
+      account_id: ACCOUNT_ID,
+    }).toString(),
   });
-  const body = (await response.json()) as { access_token?: string };
+  const body: { access_token?: string } = await response.json();
   if (!body.access_token) throw new Error(`simulator refused ${response.status}`);
   return body.access_token;
 }
 
 /** Opens an overlap window through the simulator's rotate endpoint; returns the new secret. */
-export async function openOverlap(simulator: ZoomSimulator, currentSecret: string): Promise<string> {
+export async function openOverlap(
+  simulator: ZoomSimulator,
+  currentSecret: string,
+): Promise<string> {
   const token = await simulatorToken(simulator, currentSecret);
-  const response = await fetch(`${simulator.apiBaseUrl}/marketplace/apps/${APP_ID}/rotate_client_secret`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({
-      action: 'new',
-      revoke_old_secret_time: new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    }),
-  });
-  const body = (await response.json()) as { new_secret?: string };
-  if (!body.new_secret) throw new Error(`simulator did not rotate: ${response.status} ${JSON.stringify(body)}`);
+  const response = await fetch(
+    `${simulator.apiBaseUrl}/marketplace/apps/${APP_ID}/rotate_client_secret`,
+    {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        action: 'new',
+        revoke_old_secret_time: new Date(Date.now() + 3_600_000)
+          .toISOString()
+          .replace(/\.\d{3}Z$/, 'Z'),
+      }),
+    },
+  );
+  const body: { new_secret?: string } = await response.json();
+  if (!body.new_secret)
+    throw new Error(`simulator did not rotate: ${response.status} ${JSON.stringify(body)}`);
   return body.new_secret;
 }
 
