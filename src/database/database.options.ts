@@ -36,6 +36,6 @@ export function buildDataSourceOptions(database: DatabaseConfig): DataSourceOpti
     ...common,
     type: 'postgres',
     url: database.url,
-    extra: { max: 10, connectionTimeoutMillis: 5_000, statement_timeout: 15_000 },
+    extra: { max: 20, connectionTimeoutMillis: 15_000, statement_timeout: 15_000 },
   };
 }

@@ -4,6 +4,7 @@ import type { AxiosError, AxiosResponse } from 'axios';
 import { firstValueFrom } from 'rxjs';
 import { DomainError, ErrorCode, ZoomApiError } from '../common/errors/index.js';
 import { AppConfig } from '../config/app-config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { type ZoomToken, ZoomTokenService } from '../zoom-auth/zoom-token.service.js';
 import { RateLimitGovernor } from './rate-limit-governor.js';
 import type { ZoomQuery, ZoomRequest, ZoomResponse } from './zoom-api.types.js';
@@ -23,6 +24,24 @@ interface ZoomErrorBody {
   code?: number;
   message?: string;
   errors?: { field: string; message: string }[];
+}
+
+/**
+ * Zoom's ids are int64. JSON.parse would round any id above 2^53 (16+ digits) to a nearby
+ * double, so such ids are turned into exact decimal strings before parsing. Smaller ids stay
+ * numbers, exactly as Zoom sent them.
+ */
+export function parseZoomJson(text: string): unknown {
+  if (!text) return text;
+  const exact = text.replace(
+    /(?<!\\)("(?:id|meeting_id|occurrence_id)"\s*:\s*)(\d{16,})(?=\s*[,}\]])/g,
+    '$1"$2"',
+  );
+  try {
+    return JSON.parse(exact) as unknown;
+  } catch {
+    return text;
+  }
 }
 
 /** Zoom's answer for a token it does not honour: HTTP 401 with code 124 (invalid or expired). */
@@ -58,6 +77,7 @@ export class ZoomApiClient {
     private readonly config: AppConfig,
     private readonly tokens: ZoomTokenService,
     private readonly governor: RateLimitGovernor,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** Resolves with Zoom's 2xx answer; throws ZoomApiError for Zoom's errors, DomainError otherwise. */
@@ -104,9 +124,10 @@ export class ZoomApiClient {
   /** One raw HTTP attempt: resolves with any status Zoom answers, throws only when there is no answer. */
   private async attempt<T>(req: ZoomRequest, token: ZoomToken): Promise<ZoomResponse<T>> {
     const timeout = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const started = performance.now();
     try {
       const response = await firstValueFrom(
-        this.http.request<T>({
+        this.http.request<string>({
           method: req.method,
           url: `${this.config.zoomApiBaseUrl}${req.path}`,
           params: queryString(req.query),
@@ -118,14 +139,23 @@ export class ZoomApiClient {
           },
           timeout,
           validateStatus: () => true,
+          responseType: 'text',
+          transformResponse: [(text: string) => text],
         }),
+      );
+      this.metrics.observeZoomCall(
+        req.route,
+        response.status,
+        (performance.now() - started) / 1_000,
       );
       return {
         status: response.status,
-        data: response.data,
+        // oxlint-disable-next-line typescript/no-unsafe-type-assertion -- Zoom's documented body for this route
+        data: parseZoomJson(response.data) as T,
         headers: flattenHeaders(response.headers),
       };
     } catch (error) {
+      this.metrics.observeZoomCall(req.route, 'error', (performance.now() - started) / 1_000);
       const axiosError = error as AxiosError;
       if (axiosError.code === 'ECONNABORTED' || axiosError.code === 'ETIMEDOUT') {
         throw new DomainError(
