@@ -16,14 +16,17 @@ const CLIENT_ID_FORMAT = /^[A-Za-z0-9._-]{1,128}$/;
 export function parseRotateSecretArgs(args: string[]): { clientId?: string } | { error: string } {
   let clientId: string | undefined;
   for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
+    const arg = args[i];
     if (arg === '--client-id' && i + 1 < args.length) {
       clientId = args[++i];
     } else if (arg.startsWith('--client-id=')) {
       clientId = arg.slice('--client-id='.length);
     } else {
       // Whatever it is, do not repeat it: it may be the secret itself.
-      return { error: 'rotate-secret takes only --client-id; the secret is read from stdin or a prompt, never from arguments.' };
+      return {
+        error:
+          'rotate-secret takes only --client-id; the secret is read from stdin or a prompt, never from arguments.',
+      };
     }
   }
   if (clientId !== undefined && !CLIENT_ID_FORMAT.test(clientId)) {
@@ -34,8 +37,9 @@ export function parseRotateSecretArgs(args: string[]): { clientId?: string } | {
 
 async function readPiped(): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0]!.trim();
+  for await (const chunk of process.stdin)
+    chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  return Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0].trim();
 }
 
 /** A prompt that echoes nothing, not even stars. */
@@ -73,23 +77,34 @@ function readHidden(prompt: string): Promise<string> {
  */
 export const rotateSecretCommand: CliCommand = {
   name: 'rotate-secret',
-  summary: 'rotate-secret [--client-id X]: validate a new client secret (stdin or hidden prompt) and activate it fleet-wide',
+  summary:
+    'rotate-secret [--client-id X]: validate a new client secret (stdin or hidden prompt) and activate it fleet-wide',
   async run(args) {
     const parsed = parseRotateSecretArgs(args);
     if ('error' in parsed) {
       console.error(`${parsed.error}\n${USAGE}`);
       return 64;
     }
-    const secret = process.stdin.isTTY ? await readHidden('New Zoom client secret (input hidden): ') : await readPiped();
+    const secret = process.stdin.isTTY
+      ? await readHidden('New Zoom client secret (input hidden): ')
+      : await readPiped();
     if (!SECRET_FORMAT.test(secret)) {
-      console.error('The secret must be 8-256 printable characters without spaces; nothing changed.');
+      console.error(
+        'The secret must be 8-256 printable characters without spaces; nothing changed.',
+      );
       return 65;
     }
     setCredentialsEnvironmentPolicy('seed-only');
     const actor = `cli:${safeUser()}`;
     try {
       const result = await withAppContext(
-        (app) => resolve(app, CredentialRotationService).rotate({ clientSecret: secret, clientId: parsed.clientId, actor, source: 'cli' }),
+        (app) =>
+          resolve(app, CredentialRotationService).rotate({
+            clientSecret: secret,
+            clientId: parsed.clientId,
+            actor,
+            source: 'cli',
+          }),
         { requireZoom: false },
       );
       console.log(
@@ -100,8 +115,11 @@ export const rotateSecretCommand: CliCommand = {
       return 0;
     } catch (error) {
       if (error instanceof DomainError) {
-        const what = error.status === 422 ? 'Zoom refused the new secret' : 'The secret was not rotated';
-        console.error(`${what}: ${error.message}${error.status === 422 ? ' Nothing changed.' : ''}`);
+        const what =
+          error.status === 422 ? 'Zoom refused the new secret' : 'The secret was not rotated';
+        console.error(
+          `${what}: ${error.message}${error.status === 422 ? ' Nothing changed.' : ''}`,
+        );
         return error.status === 422 ? 65 : 69;
       }
       throw error;
@@ -111,7 +129,11 @@ export const rotateSecretCommand: CliCommand = {
 
 function safeUser(): string {
   try {
-    return userInfo().username.replace(/[^A-Za-z0-9._-]/g, '').slice(0, 48) || 'unknown';
+    return (
+      userInfo()
+        .username.replace(/[^A-Za-z0-9._-]/g, '')
+        .slice(0, 48) || 'unknown'
+    );
   } catch {
     return 'unknown';
   }
