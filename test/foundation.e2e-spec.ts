@@ -2,8 +2,14 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { z } from 'zod';
 import { createPostgresDatabase, testEncryptionKey } from './support/services.js';
-import { type GatewayProcess, generatedApiKey, startGateway } from './support/gateway-process.js';
+import {
+  type GatewayProcess,
+  generatedApiKey,
+  json,
+  startGateway,
+} from './support/gateway-process.js';
 
 /** Runs the built gateway with a bad environment and returns its exit code and output. */
 async function startExpectingFailure(
@@ -100,7 +106,7 @@ describe('Foundation (embedded default)', () => {
       }),
     });
     await expect(Promise.resolve(created.status)).resolves.toBe(201);
-    const meeting = (await created.json()) as { id: number; join_url: string };
+    const meeting = await json(created, z.looseObject({ id: z.number(), join_url: z.string() }));
     await expect(Promise.resolve(meeting.join_url)).resolves.toMatch(/^https?:\/\//);
 
     await gateway.stop();

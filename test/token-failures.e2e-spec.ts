@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { freePort } from './support/gateway-process.js';
-import { call, createMeeting, type Fleet, sleep, startFleet } from './token-fleet.js';
+import { z } from 'zod';
+import { bodyOf, freePort, json } from './support/gateway-process.js';
+import { call, createMeeting, type Fleet, meetingId, sleep, startFleet } from './token-fleet.js';
 
 /** A private Redis server this file may stop and start (the shared one serves other tests). */
 async function startRedis(port: number): Promise<ChildProcess> {
@@ -44,7 +45,7 @@ describe('ZoomTokenService under failure (3 replicas)', () => {
 
     beforeAll(async () => {
       fleet = await startFleet(3);
-      redis = new Redis(fleet.env.REDIS_URL!);
+      redis = new Redis(fleet.env.REDIS_URL);
     });
 
     afterAll(async () => {
@@ -55,7 +56,7 @@ describe('ZoomTokenService under failure (3 replicas)', () => {
     it('serves the waiting requests of the others within 15 s when the lease holder is SIGKILLed mid-mint', async () => {
       fleet.simulator.control.setTokenLatency(3_000);
       const [a, b, c] = fleet.replicas;
-      const pending = [a!, b!, c!].flatMap((replica) =>
+      const pending = [a, b, c].flatMap((replica) =>
         Array.from({ length: 5 }, () =>
           createMeeting(replica).then((r) => ({ ...r, replica, doneAt: Date.now() })),
         ),
@@ -89,7 +90,7 @@ describe('ZoomTokenService under failure (3 replicas)', () => {
     it('stops hammering Zoom within 30 s when the app is refused, fails fast with a clear error, and /health says why', async () => {
       const meeting = await createMeeting(fleet.replicas[0]);
       expect(meeting.status).toBe(201);
-      const id = (meeting.body as { id: number }).id;
+      const id = meetingId(meeting);
       // Warm every replica so that each holds the token.
       await Promise.all(fleet.replicas.map((r) => call(r, 'GET', `/v2/meetings/${id}`)));
       const before = fleet.simulator.control.stats();
@@ -132,14 +133,19 @@ describe('ZoomTokenService under failure (3 replicas)', () => {
         expect(r.status).toBe(503);
         expect(r.body).toMatchObject({ code: 'zoom_auth_rejected' });
       }
-      const message = (results[0].body as { message: string }).message;
+      const { message } = bodyOf(z.looseObject({ message: z.string() }), results[0].body);
       expect(message).toMatch(/refuses even freshly minted/);
       expect(message).toMatch(/owner/);
       expect(message).toMatch(/rotat/);
       const health = await fetch(`${fleet.replicas[1].url}/health`);
-      const body = (await health.json()) as {
-        details?: { zoom?: { status: string; state?: string; reason?: string } };
-      };
+      const body = await json(
+        health,
+        z.looseObject({
+          details: z
+            .looseObject({ zoom: z.looseObject({ reason: z.string().optional() }).optional() })
+            .optional(),
+        }),
+      );
       expect(health.status).toBe(503);
       expect(body.details?.zoom).toMatchObject({ state: 'rejected' });
       expect(body.details?.zoom?.reason).toMatch(/refuses even freshly minted/);
@@ -165,14 +171,15 @@ describe('ZoomTokenService under failure (3 replicas)', () => {
 
     it('keeps at least 99% of requests succeeding while Redis is down for 10 s, and coordinates again after', async () => {
       const meeting = await createMeeting(fleet.replicas[0]);
-      const id = (meeting.body as { id: number }).id;
+      const id = meetingId(meeting);
       await Promise.all(fleet.replicas.map((r) => call(r, 'GET', `/v2/meetings/${id}`)));
       const statuses: number[] = [];
-      let stop = false;
+      // Aborted once the outage and recovery are over: the load loops then finish.
+      const loadDone = new AbortController();
       const load = Promise.all(
         fleet.replicas.flatMap((replica) =>
           Array.from({ length: 2 }, async () => {
-            while (!stop) {
+            while (!loadDone.signal.aborted) {
               statuses.push(
                 (await call(replica, 'GET', `/v2/meetings/${id}`, undefined, 10_000)).status,
               );
@@ -186,7 +193,7 @@ describe('ZoomTokenService under failure (3 replicas)', () => {
       await sleep(10_000);
       redisServer = await startRedis(port);
       await sleep(5_000);
-      stop = true;
+      loadDone.abort();
       await load;
       const ok = statuses.filter((s) => s === 200).length;
       console.info(`redis outage: ${ok}/${statuses.length} requests succeeded`);

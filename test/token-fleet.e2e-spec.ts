@@ -4,6 +4,7 @@ import {
   CREDENTIALS,
   createMeeting,
   type Fleet,
+  meetingId,
   sleep,
   startFleet,
 } from './token-fleet.js';
@@ -47,7 +48,7 @@ describe('ZoomTokenService (fleet of 3 replicas)', () => {
 
   it('replaces a silently invalidated token with exactly one new mint for 300 concurrent requests', async () => {
     const meeting = await createMeeting(fleet.replicas[0]);
-    const id = (meeting.body as { id: number }).id;
+    const id = meetingId(meeting);
     const before = fleet.simulator.control.stats();
     expect(fleet.simulator.control.invalidateLiveTokens()).toBe(1);
     const results = await Promise.all(
@@ -64,7 +65,7 @@ describe('ZoomTokenService (fleet of 3 replicas)', () => {
 
   it('keeps serving under steady load across several 20 s token lifetimes, about one mint per lifetime', async () => {
     const meeting = await createMeeting(fleet.replicas[0]);
-    const id = (meeting.body as { id: number }).id;
+    const id = meetingId(meeting);
     fleet.simulator.control.setTokenLifetime(20);
     // Start from a 20 s token: retire the 3600 s one the way Zoom would.
     fleet.simulator.control.invalidateLiveTokens();

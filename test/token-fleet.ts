@@ -1,7 +1,8 @@
 // Shared set-up of the token e2e files: a simulator, real PostgreSQL and Redis, N built gateway replicas.
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import { ZoomSimulator, type ZoomSimulatorOptions } from '../src/zoom-simulator/index.js';
-import { type GatewayProcess, startGateway } from './support/gateway-process.js';
+import { bodyOf, type GatewayProcess, startGateway } from './support/gateway-process.js';
 import {
   createPostgresDatabase,
   createRedisNamespace,
@@ -118,8 +119,17 @@ export async function call(
     }
     return { status: response.status, body: parsed, ms: Date.now() - started };
   } catch (error) {
-    return { status: 0, body: (error as Error).message, ms: Date.now() - started };
+    return {
+      status: 0,
+      body: error instanceof Error ? error.message : String(error),
+      ms: Date.now() - started,
+    };
   }
+}
+
+/** The id of the meeting a createMeeting call answered with (Zoom's meeting object). */
+export function meetingId(meeting: CallResult): number {
+  return bodyOf(z.looseObject({ id: z.number() }), meeting.body).id;
 }
 
 export const createMeeting = (replica: GatewayProcess, topic = 'token e2e') =>

@@ -1,6 +1,6 @@
 import { HttpService } from '@nestjs/axios';
 import { Injectable } from '@nestjs/common';
-import type { AxiosError, AxiosResponse } from 'axios';
+import type { AxiosResponse } from 'axios';
 import { firstValueFrom } from 'rxjs';
 import { DomainError, ErrorCode, ZoomApiError } from '../common/errors/index.js';
 import { AppConfig } from '../config/app-config.js';
@@ -44,9 +44,27 @@ export function parseZoomJson(text: string): unknown {
   }
 }
 
+/**
+ * Zoom's error bodies are JSON objects whose fields are all optional; any object is kept as Zoom
+ * sent it (so it can be relayed whole), anything else is not an error body.
+ */
+function zoomErrorBody(data: unknown): ZoomErrorBody | undefined {
+  return typeof data === 'object' && data !== null ? data : undefined;
+}
+
 /** Zoom's answer for a token it does not honour: HTTP 401 with code 124 (invalid or expired). */
 export function isTokenRefusal(status: number, body: unknown): boolean {
-  return status === 401 && (body as ZoomErrorBody | undefined)?.code === 124;
+  return status === 401 && zoomErrorBody(body)?.code === 124;
+}
+
+/** The Node.js / axios error code (`ECONNABORTED`, `ECONNREFUSED`...) of a failed request, if any. */
+function errorCode(error: unknown): string | undefined {
+  return typeof error === 'object' &&
+    error !== null &&
+    'code' in error &&
+    typeof error.code === 'string'
+    ? error.code
+    : undefined;
 }
 
 function flattenHeaders(headers: AxiosResponse['headers']): Record<string, string> {
@@ -86,11 +104,11 @@ export class ZoomApiClient {
     let response = await this.governed<T>(req, token);
     if (isTokenRefusal(response.status, response.data)) {
       // Compare-and-delete of exactly this token, then one retry with the current one. Never a loop.
-      token = (await this.tokens.handleUnauthorized(token, response.data as ZoomErrorBody))!;
+      token = (await this.tokens.handleUnauthorized(token, zoomErrorBody(response.data)))!;
       response = await this.governed<T>(req, token);
       if (isTokenRefusal(response.status, response.data)) {
         // Refused again: the token service may declare the app rejected (throws); no further retry.
-        await this.tokens.handleUnauthorized(token, response.data as ZoomErrorBody, {
+        await this.tokens.handleUnauthorized(token, zoomErrorBody(response.data), {
           replace: false,
         });
       }
@@ -103,14 +121,14 @@ export class ZoomApiClient {
     throw this.zoomError(response);
   }
 
-  private zoomError(response: ZoomResponse<unknown>): ZoomApiError {
+  private zoomError(response: ZoomResponse): ZoomApiError {
     const headers: Record<string, string> = {};
     for (const name of RELAYED_HEADERS)
       if (response.headers[name]) headers[name] = response.headers[name];
     const data = response.data;
     const body: ZoomErrorBody | undefined =
       data && typeof data === 'object'
-        ? (data as ZoomErrorBody)
+        ? data
         : typeof data === 'string' && data
           ? { message: data }
           : undefined;
@@ -156,8 +174,8 @@ export class ZoomApiClient {
       };
     } catch (error) {
       this.metrics.observeZoomCall(req.route, 'error', (performance.now() - started) / 1_000);
-      const axiosError = error as AxiosError;
-      if (axiosError.code === 'ECONNABORTED' || axiosError.code === 'ETIMEDOUT') {
+      const code = errorCode(error);
+      if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') {
         throw new DomainError(
           ErrorCode.ZoomUnavailable,
           504,
@@ -170,7 +188,7 @@ export class ZoomApiClient {
       throw new DomainError(
         ErrorCode.ZoomUnavailable,
         502,
-        `Zoom could not be reached for ${req.route} (${axiosError.code ?? 'network error'}).`,
+        `Zoom could not be reached for ${req.route} (${code ?? 'network error'}).`,
         { cause: error },
       );
     }

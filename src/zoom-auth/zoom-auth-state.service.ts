@@ -345,10 +345,22 @@ export class ZoomAuthStateService implements OnModuleInit, OnModuleDestroy {
   }
 }
 
+/** An announced snapshot: a known state and a numeric updatedAt (what ordering and the gauge rely on). */
+function isSnapshot(value: unknown): value is ZoomAuthSnapshot {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'state' in value &&
+    STATE_NAMES.some((name) => name === value.state) &&
+    'updatedAt' in value &&
+    typeof value.updatedAt === 'number'
+  );
+}
+
 function parse(message: string): ZoomAuthSnapshot | null {
   try {
-    const value = JSON.parse(message) as ZoomAuthSnapshot;
-    return STATE_NAMES.includes(value.state) && typeof value.updatedAt === 'number' ? value : null;
+    const value: unknown = JSON.parse(message);
+    return isSnapshot(value) ? value : null;
   } catch {
     return null;
   }

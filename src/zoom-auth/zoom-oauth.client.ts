@@ -1,6 +1,6 @@
 import { HttpService } from '@nestjs/axios';
 import { Injectable } from '@nestjs/common';
-import { AxiosError, type AxiosResponse } from 'axios';
+import type { AxiosResponse } from 'axios';
 import { firstValueFrom } from 'rxjs';
 import { AppConfig } from '../config/app-config.js';
 import { Clock } from '../common/clock.js';
@@ -40,7 +40,12 @@ export class TokenEndpointError extends Error {
   constructor(
     readonly kind: TokenEndpointErrorKind,
     message: string,
-    readonly details: { status?: number; zoomError?: string; zoomReason?: string; retryAfterMs?: number } = {},
+    readonly details: {
+      status?: number;
+      zoomError?: string;
+      zoomReason?: string;
+      retryAfterMs?: number;
+    } = {},
   ) {
     super(message);
     this.name = 'TokenEndpointError';
@@ -57,10 +62,26 @@ export function decodeClaims(token: string): TokenClaims {
   const payload = token.split('.')[1];
   if (!payload) return {};
   try {
-    return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as TokenClaims;
+    const claims: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    // Every claim is optional: any JSON object is kept as the token carries it.
+    return typeof claims === 'object' && claims !== null ? claims : {};
   } catch {
     return {};
   }
+}
+
+/** The Node.js / axios error code (`ECONNABORTED`, `ECONNREFUSED`...) of a failed request, if any. */
+function errorCode(error: unknown): string | undefined {
+  return typeof error === 'object' &&
+    error !== null &&
+    'code' in error &&
+    typeof error.code === 'string'
+    ? error.code
+    : undefined;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 export function parseRetryAfter(header: unknown, now: number): number | undefined {
@@ -79,33 +100,51 @@ export class ZoomOAuthClient {
     private readonly clock: Clock,
   ) {}
 
-  async mint(credentials: ZoomCredentials, options: { timeoutMs?: number } = {}): Promise<MintedToken> {
+  async mint(
+    credentials: ZoomCredentials,
+    options: { timeoutMs?: number } = {},
+  ): Promise<MintedToken> {
     const started = this.clock.now();
-    const basic = Buffer.from(`${credentials.clientId}:${credentials.clientSecret}`).toString('base64');
+    const basic = Buffer.from(`${credentials.clientId}:${credentials.clientSecret}`).toString(
+      'base64',
+    );
     let response: AxiosResponse<Record<string, unknown>>;
     try {
       response = await firstValueFrom(
         this.http.post<Record<string, unknown>>(
           `${this.config.zoomOAuthBaseUrl}/oauth/token`,
-          new URLSearchParams({ grant_type: 'account_credentials', account_id: credentials.accountId }).toString(),
+          new URLSearchParams({
+            grant_type: 'account_credentials',
+            account_id: credentials.accountId,
+          }).toString(),
           {
-            headers: { Authorization: `Basic ${basic}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+            headers: {
+              Authorization: `Basic ${basic}`,
+              'Content-Type': 'application/x-www-form-urlencoded',
+            },
             timeout: options.timeoutMs ?? 10_000,
             validateStatus: () => true,
           },
         ),
       );
     } catch (error) {
-      const axiosError = error as AxiosError;
-      if (axiosError.code === 'ECONNABORTED' || axiosError.code === 'ETIMEDOUT') {
-        throw new TokenEndpointError('timeout', `Zoom's token endpoint did not answer within ${options.timeoutMs ?? 10_000} ms`);
+      const code = errorCode(error);
+      if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') {
+        throw new TokenEndpointError(
+          'timeout',
+          `Zoom's token endpoint did not answer within ${options.timeoutMs ?? 10_000} ms`,
+        );
       }
-      throw new TokenEndpointError('unreachable', `Zoom's token endpoint is unreachable (${axiosError.code ?? axiosError.message})`);
+      throw new TokenEndpointError(
+        'unreachable',
+        `Zoom's token endpoint is unreachable (${code ?? errorMessage(error)})`,
+      );
     }
     const latencyMs = this.clock.now() - started;
     const body = response.data ?? {};
     if (response.status === 200 && typeof body.access_token === 'string') {
-      const expiresIn = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : 3600;
+      const expiresIn =
+        typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : 3600;
       return {
         accessToken: body.access_token,
         mintedAt: started,
@@ -118,15 +157,28 @@ export class ZoomOAuthClient {
       };
     }
     const zoomError = typeof body.error === 'string' ? body.error : undefined;
-    const zoomReason = typeof body.reason === 'string' ? body.reason : typeof body.message === 'string' ? body.message : undefined;
+    const zoomReason =
+      typeof body.reason === 'string'
+        ? body.reason
+        : typeof body.message === 'string'
+          ? body.message
+          : undefined;
     const details = { status: response.status, zoomError, zoomReason };
     if (response.status === 429) {
       const retryAfterMs = parseRetryAfter(response.headers['retry-after'], this.clock.now());
-      throw new TokenEndpointError('rate_limited', "Zoom's token endpoint is rate limiting this app", { ...details, retryAfterMs });
+      throw new TokenEndpointError(
+        'rate_limited',
+        "Zoom's token endpoint is rate limiting this app",
+        { ...details, retryAfterMs },
+      );
     }
     if (response.status >= 500) {
       const retryAfterMs = parseRetryAfter(response.headers['retry-after'], this.clock.now());
-      throw new TokenEndpointError('server_error', `Zoom's token endpoint answered HTTP ${response.status}`, { ...details, retryAfterMs });
+      throw new TokenEndpointError(
+        'server_error',
+        `Zoom's token endpoint answered HTTP ${response.status}`,
+        { ...details, retryAfterMs },
+      );
     }
     if (zoomError === 'invalid_client') {
       throw new TokenEndpointError(
@@ -142,6 +194,10 @@ export class ZoomOAuthClient {
         details,
       );
     }
-    throw new TokenEndpointError('unexpected', `Zoom's token endpoint answered HTTP ${response.status}${zoomReason ? `: ${zoomReason}` : ''}`, details);
+    throw new TokenEndpointError(
+      'unexpected',
+      `Zoom's token endpoint answered HTTP ${response.status}${zoomReason ? `: ${zoomReason}` : ''}`,
+      details,
+    );
   }
 }

@@ -20,6 +20,20 @@ import { ZoomTokenService } from './zoom-token.service.js';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const CREDS = { accountId: 'acc', clientId: 'cid', clientSecret: 'secret-for-tests' };
 
+/** Awaits a promise that must reject with an instance of `type`, and returns that error. */
+async function rejection<E extends Error>(
+  promise: Promise<unknown>,
+  type: abstract new (...args: never[]) => E,
+): Promise<E> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(type);
+  if (!(error instanceof type)) throw new Error(`expected a rejection with ${type.name}`);
+  return error;
+}
+
 interface Replica {
   tokens: ZoomTokenService;
   client: ZoomApiClient;
@@ -131,34 +145,33 @@ describe(ZoomTokenService.name, () => {
   });
 
   it('relays Zoom errors with their status and code', async () => {
-    const error = await replicas[0].client
-      .request({
+    const error = await rejection(
+      replicas[0].client.request({
         method: 'GET',
         path: '/meetings/123456789',
         category: 'light',
         route: 'GET /meetings/:meetingId',
-      })
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ZoomApiError);
-    expect((error as ZoomApiError).status).toBe(404);
-    expect((error as ZoomApiError).options.zoomCode).toBe(3001);
+      }),
+      ZoomApiError,
+    );
+    expect(error.status).toBe(404);
+    expect(error.options.zoomCode).toBe(3001);
   });
 
   it('answers ZoomUnavailable 502 when Zoom drops the connection', async () => {
     await replicas[0].client.request(getMe);
     simulator.control.dropNext(1, { target: 'api' });
-    const error = await replicas[0].client.request(getMe).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(DomainError);
-    expect((error as DomainError).code).toBe(ErrorCode.ZoomUnavailable);
-    expect((error as DomainError).status).toBe(502);
+    const error = await rejection(replicas[0].client.request(getMe), DomainError);
+    expect(error.code).toBe(ErrorCode.ZoomUnavailable);
+    expect(error.status).toBe(502);
   });
 
   it('enters the rejected state fleet-wide when a freshly minted token is refused, then fails fast', async () => {
     await Promise.all(replicas.map((r) => r.client.request(getMe)));
     simulator.control.setRefused(true);
-    const error = await replicas[0].client.request(getMe).catch((e: unknown) => e);
-    expect((error as DomainError).code).toBe(ErrorCode.ZoomAuthRejected);
-    expect((error as DomainError).message).toMatch(/refuses even freshly minted.*owner.*rotat/s);
+    const error = await rejection(replicas[0].client.request(getMe), DomainError);
+    expect(error.code).toBe(ErrorCode.ZoomAuthRejected);
+    expect(error.message).toMatch(/refuses even freshly minted.*owner.*rotat/s);
     await vi.waitFor(() =>
       expect(replicas.map((r) => r.state.snapshot().state)).toEqual([
         'rejected',
@@ -172,7 +185,9 @@ describe(ZoomTokenService.name, () => {
         replicas[i % 3].client.request(getMe).catch((e: unknown) => e),
       ),
     );
-    expect(results.every((e) => (e as DomainError).code === ErrorCode.ZoomAuthRejected)).toBe(true);
+    expect(
+      results.every((e) => e instanceof DomainError && e.code === ErrorCode.ZoomAuthRejected),
+    ).toBe(true);
     const after = simulator.control.stats();
     expect(after.tokenRequests - before.tokenRequests).toBe(0);
     expect(after.apiCalls - before.apiCalls).toBe(0);
@@ -182,10 +197,10 @@ describe(ZoomTokenService.name, () => {
   it('names the client id, never the secret, and stops asking when Zoom says invalid_client', async () => {
     simulator.control.regenerateSecret();
     simulator.control.revokeOldSecret();
-    const error = await replicas[0].tokens.getAccessToken().catch((e: unknown) => e);
-    expect((error as DomainError).code).toBe(ErrorCode.ZoomInvalidCredentials);
-    expect((error as DomainError).message).toContain(CREDS.clientId);
-    expect((error as DomainError).message).not.toContain(CREDS.clientSecret);
+    const error = await rejection(replicas[0].tokens.getAccessToken(), DomainError);
+    expect(error.code).toBe(ErrorCode.ZoomInvalidCredentials);
+    expect(error.message).toContain(CREDS.clientId);
+    expect(error.message).not.toContain(CREDS.clientSecret);
     await vi.waitFor(() => expect(replicas[2].state.snapshot().state).toBe('invalid_credentials'));
     await Promise.all(replicas.map((r) => r.tokens.getAccessToken().catch(() => undefined)));
     expect(simulator.control.stats().tokenRequests).toBe(1);
@@ -193,8 +208,8 @@ describe(ZoomTokenService.name, () => {
 
   it('backs off the whole fleet after a 429 from the token endpoint, honouring Retry-After', async () => {
     simulator.control.setTokenEndpointRateLimited(30);
-    const error = await replicas[0].tokens.getAccessToken().catch((e: unknown) => e);
-    expect((error as DomainError).code).toBe(ErrorCode.ZoomUnavailable);
+    const error = await rejection(replicas[0].tokens.getAccessToken(), DomainError);
+    expect(error.code).toBe(ErrorCode.ZoomUnavailable);
     await vi.waitFor(() => expect(replicas[1].state.snapshot().state).toBe('unreachable'));
     expect((replicas[1].state.snapshot().retryAt ?? 0) - Date.now()).toBeGreaterThan(25_000);
     await Promise.all(replicas.map((r) => r.tokens.getAccessToken().catch(() => undefined)));

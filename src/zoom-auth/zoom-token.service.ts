@@ -62,6 +62,13 @@ interface ObtainOptions {
 
 const REFUSED_MEMORY = 64;
 
+/** Keeps an insertion-ordered set bounded: drops its oldest entry once it holds more than `max`. */
+function dropOldest(set: Set<string>, max: number): void {
+  if (set.size <= max) return;
+  const oldest = set.values().next();
+  if (!oldest.done) set.delete(oldest.value);
+}
+
 /**
  * One Zoom access token for the whole fleet. The hot path serves it from memory; a background
  * refresh starts inside a jittered window before expiry; one refresh runs per process and one
@@ -395,7 +402,7 @@ export class ZoomTokenService implements OnModuleInit, OnModuleDestroy {
         credentialVersion: credentials.version,
         latencyMs,
       });
-      return error as Error;
+      return error instanceof Error ? error : new Error(String(error), { cause: error });
     }
     this.ledger.record({
       reason,
@@ -545,8 +552,7 @@ export class ZoomTokenService implements OnModuleInit, OnModuleDestroy {
 
   private confirm(tokenFingerprint: string): void {
     this.confirmed.add(tokenFingerprint);
-    if (this.confirmed.size > REFUSED_MEMORY)
-      this.confirmed.delete(this.confirmed.values().next().value as string);
+    dropOldest(this.confirmed, REFUSED_MEMORY);
     const held = this.held;
     if (held?.verdict && held.token.fingerprint === tokenFingerprint) {
       held.verdict.settle(true);
@@ -556,8 +562,7 @@ export class ZoomTokenService implements OnModuleInit, OnModuleDestroy {
 
   private remember(tokenFingerprint: string): void {
     this.refused.add(tokenFingerprint);
-    if (this.refused.size > REFUSED_MEMORY)
-      this.refused.delete(this.refused.values().next().value as string);
+    dropOldest(this.refused, REFUSED_MEMORY);
   }
 
   private onAnnouncement(message: string): void {
@@ -589,7 +594,7 @@ export class ZoomTokenService implements OnModuleInit, OnModuleDestroy {
       await this.state.reset(credentials.version);
     } catch (error) {
       this.logger.warn(
-        `Could not retire tokens of credential versions below ${credentials.version}: ${(error as Error).message}`,
+        `Could not retire tokens of credential versions below ${credentials.version}: ${error instanceof Error ? error.message : String(error)}`,
       );
     }
     this.wake();

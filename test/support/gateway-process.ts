@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { z } from 'zod';
 
 const MAIN = resolve('dist/src/main.js');
 
@@ -11,8 +12,13 @@ export async function freePort(): Promise<number> {
     const server = createServer();
     server.once('error', fail);
     server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
+      const address = server.address();
+      if (!address || typeof address === 'string') {
+        server.close();
+        fail(new Error('the probe server is not listening on a TCP port'));
+        return;
+      }
+      server.close(() => done(address.port));
     });
   });
 }
@@ -52,19 +58,19 @@ export async function startGateway(
   };
   // A variable given as undefined is left out, so a test can run on the true defaults.
   const childEnv = Object.fromEntries(
-    Object.entries(merged).filter(([, v]) => v !== undefined),
-  ) as Record<string, string>;
+    Object.entries(merged).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
   const child = spawn(process.execPath, [MAIN], {
     cwd: options.cwd ?? process.cwd(),
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
   const url = `http://127.0.0.1:${port}`;
-  const process_: GatewayProcess = {
+  const gateway: GatewayProcess = {
     url,
     port,
     child,
@@ -84,7 +90,7 @@ export async function startGateway(
       await exited;
     },
   };
-  if (options.waitForReady === false) return process_;
+  if (options.waitForReady === false) return gateway;
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {
@@ -92,16 +98,33 @@ export async function startGateway(
     }
     try {
       const response = await fetch(`${url}/health/live`);
-      if (response.ok) return process_;
+      if (response.ok) return gateway;
     } catch {
       // not listening yet
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  await process_.kill();
+  await gateway.kill();
   throw new Error(
     `gateway did not become live within ${options.timeoutMs ?? 30_000} ms:\n${output}`,
   );
+}
+
+/**
+ * A parsed JSON body checked against the shape a test relies on (rather than asserted to have it):
+ * a body of another shape fails the test, quoting the body.
+ */
+export function bodyOf<T>(schema: z.ZodType<T>, body: unknown): T {
+  const result = schema.safeParse(body);
+  if (!result.success)
+    throw new Error(`unexpected body ${JSON.stringify(body)}: ${result.error.message}`);
+  return result.data;
+}
+
+/** A fetch Response's JSON body, checked against `schema` (see bodyOf). */
+export async function json<T>(response: Response, schema: z.ZodType<T>): Promise<T> {
+  const body: unknown = await response.json();
+  return bodyOf(schema, body);
 }
 
 /** The API key the embedded default generated into DATA_DIR. */

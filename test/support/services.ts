@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import pg from 'pg';
+import { Client } from 'pg';
 
 export const POSTGRES_ADMIN_URL =
   process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -14,7 +14,8 @@ async function reachable(name: string, probe: () => Promise<unknown>, hint: stri
   try {
     await probe();
   } catch (error) {
-    throw new Error(`${name} is not reachable (${(error as Error).message}). ${hint}`);
+    const why = error instanceof Error ? error.message : String(error);
+    throw new Error(`${name} is not reachable (${why}). ${hint}`, { cause: error });
   }
 }
 
@@ -25,7 +26,7 @@ export async function createPostgresDatabase(): Promise<{
   drop(): Promise<void>;
 }> {
   const name = `zg_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+  const admin = new Client({ connectionString: POSTGRES_ADMIN_URL });
   await reachable(
     'PostgreSQL',
     () => admin.connect(),
@@ -39,7 +40,7 @@ export async function createPostgresDatabase(): Promise<{
     url: url.toString(),
     name,
     async drop() {
-      const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+      const client = new Client({ connectionString: POSTGRES_ADMIN_URL });
       await client.connect();
       await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await client.end();

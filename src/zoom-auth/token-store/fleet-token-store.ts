@@ -60,7 +60,7 @@ export class FleetTokenStore implements TokenStore {
         }
         return result;
       } catch (error) {
-        this.degrade((error as Error).message);
+        this.degrade(error instanceof Error ? error.message : String(error));
       }
     } else if (this.shared) {
       this.degrade(`connection ${this.redis?.status ?? 'absent'}`);

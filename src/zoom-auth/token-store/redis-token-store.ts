@@ -42,6 +42,29 @@ if cv < tonumber(ARGV[1]) then
 end
 return 0`;
 
+/** Every MintReason, so a stored value is checked rather than trusted (and a new reason cannot be missed here). */
+const MINT_REASONS: Record<MintReason, true> = {
+  cold: true,
+  refresh_ahead: true,
+  invalidated: true,
+  rotation: true,
+  probe: true,
+};
+
+function isMintReason(value: string): value is MintReason {
+  return Object.hasOwn(MINT_REASONS, value);
+}
+
+/** WRITE_SCRIPT answers `{status, generation}`: two integers. */
+function isWriteReply(reply: unknown): reply is [number, number] {
+  return (
+    Array.isArray(reply) &&
+    reply.length === 2 &&
+    typeof reply[0] === 'number' &&
+    typeof reply[1] === 'number'
+  );
+}
+
 /** How long the record outlives its token, so the generation survives quiet periods. */
 const RECORD_TTL_MS = 7 * 24 * 3600 * 1000;
 
@@ -78,13 +101,14 @@ export class RedisTokenStore implements TokenStore {
         mintedAt: Number(hash.minted),
         expiresAt: Number(hash.exp),
         fingerprint: hash.fp,
-        reason: (hash.reason ?? 'cold') as MintReason,
+        // Written by write() only; a value from elsewhere reads as the default, like a missing one.
+        reason: hash.reason !== undefined && isMintReason(hash.reason) ? hash.reason : 'cold',
       },
     };
   }
 
   async write(token: NewToken, expectedGeneration: number): Promise<WriteResult> {
-    const [status, generation] = (await this.redis.eval(
+    const reply = await this.redis.eval(
       WRITE_SCRIPT,
       1,
       this.key,
@@ -96,7 +120,10 @@ export class RedisTokenStore implements TokenStore {
       String(token.expiresAt),
       token.reason,
       String(RECORD_TTL_MS),
-    )) as [number, number];
+    );
+    if (!isWriteReply(reply))
+      throw new Error(`Unexpected reply from the token write script: ${JSON.stringify(reply)}`);
+    const [status, generation] = reply;
     if (status === 1) return { written: true, generation };
     return { written: false, reason: status === -1 ? 'retired_credentials' : 'stale_generation' };
   }
