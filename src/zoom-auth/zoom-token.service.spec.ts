@@ -144,6 +144,24 @@ describe(ZoomTokenService.name, () => {
     expect(simulator.control.stats().tokensMinted).toBe(2);
   });
 
+  it('recovers from a second invalidation of a replacement Zoom already accepted, without entering rejected', async () => {
+    await Promise.all(replicas.map((r) => r.client.request(getMe)));
+    simulator.control.invalidateLiveTokens();
+    await Promise.all(replicas.map((r) => r.client.request(getMe)));
+    // The replacement was accepted; a cap or another minter invalidates it moments later.
+    simulator.control.invalidateLiveTokens();
+    const responses = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => replicas[i % 3].client.request(getMe)),
+    );
+    await expect(Promise.resolve(responses.every((r) => r.status === 200))).resolves.toBe(true);
+    await expect(Promise.resolve(replicas.map((r) => r.state.snapshot().state))).resolves.toEqual([
+      'ok',
+      'ok',
+      'ok',
+    ]);
+    await expect(Promise.resolve(simulator.control.stats().tokensMinted)).resolves.toBe(3);
+  });
+
   it('relays Zoom errors with their status and code', async () => {
     const error = await rejection(
       replicas[0].client.request({

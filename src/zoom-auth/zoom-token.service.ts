@@ -170,7 +170,15 @@ export class ZoomTokenService implements OnModuleInit, OnModuleDestroy {
     const now = this.clock.now();
     const replacement =
       token.reason === 'invalidated' || token.reason === 'probe' || token.reason === 'rotation';
-    if (replacement && !expired && now - token.mintedAt < this.timings.freshRefusalMs) {
+    // A replacement Zoom already accepted (confirmed fleet-wide) and now refuses was invalidated
+    // again (a cap, another minter): that is recovery's business, not proof the app is refused.
+    const neverAccepted = !this.confirmed.has(token.fingerprint);
+    if (
+      replacement &&
+      neverAccepted &&
+      !expired &&
+      now - token.mintedAt < this.timings.freshRefusalMs
+    ) {
       const snapshot = await this.state.recordRejected(token.credentialVersion, token.fingerprint);
       throw this.blockedError(snapshot);
     }
