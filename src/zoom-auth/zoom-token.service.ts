@@ -204,11 +204,11 @@ export class ZoomTokenService implements OnModuleInit, OnModuleDestroy {
   /** Zoom answered a call made with `token` with something other than a token refusal. */
   reportAccepted(token: ZoomToken): void {
     this.state.noteAccepted(token.mintedAt, token.credentialVersion);
-    const verdict = this.held?.verdict;
-    if (verdict && this.held?.token.fingerprint === token.fingerprint) {
-      this.confirm(token.fingerprint);
-      void this.pubsub.publish(TOKEN_CHANNEL, `ok:${token.fingerprint}`);
-    }
+    // Hot path: one set lookup. The first acceptance of a token is announced to the fleet, so
+    // every replica knows Zoom honoured it (a later refusal is then an invalidation).
+    if (this.confirmed.has(token.fingerprint)) return;
+    this.confirm(token.fingerprint);
+    void this.pubsub.publish(TOKEN_CHANNEL, `ok:${token.fingerprint}`);
   }
 
   /**
