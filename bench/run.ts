@@ -1,16 +1,16 @@
 // `npm run bench`: what the gateway costs and what it saves, each scenario measured side by side
 // with its comparison in the same run. Writes bench/results/<date>.json, <date>.md and one SVG
 // per scenario. Options: --quick (short runs, into bench/results/tmp), --only=id,id.
-import 'reflect-metadata';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
-import pg from 'pg';
+import { Client } from 'pg';
 import { POSTGRES_ADMIN_URL, REDIS_TEST_URL } from '../test/support/services.js';
-import { describeMachine, type MachineInfo } from './lib/machine.js';
-import { startSimulator } from './lib/processes.js';
+import { describeMachine, loadAverage, type MachineInfo } from './lib/machine.js';
+import { killAllChildren, startSimulator } from './lib/processes.js';
 import { elapsedSeconds, progress } from './lib/progress.js';
 import { renderMarkdown } from './lib/report.js';
+import { errorMessage } from './lib/json.js';
 import type { Goal, Scenario, ScenarioOutcome } from './lib/scenario.js';
 import { hotPath } from './scenarios/hot-path.js';
 import { memory } from './scenarios/memory.js';
@@ -23,7 +23,9 @@ const SCENARIOS: Scenario[] = [hotPath, storm, overhead, scale, memory];
 function parseArgs(argv: string[]): { quick: boolean; only?: Set<string> } {
   const quick = argv.includes('--quick');
   const onlyArg = argv.find((a) => a.startsWith('--only='));
-  const only = onlyArg ? new Set(onlyArg.slice('--only='.length).split(',').filter(Boolean)) : undefined;
+  const only = onlyArg
+    ? new Set(onlyArg.slice('--only='.length).split(',').filter(Boolean))
+    : undefined;
   for (const id of only ?? []) {
     if (!SCENARIOS.some((s) => s.id === id)) {
       throw new Error(`unknown scenario "${id}"; known: ${SCENARIOS.map((s) => s.id).join(', ')}`);
@@ -34,26 +36,31 @@ function parseArgs(argv: string[]): { quick: boolean; only?: Set<string> } {
 
 /** Redis and PostgreSQL are required (the gateway runs in production shape); say how to start them. */
 async function serviceVersions(machine: MachineInfo): Promise<void> {
-  const redis = new Redis(REDIS_TEST_URL, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2_000 });
+  const redis = new Redis(REDIS_TEST_URL, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2_000,
+  });
   try {
     await redis.connect();
     machine.redis = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1];
   } catch (error) {
     throw new Error(
-      `Redis is not reachable at ${REDIS_TEST_URL} (${(error as Error).message}). ` +
+      `Redis is not reachable at ${REDIS_TEST_URL} (${errorMessage(error)}). ` +
         'Start it: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no',
       { cause: error },
     );
   } finally {
     redis.disconnect();
   }
-  const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+  const client = new Client({ connectionString: POSTGRES_ADMIN_URL });
   try {
     await client.connect();
-    machine.postgres = ((await client.query('SHOW server_version')).rows[0] as { server_version: string }).server_version;
+    const { rows } = await client.query<{ server_version: string }>('SHOW server_version');
+    machine.postgres = rows[0]?.server_version;
   } catch (error) {
     throw new Error(
-      `PostgreSQL is not reachable at ${POSTGRES_ADMIN_URL} (${(error as Error).message}). ` +
+      `PostgreSQL is not reachable at ${POSTGRES_ADMIN_URL} (${errorMessage(error)}). ` +
         'Start it: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start',
       { cause: error },
     );
@@ -71,6 +78,12 @@ async function main(): Promise<number> {
   progress(
     `zoom-gateway bench${quick ? ' (quick)' : ''}: ${selected.map((s) => s.id).join(', ')} on ${machine.cores} × ${machine.cpuModel}, Node ${machine.node}`,
   );
+  if (machine.loadAverageAtStart[0] > machine.cores) {
+    progress(
+      `WARNING: load average ${machine.loadAverageAtStart[0]} on ${machine.cores} cores: other work is running; ` +
+        'ratios survive some noise (alternating rounds), absolute numbers do not',
+    );
+  }
   const startedAt = new Date();
   const simulator = await startSimulator();
   progress(`simulator process ${simulator.pid} on ${simulator.url} (its own rate limits off)`);
@@ -86,11 +99,11 @@ async function main(): Promise<number> {
         outcomes[scenario.id] = { ...outcome, seconds: Math.round(elapsedSeconds() - t0) };
       } catch (error) {
         failures++;
-        const message = (error as Error).stack ?? String(error);
+        const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
         progress(`${scenario.id} FAILED: ${message}`);
         outcomes[scenario.id] = {
-          result: { error: (error as Error).message },
-          markdown: `## ${scenario.title}\n\nThe scenario failed: \`${(error as Error).message.split('\n')[0]}\`\n`,
+          result: { error: errorMessage(error) },
+          markdown: `## ${scenario.title}\n\nThe scenario failed: \`${errorMessage(error).split('\n')[0]}\`\n`,
           goals: [],
           seconds: Math.round(elapsedSeconds() - t0),
         };
@@ -101,6 +114,7 @@ async function main(): Promise<number> {
     await simulator.stop();
   }
 
+  machine.loadAverageAtEnd = loadAverage();
   const date = startedAt.toISOString().slice(0, 10);
   const dir = resolve(partial ? 'bench/results/tmp' : 'bench/results');
   mkdirSync(dir, { recursive: true });
@@ -120,13 +134,18 @@ async function main(): Promise<number> {
     machine,
     goals,
     scenarios: Object.fromEntries(
-      Object.entries(outcomes).map(([id, o]) => [id, { seconds: o.seconds, chart: charts[id], ...o.result }]),
+      Object.entries(outcomes).map(([id, o]) => [
+        id,
+        { seconds: o.seconds, chart: charts[id], ...o.result },
+      ]),
     ),
   };
   writeFileSync(join(dir, `${date}.json`), `${JSON.stringify(json, null, 2)}\n`);
   const markdown = renderMarkdown({ date, machine, totalSeconds, quick, goals, outcomes, charts });
   writeFileSync(join(dir, `${date}.md`), markdown);
-  progress(`wrote ${join(dir, `${date}.json`)}, ${date}.md and ${Object.keys(charts).length} charts in ${totalSeconds} s`);
+  progress(
+    `wrote ${join(dir, `${date}.json`)}, ${date}.md and ${Object.keys(charts).length} charts in ${totalSeconds} s`,
+  );
   for (const goal of goals) {
     const mark = goal.met === null ? 'n/a ' : goal.met ? 'MET ' : 'MISS';
     progress(`${mark} ${goal.scenario}: ${goal.goal} — ${goal.measured}`);
@@ -134,10 +153,19 @@ async function main(): Promise<number> {
   return failures > 0 ? 1 : 0;
 }
 
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    progress(`${signal}: stopping the gateway and simulator processes`);
+    killAllChildren();
+    process.exit(130);
+  });
+}
+
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
     console.error(error instanceof Error ? error.message : error);
+    killAllChildren();
     process.exit(1);
   },
 );

@@ -1,5 +1,14 @@
-import { createPostgresDatabase, createRedisNamespace, testEncryptionKey } from '../../test/support/services.js';
-import { benchApiKey, type GatewayOptions, type GatewayProcess, startGateway } from './processes.js';
+import {
+  createPostgresDatabase,
+  createRedisNamespace,
+  testEncryptionKey,
+} from '../../test/support/services.js';
+import {
+  benchApiKey,
+  type GatewayOptions,
+  type GatewayProcess,
+  startGateway,
+} from './processes.js';
 
 export interface Fleet {
   gateways: GatewayProcess[];

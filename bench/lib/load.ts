@@ -33,20 +33,22 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const statusCodes: Record<string, number> = {};
   let ok = 0;
   const started = performance.now();
+  const config: autocannon.Options = {
+    url: options.urls[0],
+    method: options.method ?? 'GET',
+    headers: options.headers,
+    body: options.body,
+    connections: options.connections,
+    ...(options.amount ? { amount: options.amount } : { duration: options.duration ?? 5 }),
+    ...(options.overallRate ? { overallRate: options.overallRate } : {}),
+    timeout: 30,
+  };
+  // autocannon spreads connections over several URLs (run.js: urls[i % urls.length]); its types
+  // only know one, so the list is set beside the typed options.
+  if (options.urls.length > 1) Object.assign(config, { url: options.urls });
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon(
-      {
-        // autocannon accepts several URLs at run time; its types only know one.
-        url: (options.urls.length === 1 ? options.urls[0] : options.urls) as string,
-        method: options.method ?? 'GET',
-        headers: options.headers,
-        body: options.body,
-        connections: options.connections,
-        ...(options.amount ? { amount: options.amount } : { duration: options.duration ?? 5 }),
-        ...(options.overallRate ? { overallRate: options.overallRate } : {}),
-        timeout: 30,
-      },
-      (error: Error | null, done: autocannon.Result) => (error ? reject(error) : resolve(done)),
+    const instance = autocannon(config, (error: Error | null, done: autocannon.Result) =>
+      error ? reject(error) : resolve(done),
     );
     instance.on('response', (_client, statusCode, _bytes, responseTime) => {
       statusCodes[statusCode] = (statusCodes[statusCode] ?? 0) + 1;

@@ -9,6 +9,7 @@ export interface MachineInfo {
   node: string;
   platform: string;
   loadAverageAtStart: number[];
+  loadAverageAtEnd?: number[];
   redis?: string;
   postgres?: string;
   gitCommit?: string;
@@ -17,7 +18,10 @@ export interface MachineInfo {
 
 function git(args: string[]): string | undefined {
   try {
-    return execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('git', args, {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     return undefined;
   }
@@ -37,6 +41,8 @@ function cpuModel(): string {
   }
 }
 
+export const loadAverage = () => loadavg().map((l) => Math.round(l * 100) / 100);
+
 export function describeMachine(): MachineInfo {
   const status = git(['status', '--porcelain']);
   return {
@@ -45,7 +51,7 @@ export function describeMachine(): MachineInfo {
     memoryGb: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
     node: process.version,
     platform: `${platform()} ${release()} ${arch()}`,
-    loadAverageAtStart: loadavg().map((l) => Math.round(l * 100) / 100),
+    loadAverageAtStart: loadAverage(),
     gitCommit: git(['rev-parse', '--short', 'HEAD']),
     gitDirty: status === undefined ? undefined : status.length > 0,
   };

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../test/support/gateway-process.js';
+import { readJson, SimulatorStats, TokenResponse } from './json.js';
 import { sleep } from './progress.js';
 
 // tsconfig.bench.json compiles the gateway, the simulator and the bench together into dist-bench/
@@ -32,8 +33,36 @@ export function rssMb(pid: number): number {
   } catch {
     // not Linux
   }
-  const kb = Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).trim());
+  const kb = Number(
+    execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).trim(),
+  );
   return kb / 1024;
+}
+
+let clockTicks: number | undefined;
+
+/**
+ * CPU time (user + system) a process has used, in seconds, from /proc/<pid>/stat; NaN where
+ * there is no /proc. Unlike throughput, CPU per request hardly depends on what else the machine runs.
+ */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may contain spaces) start at the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Every process the bench started and has not stopped yet, so an interrupted run leaves none behind. */
+const running = new Set<ChildProcess>();
+
+export function killAllChildren(): void {
+  for (const child of running) child.kill('SIGKILL');
+  running.clear();
 }
 
 interface Child {
@@ -43,14 +72,28 @@ interface Child {
   stop(): Promise<void>;
 }
 
-function spawnLogged(name: string, script: string, env: Record<string, string>, execArgv: string[] = []): Child {
-  if (!existsSync(script)) throw new Error(`${script} is missing: compile with \`tsc -p tsconfig.bench.json\` (npm run bench does)`);
+function spawnLogged(
+  name: string,
+  script: string,
+  env: Record<string, string>,
+  execArgv: string[] = [],
+): Child {
+  if (!existsSync(script))
+    throw new Error(
+      `${script} is missing: compile with \`tsc -p tsconfig.bench.json\` (npm run bench does)`,
+    );
   mkdirSync(LOG_DIR, { recursive: true });
   const logFile = join(LOG_DIR, `${name}.log`);
   const fd = openSync(logFile, 'w');
   const child = spawn(process.execPath, [...execArgv, script], { env, stdio: ['ignore', fd, fd] });
   closeSync(fd);
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  running.add(child);
+  const exited = new Promise<number | null>((done) =>
+    child.once('exit', (code) => {
+      running.delete(child);
+      done(code);
+    }),
+  );
   return {
     child,
     logFile,
@@ -80,7 +123,12 @@ export interface SimulatorProcess {
   url: string;
   pid: number;
   control(action: string, ...args: unknown[]): Promise<unknown>;
-  stats(): Promise<{ tokensMinted: number; tokenRequests: number; apiCalls: number; rateLimited: number }>;
+  stats(): Promise<{
+    tokensMinted: number;
+    tokenRequests: number;
+    apiCalls: number;
+    rateLimited: number;
+  }>;
   reset(options?: { tokens?: boolean; meetings?: boolean }): Promise<void>;
   /** A token minted straight from the simulator's token endpoint (counts as one mint). */
   mintToken(): Promise<{ accessToken: string; expiresIn: number }>;
@@ -114,7 +162,8 @@ export async function startSimulator(name = 'simulator'): Promise<SimulatorProce
     });
     const text = await response.text();
     if (!response.ok) throw new Error(`simulator ${path}: ${response.status} ${text}`);
-    return text ? (JSON.parse(text) as unknown) : null;
+    const parsed: unknown = text ? JSON.parse(text) : null;
+    return parsed;
   };
   return {
     url,
@@ -122,20 +171,28 @@ export async function startSimulator(name = 'simulator'): Promise<SimulatorProce
     control: (action, ...args) => post('control', { action, args }),
     async stats() {
       const response = await fetch(`${url}/__simulator/stats`);
-      return (await response.json()) as Awaited<ReturnType<SimulatorProcess['stats']>>;
+      return readJson(response, SimulatorStats);
     },
     async reset(options = {}) {
       await post('reset', options);
     },
     async mintToken() {
-      const basic = Buffer.from(`${SIM_CREDENTIALS.clientId}:${SIM_CREDENTIALS.clientSecret}`).toString('base64');
+      const basic = Buffer.from(
+        `${SIM_CREDENTIALS.clientId}:${SIM_CREDENTIALS.clientSecret}`,
+      ).toString('base64');
       const response = await fetch(`${url}/oauth/token`, {
         method: 'POST',
-        headers: { Authorization: `Basic ${basic}`, 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'account_credentials', account_id: SIM_CREDENTIALS.accountId }),
+        headers: {
+          Authorization: `Basic ${basic}`,
+          'Content-Type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams({
+          grant_type: 'account_credentials',
+          account_id: SIM_CREDENTIALS.accountId,
+        }),
       });
       if (!response.ok) throw new Error(`token endpoint answered ${response.status}`);
-      const body = (await response.json()) as { access_token: string; expires_in: number };
+      const body = await readJson(response, TokenResponse);
       return { accessToken: body.access_token, expiresIn: body.expires_in };
     },
     stop: () => proc.stop(),
@@ -169,6 +226,7 @@ export interface GatewayProcess {
   liveMs: number;
   readyMs: number;
   rssMb(): number;
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -176,7 +234,9 @@ async function waitFor(url: string, proc: Child, timeoutMs: number): Promise<voi
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (proc.child.exitCode !== null) {
-      throw new Error(`process exited with ${proc.child.exitCode} before ${url} answered:\n${tail(proc.logFile)}`);
+      throw new Error(
+        `process exited with ${proc.child.exitCode} before ${url} answered:\n${tail(proc.logFile)}`,
+      );
     }
     try {
       const response = await fetch(url);
@@ -220,12 +280,26 @@ export async function startGateway(name: string, options: GatewayOptions): Promi
     ...options.env,
   };
   const started = performance.now();
-  const proc = spawnLogged(name, options.entry === 'limits-lifted' ? GATEWAY_LIMITS_LIFTED : GATEWAY_MAIN, env, options.execArgv);
+  const proc = spawnLogged(
+    name,
+    options.entry === 'limits-lifted' ? GATEWAY_LIMITS_LIFTED : GATEWAY_MAIN,
+    env,
+    options.execArgv,
+  );
   const url = `http://127.0.0.1:${port}`;
   await waitFor(`${url}/health/live`, proc, 60_000);
   const liveMs = performance.now() - started;
   await waitFor(`${url}/health/ready`, proc, 60_000);
   const readyMs = performance.now() - started;
   const pid = proc.child.pid!;
-  return { name, url, pid, liveMs, readyMs, rssMb: () => rssMb(pid), stop: () => proc.stop() };
+  return {
+    name,
+    url,
+    pid,
+    liveMs,
+    readyMs,
+    rssMb: () => rssMb(pid),
+    cpuSeconds: () => cpuSeconds(pid),
+    stop: () => proc.stop(),
+  };
 }

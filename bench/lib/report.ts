@@ -37,8 +37,14 @@ export function renderMarkdown(input: {
         ['Node', machine.node],
         ['OS', machine.platform],
         ['Redis / PostgreSQL', `${machine.redis ?? '?'} / ${machine.postgres ?? '?'}`],
-        ['load average at start', machine.loadAverageAtStart.join(', ')],
-        ['commit', `${machine.gitCommit ?? '?'}${machine.gitDirty ? ' (with uncommitted changes)' : ''}`],
+        [
+          'load average (1, 5, 15 min) at start / end',
+          `${machine.loadAverageAtStart.join(', ')} / ${machine.loadAverageAtEnd?.join(', ') ?? '?'}`,
+        ],
+        [
+          'commit',
+          `${machine.gitCommit ?? '?'}${machine.gitDirty ? ' (with uncommitted changes)' : ''}`,
+        ],
         ['total run time', `${input.totalSeconds} s`],
       ],
     ),

@@ -32,7 +32,12 @@ export interface Scenario {
 }
 
 /** A scenario that could not run (a part of the gateway is missing): recorded, never hidden. */
-export function skipped(id: string, title: string, reason: string, goals: Omit<Goal, 'measured' | 'met'>[] = []): ScenarioOutcome {
+export function skipped(
+  id: string,
+  title: string,
+  reason: string,
+  goals: Omit<Goal, 'measured' | 'met'>[] = [],
+): ScenarioOutcome {
   return {
     result: { skipped: reason },
     markdown: `## ${title}\n\nNot measured in this run: ${reason}\n`,
@@ -46,8 +51,9 @@ export const fmt = {
   int: (value: number) => Math.round(value).toLocaleString('en-US'),
 };
 
+const tableLine = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
+
 /** A Markdown table from a header row and rows. */
 export function table(header: string[], rows: (string | number)[][]): string {
-  const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
-  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+  return [tableLine(header), tableLine(header.map(() => '---')), ...rows.map(tableLine)].join('\n');
 }

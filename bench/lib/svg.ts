@@ -52,8 +52,8 @@ const PANEL_W = 480;
 const PANEL_H = 320;
 const M = { top: 40, right: 16, bottom: 64, left: 64 };
 
-const escape = (text: string) =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escape = (raw: string) =>
+  raw.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export function formatNumber(value: number): string {
   const abs = Math.abs(value);
@@ -82,16 +82,32 @@ function text(x: number, y: number, content: string, attrs = ''): string {
   return `<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" ${attrs}>${escape(content)}</text>`;
 }
 
-function axes(w: number, h: number, yTicks: number[], yMax: number, yLabel: string, format: (v: number) => string): string {
+function axes(
+  w: number,
+  h: number,
+  yTicks: number[],
+  yMax: number,
+  yLabel: string,
+  format: (v: number) => string,
+): string {
   const parts: string[] = [];
   for (const t of yTicks) {
     const y = h - (t / yMax) * h;
-    parts.push(`<line x1="0" x2="${w}" y1="${y.toFixed(1)}" y2="${y.toFixed(1)}" stroke="#e5e7eb"/>`);
+    parts.push(
+      `<line x1="0" x2="${w}" y1="${y.toFixed(1)}" y2="${y.toFixed(1)}" stroke="#e5e7eb"/>`,
+    );
     parts.push(text(-6, y + 4, format(t), 'text-anchor="end" class="tick"'));
   }
   parts.push(`<line x1="0" x2="0" y1="0" y2="${h}" stroke="#9ca3af"/>`);
   parts.push(`<line x1="0" x2="${w}" y1="${h}" y2="${h}" stroke="#9ca3af"/>`);
-  parts.push(text(-48, h / 2, yLabel, `transform="rotate(-90 -48 ${h / 2})" text-anchor="middle" class="axis"`));
+  parts.push(
+    text(
+      -48,
+      h / 2,
+      yLabel,
+      `transform="rotate(-90 -48 ${h / 2})" text-anchor="middle" class="axis"`,
+    ),
+  );
   return parts.join('');
 }
 
@@ -109,7 +125,9 @@ function legend(series: Series[], w: number, y: number): string {
 
 function barPanel(panel: BarPanel, w: number, h: number): string {
   const format = panel.format ?? formatNumber;
-  const all = panel.groups.flatMap((g) => g.values.filter((v): v is number => v !== null && Number.isFinite(v)));
+  const all = panel.groups.flatMap((g) =>
+    g.values.filter((v): v is number => v !== null && Number.isFinite(v)),
+  );
   const dataMax = Math.max(0, ...all, panel.referenceLine?.value ?? 0);
   const yTicks = ticks(dataMax * 1.12);
   const yMax = yTicks[yTicks.length - 1];
@@ -125,9 +143,13 @@ function barPanel(panel: BarPanel, w: number, h: number): string {
       parts.push(
         `<rect x="${x.toFixed(1)}" y="${(h - bh).toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${bh.toFixed(1)}" fill="${panel.series[si].color}"><title>${escape(`${group.label} ${panel.series[si].name}: ${format(value)}`)}</title></rect>`,
       );
-      parts.push(text(x + barW / 2 - 1, h - bh - 4, format(value), 'text-anchor="middle" class="value"'));
+      parts.push(
+        text(x + barW / 2 - 1, h - bh - 4, format(value), 'text-anchor="middle" class="value"'),
+      );
     });
-    parts.push(text(gi * groupW + groupW / 2, h + 16, group.label, 'text-anchor="middle" class="tick"'));
+    parts.push(
+      text(gi * groupW + groupW / 2, h + 16, group.label, 'text-anchor="middle" class="tick"'),
+    );
   });
   if (panel.referenceLine) {
     const y = h - (panel.referenceLine.value / yMax) * h;
@@ -165,7 +187,12 @@ function linePanel(panel: LinePanel, w: number, h: number): string {
     parts.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2"/>`);
     const last = s.points[s.points.length - 1];
     parts.push(
-      text(Number(px(last[0])) - 2, Number(py(last[1])) - 6, format(last[1]), `text-anchor="end" class="value" fill="${s.color}"`),
+      text(
+        Number(px(last[0])) - 2,
+        Number(py(last[1])) - 6,
+        format(last[1]),
+        `text-anchor="end" class="value" fill="${s.color}"`,
+      ),
     );
   }
   parts.push(legend(panel.series, w, h + 48));
@@ -175,7 +202,11 @@ function linePanel(panel: LinePanel, w: number, h: number): string {
 /** A chart of one or more panels side by side, with a title and an optional note line. */
 export function renderChart(chart: { title: string; note?: string; panels: Panel[] }): string {
   // Wide enough for the title line too (about 8.5 px per character at 16 px).
-  const width = Math.max(PANEL_W * chart.panels.length, Math.ceil(chart.title.length * 8.5 + 24), Math.ceil((chart.note?.length ?? 0) * 5.6 + 24));
+  const width = Math.max(
+    PANEL_W * chart.panels.length,
+    Math.ceil(chart.title.length * 8.5 + 24),
+    Math.ceil((chart.note?.length ?? 0) * 5.6 + 24),
+  );
   const panelW = width / chart.panels.length;
   const height = PANEL_H + 44;
   const w = panelW - M.left - M.right;

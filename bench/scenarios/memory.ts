@@ -1,17 +1,41 @@
 // Scenario 5: start-up time to ready (fresh database with migrations, then restarts) and the
 // resident memory of one replica at idle and while it serves 100 000 requests.
-import { createPostgresDatabase, createRedisNamespace, testEncryptionKey } from '../../test/support/services.js';
+import {
+  createPostgresDatabase,
+  createRedisNamespace,
+  testEncryptionKey,
+} from '../../test/support/services.js';
+import { CreatedMeeting, readJson } from '../lib/json.js';
 import { runLoad } from '../lib/load.js';
-import { benchApiKey, type GatewayOptions, type GatewayProcess, startGateway } from '../lib/processes.js';
+import {
+  benchApiKey,
+  type GatewayOptions,
+  type GatewayProcess,
+  startGateway,
+} from '../lib/processes.js';
 import { progress, sleep } from '../lib/progress.js';
-import { fmt, skipped, table, type Scenario, type ScenarioContext, type ScenarioOutcome } from '../lib/scenario.js';
+import {
+  fmt,
+  skipped,
+  table,
+  type Scenario,
+  type ScenarioContext,
+  type ScenarioOutcome,
+} from '../lib/scenario.js';
 import { median, round } from '../lib/stats.js';
 import { COLORS, renderChart } from '../lib/svg.js';
 
-const MEETING_BODY = JSON.stringify({ topic: 'bench memory', type: 2, start_time: '2030-01-01T10:00:00Z', duration: 30 });
+const MEETING_BODY = JSON.stringify({
+  topic: 'bench memory',
+  type: 2,
+  start_time: '2030-01-01T10:00:00Z',
+  duration: 30,
+});
 /** Growth allowed between the warm-up and the end: a leak of even 1 KB per request would exceed it. */
 const GROWTH_BOUND_MB = 64;
 const WARMUP_REQUESTS = 10_000;
+/** Keeps `npm run bench` inside its 10 minutes on a slow machine; the result says when it cut the run short. */
+const TIME_CAP_MS = 180_000;
 
 export const memory: Scenario = {
   id: 'memory',
@@ -19,9 +43,12 @@ export const memory: Scenario = {
   async run({ quick, simulator }: ScenarioContext): Promise<ScenarioOutcome> {
     const title = '5. Memory and start-up';
     const total = quick ? 20_000 : 100_000;
-    const chunk = quick ? 5_000 : 10_000;
+    const chunk = quick ? 2_500 : 5_000;
     const goals = [
-      { scenario: 'memory', goal: `RSS growth from ${fmt.int(WARMUP_REQUESTS)} to ${fmt.int(total)} requests < ${GROWTH_BOUND_MB} MB` },
+      {
+        scenario: 'memory',
+        goal: `RSS peak growth over ${fmt.int(total)} requests after warm-up < ${GROWTH_BOUND_MB} MB`,
+      },
     ];
     await simulator.reset({ tokens: true, meetings: true });
     const database = await createPostgresDatabase();
@@ -42,8 +69,14 @@ export const memory: Scenario = {
       const starts: { kind: 'fresh database' | 'restart'; liveMs: number; readyMs: number }[] = [];
       for (let i = 0; i < 3; i++) {
         const started = await startGateway(`memory-start-${i + 1}`, options);
-        starts.push({ kind: i === 0 ? 'fresh database' : 'restart', liveMs: round(started.liveMs, 0), readyMs: round(started.readyMs, 0) });
-        progress(`start-up ${i + 1}/3 (${starts[i].kind}): live after ${starts[i].liveMs} ms, ready after ${starts[i].readyMs} ms`);
+        starts.push({
+          kind: i === 0 ? 'fresh database' : 'restart',
+          liveMs: round(started.liveMs, 0),
+          readyMs: round(started.readyMs, 0),
+        });
+        progress(
+          `start-up ${i + 1}/3 (${starts[i].kind}): live after ${starts[i].liveMs} ms, ready after ${starts[i].readyMs} ms`,
+        );
         await started.stop();
       }
       // Plan limits lifted (as in scenario 3): at the plan's 80 calls/s, 100 000 requests would take 20 minutes.
@@ -57,21 +90,25 @@ export const memory: Scenario = {
         headers: { ...headers, 'Content-Type': 'application/json' },
         body: MEETING_BODY,
       });
-      const body = (await created.json()) as { id?: number | string };
+      const body = await readJson(created, CreatedMeeting);
       const routeMissing = created.status === 404 && body.id === undefined;
       const series: [number, number][] = [[0, idleMb]];
       let served = 0;
       let failed = 0;
       if (!routeMissing) {
-        if (created.status !== 201) throw new Error(`create through the gateway answered ${created.status}`);
+        if (created.status !== 201)
+          throw new Error(`create through the gateway answered ${created.status}`);
         const url = `${g.url}/v2/meetings/${String(body.id)}`;
-        while (served < total) {
+        const deadline = performance.now() + (quick ? 40_000 : TIME_CAP_MS);
+        while (served < total && performance.now() < deadline) {
           const result = await runLoad({ urls: [url], headers, connections: 32, amount: chunk });
           served += result.ok + result.non2xx;
           failed += result.non2xx + result.errors;
           series.push([served, round(g.rssMb(), 1)]);
-          if (served % (chunk * 2) === 0 || served >= total) {
-            progress(`memory: ${fmt.int(served)} requests served, RSS ${series.at(-1)![1]} MB (${fmt.int(result.rps)}/s)`);
+          if (served % (chunk * 4) === 0 || served >= total) {
+            progress(
+              `memory: ${fmt.int(served)} requests served, RSS ${series.at(-1)![1]} MB (${fmt.int(result.rps)}/s)`,
+            );
           }
         }
       }
@@ -79,14 +116,29 @@ export const memory: Scenario = {
       const restartReady = median(starts.filter((s) => s.kind === 'restart').map((s) => s.readyMs));
       const startupMarkdown = table(['start', 'to /health/live', 'to /health/ready'], startRows);
       if (routeMissing) {
-        const outcome = skipped('memory', title, 'the gateway does not serve the /v2 meetings routes yet', goals);
-        outcome.result = { starts, idleRssMb: idleMb, skipped: 'the gateway does not serve the /v2 meetings routes yet' };
+        const outcome = skipped(
+          'memory',
+          title,
+          'the gateway does not serve the /v2 meetings routes yet',
+          goals,
+        );
+        outcome.result = {
+          starts,
+          idleRssMb: idleMb,
+          skipped: 'the gateway does not serve the /v2 meetings routes yet',
+        };
         outcome.markdown = `## ${title}\n\n${startupMarkdown}\n\nIdle RSS: ${idleMb} MB. Load not measured: the /v2 meetings routes are missing.\n`;
         return outcome;
       }
-      const warm = series.find(([n]) => n >= WARMUP_REQUESTS)?.[1] ?? idleMb;
+      // RSS saws up and down with each garbage collection, so compare peaks, not two samples: the
+      // highest RSS in the second half of the run after warm-up against the highest in the first half.
+      const afterWarmup = series.filter(([n]) => n >= WARMUP_REQUESTS);
+      const half = Math.ceil(afterWarmup.length / 2);
+      const firstPeak = Math.max(...afterWarmup.slice(0, half).map(([, mb]) => mb));
+      const secondPeak = Math.max(...afterWarmup.slice(half).map(([, mb]) => mb), firstPeak);
+      const warm = afterWarmup[0]?.[1] ?? idleMb;
       const end = series.at(-1)![1];
-      const growth = round(end - warm, 1);
+      const growth = round(secondPeak - firstPeak, 1);
       const peak = Math.max(...series.map(([, mb]) => mb));
       const met = growth < GROWTH_BOUND_MB;
       const markdown = [
@@ -94,16 +146,27 @@ export const memory: Scenario = {
         '',
         'One replica in production shape (PostgreSQL, Redis). Start-up is measured from spawning the process to the first 200 ' +
           `of \`/health/live\` and \`/health/ready\`. Memory is the process's resident set after each ${fmt.int(chunk)} of ` +
-          `${fmt.int(total)} \`GET /v2/meetings/{id}\` (32 connections).`,
+          `${fmt.int(total)} \`GET /v2/meetings/{id}\` (32 connections). Growth compares the highest RSS of the second half ` +
+          `of the run after a ${fmt.int(WARMUP_REQUESTS)}-request warm-up with the highest of the first half (RSS rises and falls with each garbage collection).`,
         '',
         startupMarkdown,
         '',
         table(
-          ['idle', `after ${fmt.int(WARMUP_REQUESTS)}`, `after ${fmt.int(served)}`, 'peak', `growth ${fmt.int(WARMUP_REQUESTS)} → ${fmt.int(served)}`, 'failed'],
+          [
+            'idle',
+            `after ${fmt.int(WARMUP_REQUESTS)}`,
+            `after ${fmt.int(served)}`,
+            'peak',
+            'peak growth, 2nd half − 1st half after warm-up',
+            'failed',
+          ],
           [[`${idleMb} MB`, `${warm} MB`, `${end} MB`, `${peak} MB`, `${growth} MB`, failed]],
         ),
         '',
-        `Goal: growth under ${GROWTH_BOUND_MB} MB after warm-up: **${met ? 'met' : 'missed'}**. Restart to ready: ${restartReady} ms (median of 2).`,
+        `Goal: growth under ${GROWTH_BOUND_MB} MB after warm-up: **${met ? 'met' : 'missed'}**. Restart to ready: ${restartReady} ms (median of 2).` +
+          (served < total
+            ? ` The run stopped at ${fmt.int(served)} of ${fmt.int(total)} requests: its ${TIME_CAP_MS / 1000} s cap keeps \`npm run bench\` inside 10 minutes on this machine.`
+            : ''),
         '',
       ].join('\n');
       const svg = renderChart({
@@ -125,15 +188,39 @@ export const memory: Scenario = {
               { name: 'to live', color: COLORS.gatewayLight },
               { name: 'to ready', color: COLORS.gateway },
             ],
-            groups: starts.map((s, i) => ({ label: i === 0 ? 'fresh DB' : `restart ${i}`, values: [s.liveMs, s.readyMs] })),
+            groups: starts.map((s, i) => ({
+              label: i === 0 ? 'fresh DB' : `restart ${i}`,
+              values: [s.liveMs, s.readyMs],
+            })),
           },
         ],
       });
       return {
-        result: { starts, idleRssMb: idleMb, warmRssMb: warm, endRssMb: end, peakRssMb: peak, growthMb: growth, requests: served, failed, series },
+        result: {
+          starts,
+          idleRssMb: idleMb,
+          warmRssMb: warm,
+          firstHalfPeakMb: firstPeak,
+          secondHalfPeakMb: secondPeak,
+          endRssMb: end,
+          peakRssMb: peak,
+          growthMb: growth,
+          requests: served,
+          failed,
+          series,
+        },
         markdown,
         svg,
-        goals: [{ ...goals[0], measured: `${growth} MB (idle ${idleMb} MB, end ${end} MB)`, met }],
+        goals: [
+          {
+            ...goals[0],
+            measured: `${growth} MB (idle ${idleMb} MB, peak ${peak} MB, ${fmt.int(served)} requests)`,
+            met,
+            ...(served < total
+              ? { note: `time cap: ${fmt.int(served)} of ${fmt.int(total)} requests` }
+              : {}),
+          },
+        ],
       };
     } finally {
       await gateway?.stop();

@@ -2,13 +2,26 @@
 // its connections over the replicas' URLs), and the mints of the whole fleet (always one).
 import { cpus } from 'node:os';
 import { startFleet } from '../lib/fleet.js';
+import { CreatedMeeting, readJson } from '../lib/json.js';
 import { runLoad } from '../lib/load.js';
 import { progress } from '../lib/progress.js';
-import { fmt, skipped, table, type Scenario, type ScenarioContext, type ScenarioOutcome } from '../lib/scenario.js';
+import {
+  fmt,
+  skipped,
+  table,
+  type Scenario,
+  type ScenarioContext,
+  type ScenarioOutcome,
+} from '../lib/scenario.js';
 import { mean, round } from '../lib/stats.js';
 import { COLORS, renderChart } from '../lib/svg.js';
 
-const MEETING_BODY = JSON.stringify({ topic: 'bench scale', type: 2, start_time: '2030-01-01T10:00:00Z', duration: 30 });
+const MEETING_BODY = JSON.stringify({
+  topic: 'bench scale',
+  type: 2,
+  start_time: '2030-01-01T10:00:00Z',
+  duration: 30,
+});
 const CONNECTIONS = 64;
 
 export const scale: Scenario = {
@@ -18,28 +31,40 @@ export const scale: Scenario = {
     const title = '4. Scale-out: 1, 2 and 4 replicas';
     const goal = { scenario: 'scale', goal: 'one mint for the whole fleet while it scales out' };
     const counts = [1, 2, 4];
-    const duration = quick ? 2 : 5;
+    const duration = quick ? 2 : 4;
     const rounds = quick ? 1 : 2;
     await simulator.reset({ tokens: true, meetings: true });
     // Mints are counted from before the replicas start.
     // Plan limits lifted: with them, the fleet shares the plan's 80 calls/s, whatever its size.
-    const fleet = await startFleet('scale', Math.max(...counts), simulator.url, { ZOOM_RATE_LIMIT_PLAN: 'business' }, 'limits-lifted');
+    const fleet = await startFleet(
+      'scale',
+      Math.max(...counts),
+      simulator.url,
+      { ZOOM_RATE_LIMIT_PLAN: 'business' },
+      'limits-lifted',
+    );
     try {
       const created = await fetch(`${fleet.gateways[0].url}/v2/users/me/meetings`, {
         method: 'POST',
         headers: { ...fleet.headers, 'Content-Type': 'application/json' },
         body: MEETING_BODY,
       });
-      const body = (await created.json()) as { id?: number | string };
+      const body = await readJson(created, CreatedMeeting);
       if (created.status === 404 && body.id === undefined) {
-        return skipped('scale', title, 'the gateway does not serve the /v2 meetings routes yet', [goal]);
+        return skipped('scale', title, 'the gateway does not serve the /v2 meetings routes yet', [
+          goal,
+        ]);
       }
-      if (created.status !== 201) throw new Error(`create through the gateway answered ${created.status}`);
+      if (created.status !== 201)
+        throw new Error(`create through the gateway answered ${created.status}`);
       const path = `/v2/meetings/${String(body.id)}`;
       const { accessToken } = await simulator.mintToken();
       const directMint = 1;
 
-      const samples: Record<string, number[]> = { direct: [], ...Object.fromEntries(counts.map((c) => [String(c), []])) };
+      const samples: Record<string, number[]> = {
+        direct: [],
+        ...Object.fromEntries(counts.map((c) => [String(c), []])),
+      };
       const non2xx: Record<string, number> = {};
       const configs = ['direct', ...counts.map(String)];
       const runOne = async (config: string, seconds: number) => {
@@ -47,17 +72,20 @@ export const scale: Scenario = {
           config === 'direct'
             ? [`${simulator.url}${path}`]
             : fleet.gateways.slice(0, Number(config)).map((g) => `${g.url}${path}`);
-        const headers = config === 'direct' ? { Authorization: `Bearer ${accessToken}` } : fleet.headers;
+        const headers =
+          config === 'direct' ? { Authorization: `Bearer ${accessToken}` } : fleet.headers;
         return runLoad({ urls, headers, connections: CONNECTIONS, duration: seconds });
       };
       for (const config of configs) await runOne(config, 1);
       for (let i = 0; i < rounds; i++) {
-        const order = i % 2 === 0 ? configs : [...configs].reverse();
+        const order = i % 2 === 0 ? configs : configs.toReversed();
         for (const config of order) {
           const result = await runOne(config, duration);
           samples[config].push(result.rps);
           non2xx[config] = (non2xx[config] ?? 0) + result.non2xx + result.errors;
-          progress(`scale ${config === 'direct' ? 'direct to the simulator' : `${config} replica(s)`}: ${fmt.int(result.rps)}/s`);
+          progress(
+            `scale ${config === 'direct' ? 'direct to the simulator' : `${config} replica(s)`}: ${fmt.int(result.rps)}/s`,
+          );
         }
       }
       const stats = await simulator.stats();
@@ -96,7 +124,10 @@ export const scale: Scenario = {
               { name: 'direct to simulator (reference)', color: COLORS.comparison },
             ],
             groups: [
-              ...counts.map((c) => ({ label: `${c} replica${c > 1 ? 's' : ''}`, values: [rps[String(c)], null] })),
+              ...counts.map((c) => ({
+                label: `${c} replica${c > 1 ? 's' : ''}`,
+                values: [rps[String(c)], null],
+              })),
               { label: 'direct', values: [null, rps.direct] },
             ],
           },
