@@ -48,6 +48,8 @@ export const REDACTED_PATHS = [
               method: req.method,
               url: req.url.split('?')[0],
             }),
+            // The status is what an operator reads; serialising every response header costs CPU per request.
+            res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
           },
         },
       }),
