@@ -1,10 +1,8 @@
+import { z } from 'zod';
 import { ZoomSimulator } from '../src/zoom-simulator/index.js';
-import { type GatewayProcess, startGateway } from './support/gateway-process.js';
-import {
-  createPostgresDatabase,
-  createRedisNamespace,
-  testEncryptionKey,
-} from './support/services.js';
+import { GatewayFleet, sleep } from './support/fleet.js';
+import { gatewayClient } from './support/gateway-client.js';
+import { bodyOf, type GatewayProcess } from './support/gateway-process.js';
 
 const SIM = {
   accountId: 'health-account',
@@ -15,25 +13,32 @@ const INTERVAL_S = 5;
 const ADMIN_KEY = 'admin-key-0123456789abcdef';
 const APP_KEY = 'app-key-0123456789abcdef';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Health is public: calls carry no key unless they name one. */
+const call = gatewayClient();
+const get = (replica: GatewayProcess, path: string, key?: string) =>
+  call(replica, 'GET', path, { key });
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- health bodies are checked field by field
-type Json = any;
-
-async function get(
-  url: string,
-  key?: string,
-): Promise<{ status: number; body: Json; text: string }> {
-  const response = await fetch(url, key ? { headers: { Authorization: `Bearer ${key}` } } : {});
-  const text = await response.text();
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  return { status: response.status, body, text };
-}
+/** The fields of /health these tests read (the matchers check their values). */
+const Health = z.looseObject({
+  status: z.unknown(),
+  details: z.looseObject({
+    database: z.looseObject({ status: z.unknown() }),
+    redis: z.looseObject({ status: z.unknown() }),
+    zoom: z.looseObject({ state: z.unknown(), reason: z.unknown(), lastSuccessAt: z.unknown() }),
+  }),
+});
+const Verdict = z.looseObject({ nextStep: z.unknown() });
+const Diagnostics = z.looseObject({
+  verdict: Verdict,
+  auth: z.looseObject({ state: z.unknown(), history: z.array(z.unknown()) }),
+  mints: z.unknown(),
+  credential: z.looseObject({ fingerprint: z.unknown() }),
+  token: z.unknown(),
+  fleet: z.looseObject({
+    mode: z.unknown(),
+    replicas: z.array(z.looseObject({ replicaId: z.string(), redis: z.unknown() })),
+  }),
+});
 
 /** Polls until every replica's /health answers `status`; resolves with the elapsed ms. */
 async function untilEveryHealth(
@@ -43,11 +48,11 @@ async function untilEveryHealth(
 ): Promise<number> {
   const started = Date.now();
   while (Date.now() - started < deadlineMs) {
-    const answers = await Promise.all(replicas.map((r) => get(`${r.url}/health`)));
+    const answers = await Promise.all(replicas.map((r) => get(r, '/health')));
     if (answers.every((a) => a.status === status)) return Date.now() - started;
     await sleep(250);
   }
-  const last = await Promise.all(replicas.map((r) => get(`${r.url}/health`)));
+  const last = await Promise.all(replicas.map((r) => get(r, '/health')));
   throw new Error(
     `/health did not answer ${status} on every replica within ${deadlineMs} ms: ${last.map((a) => a.text).join('\n')}`,
   );
@@ -86,40 +91,23 @@ function parsePrometheus(text: string): Map<string, { type: string; samples: str
 
 describe('health, scheduled validation, diagnostics and metrics', () => {
   const simulator = new ZoomSimulator({ ...SIM });
-  let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
-  let redis: Awaited<ReturnType<typeof createRedisNamespace>>;
+  let fleet: GatewayFleet;
   let replicas: GatewayProcess[] = [];
 
   beforeAll(async () => {
-    await simulator.listen(0);
-    database = await createPostgresDatabase();
-    redis = await createRedisNamespace();
-    const env = {
-      DATABASE_URL: database.url,
-      ENCRYPTION_KEY: testEncryptionKey(),
-      REDIS_URL: redis.url,
-      REDIS_KEY_PREFIX: redis.prefix,
-      ZOOM_ACCOUNT_ID: SIM.accountId,
-      ZOOM_CLIENT_ID: SIM.clientId,
-      ZOOM_CLIENT_SECRET: SIM.clientSecret,
-      ZOOM_OAUTH_BASE_URL: simulator.baseUrl,
-      ZOOM_API_BASE_URL: simulator.apiBaseUrl,
-      ZOOM_AUTH_CHECK_INTERVAL: String(INTERVAL_S),
-      API_KEYS: `app:${APP_KEY}`,
-      ADMIN_API_KEYS: `ops:${ADMIN_KEY}`,
-      LOG_LEVEL: 'warn',
-    };
-    replicas = await Promise.all([
-      startGateway({ ...env, REPLICA_ID: 'replica-a' }),
-      startGateway({ ...env, REPLICA_ID: 'replica-b' }),
-    ]);
+    fleet = await GatewayFleet.open({
+      simulator,
+      credentials: SIM,
+      apiKeys: { app: APP_KEY },
+      adminKeys: { ops: ADMIN_KEY },
+      logLevel: 'warn',
+      extra: { ZOOM_AUTH_CHECK_INTERVAL: String(INTERVAL_S) },
+    });
+    replicas = await fleet.start(['replica-a', 'replica-b']);
   });
 
   afterAll(async () => {
-    await Promise.all(replicas.map((r) => r.stop()));
-    await simulator.close();
-    await redis?.cleanup();
-    await database?.drop();
+    await fleet?.close();
   });
 
   it('answers 300 health requests over three validation periods with one mint and one validation per period', async () => {
@@ -130,7 +118,7 @@ describe('health, scheduled validation, diagnostics and metrics', () => {
     // 300 requests spread across both replicas and over three validation periods.
     for (let batch = 0; batch < 30; batch++) {
       const answers = await Promise.all(
-        Array.from({ length: 10 }, (_, i) => get(`${replicas[i % 2].url}${paths[i % 3]}`)),
+        Array.from({ length: 10 }, (_, i) => get(replicas[i % 2], paths[i % 3])),
       );
       for (const answer of answers) expect(answer.status).toBe(200);
       answered += answers.length;
@@ -151,12 +139,12 @@ describe('health, scheduled validation, diagnostics and metrics', () => {
     expect(validations).toBeLessThanOrEqual(periods + 2);
     expect(stats.apiCalls - statsAtStart.apiCalls).toBeLessThanOrEqual(periods + 2);
 
-    const health = await get(`${replicas[1].url}/health`);
-    expect(health.body.status).toBe('ok');
-    expect(health.body.details.database.status).toBe('up');
-    expect(health.body.details.redis.status).toBe('up');
-    expect(health.body.details.zoom).toMatchObject({ status: 'up', state: 'ok' });
-    expect(Date.parse(health.body.details.zoom.lastSuccessAt)).toBeGreaterThan(started);
+    const health = bodyOf(Health, (await get(replicas[1], '/health')).json);
+    expect(health.status).toBe('ok');
+    expect(health.details.database.status).toBe('up');
+    expect(health.details.redis.status).toBe('up');
+    expect(health.details.zoom).toMatchObject({ status: 'up', state: 'ok' });
+    expect(Date.parse(String(health.details.zoom.lastSuccessAt))).toBeGreaterThan(started);
   });
 
   it('serves valid Prometheus text with the mint counter, the auth state and Zoom calls', async () => {
@@ -183,14 +171,12 @@ describe('health, scheduled validation, diagnostics and metrics', () => {
   });
 
   it('shows admins the state, mints against the budget, the credential, the token and both replicas', async () => {
-    await expect(
-      get(`${replicas[0].url}/api/admin/zoom/diagnostics`, APP_KEY),
-    ).resolves.toMatchObject({ status: 403 });
-    const { status, body, text } = await get(
-      `${replicas[0].url}/api/admin/zoom/diagnostics`,
-      ADMIN_KEY,
-    );
+    await expect(get(replicas[0], '/api/admin/zoom/diagnostics', APP_KEY)).resolves.toMatchObject({
+      status: 403,
+    });
+    const { status, json, text } = await get(replicas[0], '/api/admin/zoom/diagnostics', ADMIN_KEY);
     expect(status).toBe(200);
+    const body = bodyOf(Diagnostics, json);
     expect(body.verdict).toMatchObject({ code: 'healthy', healthy: true });
     expect(body.auth.state).toBe('ok');
     expect(body.auth.history.length).toBeGreaterThanOrEqual(3);
@@ -211,11 +197,8 @@ describe('health, scheduled validation, diagnostics and metrics', () => {
       credentialVersion: 1,
     });
     expect(body.fleet.mode).toBe('fleet');
-    expect(body.fleet.replicas.map((r: { replicaId: string }) => r.replicaId).sort()).toEqual([
-      'replica-a',
-      'replica-b',
-    ]);
-    expect(body.fleet.replicas.every((r: { redis: string }) => r.redis === 'ready')).toBe(true);
+    expect(body.fleet.replicas.map((r) => r.replicaId).sort()).toEqual(['replica-a', 'replica-b']);
+    expect(body.fleet.replicas.every((r) => r.redis === 'ready')).toBe(true);
     expect(text).not.toContain(SIM.clientSecret);
     expect(text).not.toMatch(/eyJ[\w-]+\.[\w-]+/);
   });
@@ -225,21 +208,22 @@ describe('health, scheduled validation, diagnostics and metrics', () => {
     const down = await untilEveryHealth(replicas, 503, 2 * INTERVAL_S * 1000 + 3_000);
     expect(down).toBeLessThanOrEqual(2 * INTERVAL_S * 1000 + 3_000);
     for (const replica of replicas) {
-      const { body } = await get(`${replica.url}/health`);
+      const body = bodyOf(Health, (await get(replica, '/health')).json);
       expect(body.status).toBe('error');
       expect(body.details.zoom).toMatchObject({ status: 'down', state: 'rejected' });
       expect(body.details.zoom.reason).toMatch(/refuses even freshly minted access tokens/);
       expect(body.details.zoom.lastSuccessAt).toEqual(expect.any(String));
       expect(body.details.database.status).toBe('up');
     }
-    const diagnostics = await get(`${replicas[1].url}/api/admin/zoom/diagnostics`, ADMIN_KEY);
-    expect(diagnostics.body.verdict).toMatchObject({ code: 'app_refused', healthy: false });
-    expect(diagnostics.body.verdict.nextStep).toMatch(/rotate/);
-    await expect(get(`${replicas[0].url}/health/live`)).resolves.toMatchObject({ status: 200 });
+    const diagnostics = await get(replicas[1], '/api/admin/zoom/diagnostics', ADMIN_KEY);
+    const { verdict } = bodyOf(z.looseObject({ verdict: Verdict }), diagnostics.json);
+    expect(verdict).toMatchObject({ code: 'app_refused', healthy: false });
+    expect(verdict.nextStep).toMatch(/rotate/);
+    await expect(get(replicas[0], '/health/live')).resolves.toMatchObject({ status: 200 });
 
     simulator.control.setRefused(false);
     await untilEveryHealth(replicas, 200, 4 * INTERVAL_S * 1000);
-    const { body } = await get(`${replicas[0].url}/health`);
+    const body = bodyOf(Health, (await get(replicas[0], '/health')).json);
     expect(body.details.zoom.state).toBe('ok');
   });
 });

@@ -5,13 +5,11 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
+import { z } from 'zod';
 import { ZoomSimulator } from '../src/zoom-simulator/zoom-simulator.js';
-import { type GatewayProcess, startGateway } from './support/gateway-process.js';
-import {
-  createPostgresDatabase,
-  createRedisNamespace,
-  testEncryptionKey,
-} from './support/services.js';
+import { GatewayFleet } from './support/fleet.js';
+import { gatewayClient } from './support/gateway-client.js';
+import { bodyOf, type GatewayProcess } from './support/gateway-process.js';
 
 // A gateway killed (SIGKILL) between Zoom's answer to a create and the completion of its record
 // leaves a `creating` record; reconciliation then resolves it from what Zoom has. The kill is
@@ -70,14 +68,10 @@ class HoldingProxy {
 
   private holdFor(req: IncomingMessage, body: Buffer): { kind: Hold; topic: string } | undefined {
     if (req.method !== 'POST' || !(req.url ?? '').endsWith('/meetings')) return undefined;
-    const parsed: unknown = JSON.parse(body.toString('utf8') || '{}');
-    const topic =
-      typeof parsed === 'object' &&
-      parsed !== null &&
-      'topic' in parsed &&
-      typeof parsed.topic === 'string'
-        ? parsed.topic
-        : '';
+    const parsed = z
+      .looseObject({ topic: z.string() })
+      .safeParse(JSON.parse(body.toString('utf8') || '{}'));
+    const topic = parsed.success ? parsed.data.topic : '';
     const kind = (['after-zoom', 'before-zoom'] as const).find((k) => topic.startsWith(k));
     return kind ? { kind, topic } : undefined;
   }
@@ -121,77 +115,56 @@ const outcome = (p: Promise<unknown>) =>
     () => 'cut off',
   );
 
-async function call(
-  gateway: GatewayProcess,
-  method: string,
-  path: string,
-  body?: unknown,
-  key = APP_KEY,
-) {
-  const response = await fetch(`${gateway.url}${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test convenience
-  const json: any = text ? JSON.parse(text) : undefined;
-  return { status: response.status, json };
-}
+const call = gatewayClient({ key: APP_KEY });
+const reconcile = (gateway: GatewayProcess, key?: string) =>
+  call(gateway, 'POST', '/api/admin/meetings/reconcile?olderThanSeconds=0', { key });
+
+/** The records these tests read. */
+const RecordPage = z.looseObject({
+  meetings: z.array(z.looseObject({ topic: z.string(), meetingId: z.unknown() })),
+});
 
 describe('MeetingsService.reconcileCreating (gateway killed mid-create)', () => {
   const simulator = new ZoomSimulator({ plan: 'pro' });
   let proxy: HoldingProxy;
-  let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
-  let redis: Awaited<ReturnType<typeof createRedisNamespace>>;
-  let gateway: GatewayProcess | undefined;
-  let env: Record<string, string>;
+  let fleet: GatewayFleet;
 
   beforeAll(async () => {
     await simulator.listen(0);
     proxy = new HoldingProxy(simulator.baseUrl);
     const proxyUrl = await proxy.listen();
-    database = await createPostgresDatabase();
-    redis = await createRedisNamespace();
-    env = {
-      DATABASE_URL: database.url,
-      ENCRYPTION_KEY: testEncryptionKey(),
-      REDIS_URL: redis.url,
-      REDIS_KEY_PREFIX: redis.prefix,
-      API_KEYS: `app:${APP_KEY}`,
-      ADMIN_API_KEYS: `ops:${OPS_KEY}`,
-      ZOOM_ACCOUNT_ID: 'sim-account-id',
-      ZOOM_CLIENT_ID: 'sim-client-id',
-      ZOOM_CLIENT_SECRET: 'sim-client-secret',
-      ZOOM_OAUTH_BASE_URL: simulator.baseUrl,
-      ZOOM_API_BASE_URL: `${proxyUrl}/v2`,
-      LOG_LEVEL: 'warn',
-    };
+    fleet = await GatewayFleet.open({
+      simulator,
+      apiKeys: { app: APP_KEY },
+      adminKeys: { ops: OPS_KEY },
+      logLevel: 'warn',
+      extra: { ZOOM_API_BASE_URL: `${proxyUrl}/v2` },
+    });
   });
 
   afterAll(async () => {
-    await gateway?.stop();
+    await fleet?.close();
     await proxy?.close();
-    await simulator.close();
-    await redis?.cleanup();
-    await database?.drop();
   });
 
   it('leaves creating records after a SIGKILL and resolves them to active (in Zoom) and failed (not in Zoom)', async () => {
-    gateway = await startGateway(env);
-    const first = gateway;
+    const [first] = await fleet.start(1);
     const t0 = Date.now();
     const inZoom = outcome(
       call(first, 'POST', '/v2/users/me/meetings', {
-        topic: 'after-zoom crash',
-        type: 2,
-        start_time: '2032-01-02T03:04:00Z',
-        duration: 30,
+        body: {
+          topic: 'after-zoom crash',
+          type: 2,
+          start_time: '2032-01-02T03:04:00Z',
+          duration: 30,
+        },
       }),
     );
     await proxy.heldFor('after-zoom crash');
     const notInZoom = outcome(
-      call(first, 'POST', '/v2/users/me/meetings', { topic: 'before-zoom crash', duration: 20 }),
+      call(first, 'POST', '/v2/users/me/meetings', {
+        body: { topic: 'before-zoom crash', duration: 20 },
+      }),
     );
     await proxy.heldFor('before-zoom crash');
     await expect(Promise.resolve(simulator.control.stats().meetings)).resolves.toBe(1);
@@ -199,26 +172,20 @@ describe('MeetingsService.reconcileCreating (gateway killed mid-create)', () => 
     await expect(Promise.all([inZoom, notInZoom])).resolves.toEqual(['cut off', 'cut off']);
     console.log(`killed after ${Date.now() - t0} ms`);
 
-    gateway = await startGateway(env);
+    const [gateway] = await fleet.start(1);
     console.log(`restarted after ${Date.now() - t0} ms`);
     const left = await call(gateway, 'GET', '/api/meetings?status=creating');
     await expect(
-      Promise.resolve(left.json.meetings.map((m: { topic: string }) => m.topic).sort()),
+      Promise.resolve(
+        bodyOf(RecordPage, left.json)
+          .meetings.map((m) => m.topic)
+          .sort(),
+      ),
     ).resolves.toEqual(['after-zoom crash', 'before-zoom crash']);
 
-    const forbidden = await call(
-      gateway,
-      'POST',
-      '/api/admin/meetings/reconcile?olderThanSeconds=0',
-    );
+    const forbidden = await reconcile(gateway);
     await expect(Promise.resolve(forbidden.status)).resolves.toBe(403);
-    const report = await call(
-      gateway,
-      'POST',
-      '/api/admin/meetings/reconcile?olderThanSeconds=0',
-      undefined,
-      OPS_KEY,
-    );
+    const report = await reconcile(gateway, OPS_KEY);
     await expect(Promise.resolve(report.json)).resolves.toEqual({
       examined: 2,
       active: 1,
@@ -228,14 +195,14 @@ describe('MeetingsService.reconcileCreating (gateway killed mid-create)', () => 
 
     const records = await call(gateway, 'GET', '/api/meetings?limit=10');
     const byTopic = Object.fromEntries(
-      records.json.meetings.map((m: { topic: string }) => [m.topic, m]),
+      bodyOf(RecordPage, records.json).meetings.map((m) => [m.topic, m]),
     );
     await expect(Promise.resolve(byTopic['after-zoom crash'])).resolves.toMatchObject({
       status: 'active',
       meetingId: expect.stringMatching(/^\d+$/),
     });
     await expect(
-      Promise.resolve(simulator.control.getMeeting(byTopic['after-zoom crash'].meetingId)),
+      Promise.resolve(simulator.control.getMeeting(String(byTopic['after-zoom crash'].meetingId))),
     ).resolves.toMatchObject({ topic: 'after-zoom crash' });
     await expect(Promise.resolve(byTopic['before-zoom crash'])).resolves.toMatchObject({
       status: 'failed',
@@ -243,13 +210,7 @@ describe('MeetingsService.reconcileCreating (gateway killed mid-create)', () => 
     });
 
     console.log(`reconciled after ${Date.now() - t0} ms`);
-    const again = await call(
-      gateway,
-      'POST',
-      '/api/admin/meetings/reconcile?olderThanSeconds=0',
-      undefined,
-      OPS_KEY,
-    );
+    const again = await reconcile(gateway, OPS_KEY);
     await expect(Promise.resolve(again.json)).resolves.toEqual({
       examined: 0,
       active: 0,

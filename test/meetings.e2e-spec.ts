@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import { ZoomSimulator } from '../src/zoom-simulator/zoom-simulator.js';
-import { type GatewayProcess, startGateway } from './support/gateway-process.js';
+import { GatewayFleet } from './support/fleet.js';
 import {
-  createPostgresDatabase,
-  createRedisNamespace,
-  testEncryptionKey,
-} from './support/services.js';
+  type CallOptions,
+  type GatewayAnswer,
+  gatewayClient,
+  meetingIdOf,
+  objectOf,
+} from './support/gateway-client.js';
+import { bodyOf, type GatewayProcess } from './support/gateway-process.js';
 
 // MeetingsModule end to end: two built gateway replicas sharing PostgreSQL and Redis, in front
 // of an in-test Zoom simulator whose counters say exactly what reached "Zoom".
@@ -14,80 +18,39 @@ const APP_KEY = 'app-key-0123456789abcdef';
 const OPS_KEY = 'ops-key-0123456789abcdef';
 const CREATE_ROUTE = 'POST /v2/users/:userId/meetings';
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  text: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test convenience
-  json: any;
-}
+const call = gatewayClient({ key: APP_KEY });
 
-async function call(
-  gateway: GatewayProcess,
-  method: string,
-  path: string,
-  options: { body?: unknown; raw?: string; headers?: Record<string, string>; key?: string } = {},
-): Promise<Answer> {
-  const headers: Record<string, string> = {
-    Authorization: `Bearer ${options.key ?? APP_KEY}`,
-    ...options.headers,
-  };
-  let body: string | undefined = options.raw;
-  if (options.body !== undefined) body = JSON.stringify(options.body);
-  if (body !== undefined) headers['Content-Type'] ??= 'application/json';
-  const response = await fetch(`${gateway.url}${path}`, { method, headers, body });
-  const text = await response.text();
-  let json: unknown;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, headers: response.headers, text, json };
-}
+/** A page of meeting records, as far as these tests read it. */
+const RecordPage = z.looseObject({
+  meetings: z.array(z.looseObject({ topic: z.unknown() })),
+  nextCursor: z.string().nullable(),
+});
 
 const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
 
 describe('MeetingsModule (two replicas, PostgreSQL, Redis, simulator)', () => {
   const simulator = new ZoomSimulator({ plan: 'pro' });
-  let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
-  let redis: Awaited<ReturnType<typeof createRedisNamespace>>;
-  let replicas: GatewayProcess[] = [];
+  let fleet: GatewayFleet;
   const pair = (): [GatewayProcess, GatewayProcess] => {
-    const [a, b] = replicas;
+    const [a, b] = fleet?.replicas ?? [];
     if (!a || !b) throw new Error('replicas are not running');
     return [a, b];
   };
   const createCalls = () => simulator.control.stats().apiCallsByRoute[CREATE_ROUTE] ?? {};
 
   beforeAll(async () => {
-    await simulator.listen(0);
-    database = await createPostgresDatabase();
-    redis = await createRedisNamespace();
-    const env = {
-      DATABASE_URL: database.url,
-      ENCRYPTION_KEY: testEncryptionKey(),
-      REDIS_URL: redis.url,
-      REDIS_KEY_PREFIX: redis.prefix,
-      API_KEYS: `app:${APP_KEY}`,
-      ADMIN_API_KEYS: `ops:${OPS_KEY}`,
-      ZOOM_ACCOUNT_ID: 'sim-account-id',
-      ZOOM_CLIENT_ID: 'sim-client-id',
-      ZOOM_CLIENT_SECRET: 'sim-client-secret',
-      ZOOM_OAUTH_BASE_URL: simulator.baseUrl,
-      ZOOM_API_BASE_URL: simulator.apiBaseUrl,
-      LOG_LEVEL: 'warn',
-    };
+    fleet = await GatewayFleet.open({
+      simulator,
+      apiKeys: { app: APP_KEY },
+      adminKeys: { ops: OPS_KEY },
+      logLevel: 'warn',
+    });
     // Started together: migrations run once under the advisory lock.
-    replicas = await Promise.all([startGateway(env), startGateway(env)]);
+    await fleet.start(2);
   });
 
   afterAll(async () => {
-    await Promise.all(replicas.map((r) => r.stop()));
-    replicas = [];
-    await simulator.close();
-    await redis?.cleanup();
-    await database?.drop();
+    await fleet?.close();
   });
 
   it('creates, gets, lists, patches and deletes with Zoom shapes while the record follows each step', async () => {
@@ -109,6 +72,7 @@ describe('MeetingsModule (two replicas, PostgreSQL, Redis, simulator)', () => {
       start_time: '2031-03-04T10:00:00Z',
       join_url: expect.stringMatching(/^https:\/\//),
     });
+    const meeting = bodyOf(z.looseObject({ id: z.number(), join_url: z.unknown() }), created.json);
     const idText = /"id":(\d+)/.exec(created.text)?.[1] ?? 'missing';
 
     const record = await call(b, 'GET', `/api/meetings/${idText}`);
@@ -120,19 +84,21 @@ describe('MeetingsModule (two replicas, PostgreSQL, Redis, simulator)', () => {
       topic: 'CRUD sync',
       startTime: '2031-03-04T10:00:00.000Z',
       duration: 45,
-      joinUrl: created.json.join_url,
+      joinUrl: meeting.join_url,
     });
 
     const fetched = await call(b, 'GET', `/v2/meetings/${idText}`);
-    await expect(Promise.resolve([fetched.status, fetched.json.id])).resolves.toEqual([
+    await expect(Promise.resolve([fetched.status, objectOf(fetched).id])).resolves.toEqual([
       200,
-      created.json.id,
+      meeting.id,
     ]);
 
     const listed = await call(a, 'GET', '/v2/users/me/meetings?type=scheduled&page_size=300');
-    await expect(
-      Promise.resolve(listed.json.meetings.map((m: { id: number }) => m.id)),
-    ).resolves.toContain(created.json.id);
+    const list = bodyOf(
+      z.looseObject({ meetings: z.array(z.looseObject({ id: z.number() })) }),
+      listed.json,
+    );
+    await expect(Promise.resolve(list.meetings.map((m) => m.id))).resolves.toContain(meeting.id);
 
     const patched = await call(b, 'PATCH', `/v2/meetings/${idText}`, {
       body: { topic: 'CRUD sync (moved)', duration: 60 },
@@ -170,7 +136,7 @@ describe('MeetingsModule (two replicas, PostgreSQL, Redis, simulator)', () => {
     const stillDeleted = await call(a, 'GET', `/api/meetings/${idText}`);
     await expect(Promise.resolve(stillDeleted.json)).resolves.toMatchObject({
       status: 'deleted',
-      deletedAt: afterDelete.json.deletedAt,
+      deletedAt: objectOf(afterDelete).deletedAt,
     });
   });
 
@@ -179,14 +145,14 @@ describe('MeetingsModule (two replicas, PostgreSQL, Redis, simulator)', () => {
     const created = await call(a, 'POST', '/v2/users/me/meetings', {
       body: { topic: 'Gone elsewhere' },
     });
-    const id = String(created.json.id);
+    const id = String(meetingIdOf(created));
     simulator.control.deleteMeetingOutOfBand(id);
     const deleted = await call(a, 'DELETE', `/v2/meetings/${id}`);
-    await expect(Promise.resolve([deleted.status, deleted.json.code])).resolves.toEqual([
+    await expect(Promise.resolve([deleted.status, objectOf(deleted).code])).resolves.toEqual([
       404, 3001,
     ]);
     const record = await call(a, 'GET', `/api/meetings/${id}`);
-    await expect(Promise.resolve(record.json.status)).resolves.toBe('deleted');
+    await expect(Promise.resolve(objectOf(record).status)).resolves.toBe('deleted');
   });
 
   it('pages the records with an opaque cursor and filters them', async () => {
@@ -200,14 +166,15 @@ describe('MeetingsModule (two replicas, PostgreSQL, Redis, simulator)', () => {
       });
       await expect(Promise.resolve(created.status)).resolves.toBe(201);
     }
-    const seen: string[] = [];
+    const seen: unknown[] = [];
     let cursor: string | null = null;
     do {
       const query: string = `userId=${encodeURIComponent(user.email)}&status=active&createdBy=app&limit=2${cursor ? `&cursor=${cursor}` : ''}`;
       const page = await call(a, 'GET', `/api/meetings?${query}`);
       await expect(Promise.resolve(page.status)).resolves.toBe(200);
-      seen.push(...page.json.meetings.map((m: { topic: string }) => m.topic));
-      cursor = page.json.nextCursor;
+      const records = bodyOf(RecordPage, page.json);
+      seen.push(...records.meetings.map((m) => m.topic));
+      cursor = records.nextCursor;
     } while (cursor);
     await expect(Promise.resolve(seen)).resolves.toEqual([
       'page 4',
@@ -244,12 +211,14 @@ describe('MeetingsModule (two replicas, PostgreSQL, Redis, simulator)', () => {
     await expect(Promise.resolve(answers.map((r) => r.status))).resolves.toEqual([
       201, 201, 201, 201, 201, 201,
     ]);
-    await expect(Promise.resolve(new Set(answers.map((r) => r.json.id)).size)).resolves.toBe(1);
+    await expect(Promise.resolve(new Set(answers.map((r) => objectOf(r).id)).size)).resolves.toBe(
+      1,
+    );
     await expect(Promise.resolve(new Set(answers.map((r) => r.text)).size)).resolves.toBe(1);
     await expect(Promise.resolve(sum(createCalls()) - before)).resolves.toBe(1);
     const records = await call(pair()[0], 'GET', '/api/meetings?limit=100');
-    const mine = records.json.meetings.filter(
-      (m: { topic: string }) => m.topic === 'Idempotent standup',
+    const mine = bodyOf(RecordPage, records.json).meetings.filter(
+      (m) => m.topic === 'Idempotent standup',
     );
     await expect(Promise.resolve(mine.length)).resolves.toBe(1);
 
@@ -257,7 +226,7 @@ describe('MeetingsModule (two replicas, PostgreSQL, Redis, simulator)', () => {
       body: { ...body, topic: 'Something else' },
       headers: { 'Idempotency-Key': key },
     });
-    await expect(Promise.resolve([reused.status, reused.json.code])).resolves.toEqual([
+    await expect(Promise.resolve([reused.status, objectOf(reused).code])).resolves.toEqual([
       409,
       'idempotency_key_reused',
     ]);
@@ -271,7 +240,7 @@ describe('MeetingsModule (two replicas, PostgreSQL, Redis, simulator)', () => {
     simulator.control.setDailyMeetingLimit(5);
     try {
       const before = createCalls()['429'] ?? 0;
-      const answers: Answer[] = [];
+      const answers: GatewayAnswer[] = [];
       for (let i = 0; i < 8; i++) {
         answers.push(
           await call(pair()[i % 2], 'POST', `/v2/users/${user.email}/meetings`, {
@@ -284,7 +253,7 @@ describe('MeetingsModule (two replicas, PostgreSQL, Redis, simulator)', () => {
       ]);
       for (const refused of answers.slice(5)) {
         await expect(Promise.resolve(refused.headers.get('retry-after'))).resolves.toMatch(/\S/);
-        await expect(Promise.resolve(refused.json.code)).resolves.toBe(429);
+        await expect(Promise.resolve(objectOf(refused).code)).resolves.toBe(429);
       }
       await expect(
         Promise.resolve((createCalls()['429'] ?? 0) - before),
@@ -294,7 +263,9 @@ describe('MeetingsModule (two replicas, PostgreSQL, Redis, simulator)', () => {
         'GET',
         `/api/meetings?userId=${encodeURIComponent(user.email)}&status=active`,
       );
-      await expect(Promise.resolve(records.json.meetings.length)).resolves.toBe(5);
+      await expect(Promise.resolve(bodyOf(RecordPage, records.json).meetings.length)).resolves.toBe(
+        5,
+      );
     } finally {
       simulator.control.setDailyMeetingLimit(100);
     }
@@ -334,7 +305,7 @@ describe('MeetingsModule (two replicas, PostgreSQL, Redis, simulator)', () => {
       name: string,
       method: string,
       path: string,
-      init: Parameters<typeof call>[3],
+      init: CallOptions,
       status: number,
       code: number | string,
     ];
@@ -463,10 +434,11 @@ describe('MeetingsModule (two replicas, PostgreSQL, Redis, simulator)', () => {
     const before = simulator.control.stats().apiCalls;
     for (const [name, method, path, init, status, code] of cases) {
       const answer = await call(a, method, path, init);
+      const error = bodyOf(z.looseObject({}).optional(), answer.json);
       await expect(
-        Promise.resolve({ name, status: answer.status, code: answer.json?.code }),
+        Promise.resolve({ name, status: answer.status, code: error?.code }),
       ).resolves.toEqual({ name, status, code });
-      await expect(Promise.resolve(typeof answer.json?.message)).resolves.toBe('string');
+      await expect(Promise.resolve(typeof error?.message)).resolves.toBe('string');
     }
     await expect(Promise.resolve(simulator.control.stats().apiCalls - before)).resolves.toBe(0);
   });

@@ -1,10 +1,7 @@
 import { ZoomSimulator } from '../src/zoom-simulator/zoom-simulator.js';
-import { type GatewayProcess, startGateway } from './support/gateway-process.js';
-import {
-  createPostgresDatabase,
-  createRedisNamespace,
-  testEncryptionKey,
-} from './support/services.js';
+import { createScheduledMeeting, eventually, GatewayFleet, patchInZoom } from './support/fleet.js';
+import { gatewayClient, objectOf } from './support/gateway-client.js';
+import { type GatewayProcess } from './support/gateway-process.js';
 
 // Reconciliation end to end, webhooks off: built gateway processes on PostgreSQL and Redis in
 // front of the in-test Zoom simulator, where meetings are deleted and changed behind the gateway's back.
@@ -13,59 +10,10 @@ const APP_KEY = 'app-key-0123456789abcdef';
 const OPS_KEY = 'ops-key-0123456789abcdef';
 const GET_ROUTE = 'GET /v2/meetings/:meetingId';
 
-interface Answer {
-  status: number;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test convenience
-  json: any;
-}
+const api = gatewayClient({ key: APP_KEY });
 
-async function api(
-  gateway: GatewayProcess,
-  method: string,
-  path: string,
-  options: { body?: unknown; key?: string } = {},
-): Promise<Answer> {
-  const headers: Record<string, string> = { Authorization: `Bearer ${options.key ?? APP_KEY}` };
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(`${gateway.url}${path}`, {
-    method,
-    headers,
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
-  });
-  const text = await response.text();
-  return { status: response.status, json: text ? (JSON.parse(text) as unknown) : undefined };
-}
-
-async function eventually<T>(
-  read: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs: number,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
-    value = await read();
-  }
-  return value;
-}
-
-async function createMeeting(
-  gateway: GatewayProcess,
-  topic: string,
-  startInMs = 86_400_000,
-): Promise<string> {
-  const created = await api(gateway, 'POST', '/v2/users/me/meetings', {
-    body: {
-      topic,
-      type: 2,
-      duration: 30,
-      start_time: new Date(Date.now() + startInMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    },
-  });
-  expect(created.status).toBe(201);
-  return String(created.json.id);
-}
+const createMeeting = (gateway: GatewayProcess, topic: string, startInMs?: number) =>
+  createScheduledMeeting(api, gateway, topic, startInMs);
 
 /** GETs of a meeting that reached the simulator ("Zoom"), whatever they were answered. */
 function zoomGets(simulator: ZoomSimulator): number {
@@ -73,31 +21,17 @@ function zoomGets(simulator: ZoomSimulator): number {
   return Object.values(byStatus).reduce((sum, n) => sum + n, 0);
 }
 
-function baseEnv(
-  simulator: ZoomSimulator,
-  databaseUrl: string,
-  redis: { url: string; prefix: string },
-) {
-  return {
-    DATABASE_URL: databaseUrl,
-    ENCRYPTION_KEY: testEncryptionKey(),
-    REDIS_URL: redis.url,
-    REDIS_KEY_PREFIX: redis.prefix,
-    API_KEYS: `app:${APP_KEY}`,
-    ADMIN_API_KEYS: `ops:${OPS_KEY}`,
-    ZOOM_ACCOUNT_ID: 'sim-account-id',
-    ZOOM_CLIENT_ID: 'sim-client-id',
-    ZOOM_CLIENT_SECRET: 'sim-client-secret',
-    ZOOM_OAUTH_BASE_URL: simulator.baseUrl,
-    ZOOM_API_BASE_URL: simulator.apiBaseUrl,
-    LOG_LEVEL: 'info',
-  };
-}
+const openFleet = (simulator: ZoomSimulator, reconcileIntervalSeconds: number) =>
+  GatewayFleet.open({
+    simulator,
+    apiKeys: { app: APP_KEY },
+    adminKeys: { ops: OPS_KEY },
+    extra: { RECONCILE_INTERVAL: String(reconcileIntervalSeconds) },
+  });
 
 describe('MeetingsReconciler run by an operator (one replica, webhooks off)', () => {
   const simulator = new ZoomSimulator({ rateLimits: false });
-  let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
-  let redis: Awaited<ReturnType<typeof createRedisNamespace>>;
+  let fleet: GatewayFleet;
   let gateway: GatewayProcess | undefined;
 
   const reconcile = () => api(gateway!, 'POST', '/api/admin/reconcile', { key: OPS_KEY });
@@ -105,20 +39,12 @@ describe('MeetingsReconciler run by an operator (one replica, webhooks off)', ()
     (await api(gateway!, 'GET', `/api/meetings/${meetingId}`)).json;
 
   beforeAll(async () => {
-    await simulator.listen(0);
-    database = await createPostgresDatabase();
-    redis = await createRedisNamespace();
-    gateway = await startGateway({
-      ...baseEnv(simulator, database.url, redis),
-      RECONCILE_INTERVAL: '3600',
-    });
+    fleet = await openFleet(simulator, 3600);
+    [gateway] = await fleet.start(1);
   });
 
   afterAll(async () => {
-    await gateway?.stop();
-    await simulator.close();
-    await redis?.cleanup();
-    await database?.drop();
+    await fleet?.close();
   });
 
   it('answers POST /webhooks/zoom with 404 and says at start-up that webhooks are off', async () => {
@@ -144,25 +70,8 @@ describe('MeetingsReconciler run by an operator (one replica, webhooks off)', ()
     const kept = await createMeeting(gateway!, 'untouched');
     simulator.control.deleteMeetingOutOfBand(gone);
     // Another app renames one directly in Zoom; with webhooks off only reconciliation can notice.
-    const tokenResponse = await fetch(
-      `${simulator.baseUrl}/oauth/token?grant_type=account_credentials&account_id=sim-account-id`,
-      {
-        method: 'POST',
-        headers: {
-          Authorization: `Basic ${Buffer.from('sim-client-id:sim-client-secret').toString('base64')}`,
-        },
-      },
-    );
-    const token: { access_token: string } = await tokenResponse.json();
-    const patched = await fetch(`${simulator.apiBaseUrl}/meetings/${changed}`, {
-      method: 'PATCH',
-      headers: {
-        Authorization: `Bearer ${token.access_token}`,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({ topic: 'renamed', duration: 50 }),
-    });
-    await expect(Promise.resolve(patched.status)).resolves.toBe(204);
+    const patched = await patchInZoom(simulator, changed, { topic: 'renamed', duration: 50 });
+    await expect(Promise.resolve(patched)).resolves.toBe(204);
     await expect(record(gone)).resolves.toMatchObject({ status: 'active' });
 
     const getsBefore = zoomGets(simulator);
@@ -201,7 +110,7 @@ describe('MeetingsReconciler run by an operator (one replica, webhooks off)', ()
     const far = await createMeeting(gateway!, 'next year', 365 * 86_400_000);
     simulator.control.deleteMeetingOutOfBand(far);
     const run = await reconcile();
-    await expect(Promise.resolve(run.json.deleted)).resolves.toEqual([]);
+    await expect(Promise.resolve(objectOf(run).deleted)).resolves.toEqual([]);
     await expect(record(far)).resolves.toMatchObject({ status: 'active' });
   });
 });
@@ -209,8 +118,7 @@ describe('MeetingsReconciler run by an operator (one replica, webhooks off)', ()
 describe('MeetingsReconciler on a schedule (three replicas, RECONCILE_INTERVAL=3, webhooks off)', () => {
   const INTERVAL_S = 3;
   const simulator = new ZoomSimulator({ rateLimits: false });
-  let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
-  let redis: Awaited<ReturnType<typeof createRedisNamespace>>;
+  let fleet: GatewayFleet;
   let replicas: GatewayProcess[] = [];
 
   /** Every scheduled run logged by any replica: the interval window it claimed and who ran it. */
@@ -228,30 +136,13 @@ describe('MeetingsReconciler on a schedule (three replicas, RECONCILE_INTERVAL=3
   }
 
   beforeAll(async () => {
-    await simulator.listen(0);
-    database = await createPostgresDatabase();
-    redis = await createRedisNamespace();
-    const env = {
-      ...baseEnv(simulator, database.url, redis),
-      RECONCILE_INTERVAL: String(INTERVAL_S),
-    };
+    fleet = await openFleet(simulator, INTERVAL_S);
     // All at once: migrations run under an advisory lock, so the three may race for it.
-    const started = await Promise.allSettled(
-      ['r1', 'r2', 'r3'].map((id) =>
-        startGateway({ ...env, REPLICA_ID: id }, { timeoutMs: 60_000 }),
-      ),
-    );
-    replicas = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-    const failed = started.find((s) => s.status === 'rejected');
-    if (failed) throw failed.reason;
+    replicas = await fleet.start(['r1', 'r2', 'r3'], { timeoutMs: 60_000 });
   });
 
   afterAll(async () => {
-    await Promise.all(replicas.map((r) => r.stop()));
-    replicas = [];
-    await simulator.close();
-    await redis?.cleanup();
-    await database?.drop();
+    await fleet?.close();
   });
 
   it('marks a meeting deleted outside the gateway as deleted within two intervals', async () => {
@@ -260,7 +151,7 @@ describe('MeetingsReconciler on a schedule (three replicas, RECONCILE_INTERVAL=3
     simulator.control.deleteMeetingOutOfBand(meetingId);
     const deletedAt = Date.now();
     const after = await eventually(
-      async () => (await api(replicas[2], 'GET', `/api/meetings/${meetingId}`)).json,
+      async () => objectOf(await api(replicas[2], 'GET', `/api/meetings/${meetingId}`)),
       (r) => r.status === 'deleted',
       2 * INTERVAL_S * 1000 + 1000,
     );

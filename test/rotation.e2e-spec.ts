@@ -8,13 +8,16 @@ import { copyFileSync, cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { z } from 'zod';
 import { ZoomSimulator } from '../src/zoom-simulator/index.js';
-import { type GatewayProcess, startGateway } from './support/gateway-process.js';
+import { GatewayFleet, simulatorToken, sleep, zoomTime } from './support/fleet.js';
 import {
-  createPostgresDatabase,
-  createRedisNamespace,
-  testEncryptionKey,
-} from './support/services.js';
+  type GatewayAnswer,
+  gatewayClient,
+  meetingIdOf,
+  objectOf,
+} from './support/gateway-client.js';
+import { bodyOf, type GatewayProcess, json } from './support/gateway-process.js';
 
 const ADMIN_KEY = `admin-${randomBytes(12).toString('hex')}`;
 const APP_KEY = `app-${randomBytes(12).toString('hex')}`;
@@ -26,8 +29,6 @@ const WRONG_SECRET = `wrong-secret-${randomBytes(10).toString('hex')}`;
 
 const secretPrint = (secret: string) =>
   createHash('sha256').update(secret).digest('hex').slice(0, 12);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const zoomTime = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 interface Recorder {
   url: string;
@@ -81,52 +82,18 @@ async function recordingProxy(target: string): Promise<Recorder> {
   };
 }
 
-/** The fields of the gateway's answers these tests read. */
-interface Body {
-  code?: unknown;
-  id?: unknown;
-  version?: unknown;
-  fingerprint?: unknown;
-  active?: { version: number; fingerprint: string };
-  automatedRotation?: { alarm: unknown };
-  events?: Array<{ version: number; event: string; actor: string }>;
-  [field: string]: unknown;
-}
+/** A call the gateway never answered (within 20 s) is an answer with status 0, counted as failed. */
+const call = gatewayClient({ key: APP_KEY, timeoutMs: 20_000, unanswered: 'status 0' });
 
-interface Answer {
-  status: number;
-  body: Body;
-  text: string;
-}
-
-async function call(
-  replica: GatewayProcess,
-  method: string,
-  path: string,
-  options: { key?: string; body?: unknown } = {},
-): Promise<Answer> {
-  try {
-    const response = await fetch(`${replica.url}${path}`, {
-      method,
-      headers: {
-        Authorization: `Bearer ${options.key ?? APP_KEY}`,
-        ...(options.body === undefined ? {} : { 'Content-Type': 'application/json' }),
-      },
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-      signal: AbortSignal.timeout(20_000),
-    });
-    const text = await response.text();
-    let body: Body = {};
-    try {
-      body = text ? JSON.parse(text) : {};
-    } catch {
-      // keep text
-    }
-    return { status: response.status, body, text };
-  } catch (error) {
-    return { status: 0, body: {}, text: error instanceof Error ? error.message : String(error) };
-  }
-}
+/** The fields of the credential overview these tests read. */
+const Overview = z.looseObject({
+  active: z.looseObject({ version: z.number(), fingerprint: z.string() }).nullish(),
+  automatedRotation: z.looseObject({ alarm: z.unknown() }).nullish(),
+  events: z
+    .array(z.looseObject({ version: z.number(), event: z.string(), actor: z.string() }))
+    .optional(),
+});
+const overviewOf = (answer: GatewayAnswer) => bodyOf(Overview, answer.json);
 
 /** Steady load on every replica: meeting reads (and an occasional create) until stopped. */
 function steadyLoad(replicas: GatewayProcess[], meetingId: string) {
@@ -164,10 +131,8 @@ function steadyLoad(replicas: GatewayProcess[], meetingId: string) {
 describe('Credential rotation', () => {
   let simulator: ZoomSimulator;
   let proxy: Recorder;
-  let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
-  let redis: Awaited<ReturnType<typeof createRedisNamespace>>;
-  let env: Record<string, string>;
-  const replicas: GatewayProcess[] = [];
+  let fleet: GatewayFleet;
+  let replicas: GatewayProcess[] = [];
   /** Every secret this test saw: none may appear in plaintext anywhere. */
   const secrets = new Set<string>([OLD_SECRET, WRONG_SECRET]);
   let meetingId: string;
@@ -186,26 +151,19 @@ describe('Credential rotation', () => {
     });
     await simulator.listen(0);
     proxy = await recordingProxy(simulator.baseUrl);
-    database = await createPostgresDatabase();
-    redis = await createRedisNamespace();
-    env = {
-      DATABASE_URL: database.url,
-      REDIS_URL: redis.url,
-      REDIS_KEY_PREFIX: redis.prefix,
-      ENCRYPTION_KEY: testEncryptionKey(),
-      API_KEYS: `app:${APP_KEY}`,
-      ADMIN_API_KEYS: `ops:${ADMIN_KEY}`,
-      ZOOM_ACCOUNT_ID: ACCOUNT_ID,
-      ZOOM_CLIENT_ID: CLIENT_ID,
-      ZOOM_CLIENT_SECRET: OLD_SECRET,
-      ZOOM_OAUTH_BASE_URL: proxy.url,
-      ZOOM_API_BASE_URL: simulator.apiBaseUrl,
-      ZOOM_APP_ID: APP_ID,
-      ZOOM_RATE_LIMIT_PLAN: 'business',
-      LOG_LEVEL: 'info',
-    };
-    replicas.push(await startGateway({ ...env, REPLICA_ID: 'replica-a' }));
-    replicas.push(await startGateway({ ...env, REPLICA_ID: 'replica-b' }));
+    fleet = await GatewayFleet.open({
+      simulator,
+      credentials: { accountId: ACCOUNT_ID, clientId: CLIENT_ID, clientSecret: OLD_SECRET },
+      apiKeys: { app: APP_KEY },
+      adminKeys: { ops: ADMIN_KEY },
+      extra: {
+        ZOOM_OAUTH_BASE_URL: proxy.url,
+        ZOOM_APP_ID: APP_ID,
+        ZOOM_RATE_LIMIT_PLAN: 'business',
+      },
+    });
+    await fleet.start(['replica-a', 'replica-b'], { oneByOne: true });
+    replicas = fleet.replicas;
     // The CLI runs from a snapshot of the build: other suites may rebuild dist/ meanwhile.
     cliRoot = mkdtempSync(join(tmpdir(), 'zg-rotation-cli-'));
     cpSync(resolve('dist'), join(cliRoot, 'dist'), { recursive: true });
@@ -215,32 +173,22 @@ describe('Credential rotation', () => {
       body: { topic: 'rotation e2e', type: 2, duration: 30 },
     });
     expect(created.status).toBe(201);
-    meetingId = String(created.body.id);
+    meetingId = String(meetingIdOf(created));
   });
 
   afterAll(async () => {
-    await Promise.all(replicas.map((r) => r.stop()));
+    await fleet?.close();
     await proxy?.close();
-    await simulator?.close();
-    await redis?.cleanup();
-    await database?.drop();
     if (cliRoot) rmSync(cliRoot, { recursive: true, force: true });
   });
 
   /** Mints a token at the simulator for the test itself (recorded too) and opens an overlap window. */
   async function openOverlap(currentSecret: string): Promise<string> {
-    const minted = await fetch(`${proxy.url}/oauth/token`, {
-      method: 'POST',
-      headers: {
-        Authorization: `Basic ${Buffer.from(`${CLIENT_ID}:${currentSecret}`).toString('base64')}`,
-        'Content-Type': 'application/x-www-form-urlencoded',
-      },
-      body: new URLSearchParams({
-        grant_type: 'account_credentials',
-        account_id: ACCOUNT_ID,
-      }).toString(),
+    const token = await simulatorToken(proxy.url, {
+      accountId: ACCOUNT_ID,
+      clientId: CLIENT_ID,
+      clientSecret: currentSecret,
     });
-    const { access_token: token }: { access_token: string } = await minted.json();
     const opened = await fetch(
       `${simulator.apiBaseUrl}/marketplace/apps/${APP_ID}/rotate_client_secret`,
       {
@@ -252,7 +200,7 @@ describe('Credential rotation', () => {
         }),
       },
     );
-    const { new_secret: fresh }: { new_secret: string } = await opened.json();
+    const { new_secret: fresh } = await json(opened, z.looseObject({ new_secret: z.string() }));
     secrets.add(fresh);
     return fresh;
   }
@@ -271,7 +219,7 @@ describe('Credential rotation', () => {
     });
     const oldMintsAtRotation = mints()[secretPrint(OLD_SECRET)] ?? 0;
     await expect(Promise.resolve(rotated.status)).resolves.toBe(200);
-    await expect(Promise.resolve(rotated.body)).resolves.toMatchObject({
+    await expect(Promise.resolve(rotated.json)).resolves.toMatchObject({
       version: 2,
       clientId: CLIENT_ID,
     });
@@ -283,9 +231,9 @@ describe('Credential rotation', () => {
       const overview = await call(replica, 'GET', '/api/admin/zoom/credentials', {
         key: ADMIN_KEY,
       });
-      await expect(Promise.resolve(overview.body.active)).resolves.toMatchObject({
+      await expect(Promise.resolve(overviewOf(overview).active)).resolves.toMatchObject({
         version: 2,
-        fingerprint: rotated.body.fingerprint,
+        fingerprint: objectOf(rotated).fingerprint,
       });
     }
     await sleep(2_000);
@@ -321,7 +269,7 @@ describe('Credential rotation', () => {
       body: { clientSecret: WRONG_SECRET },
     });
     await expect(Promise.resolve(refused.status)).resolves.toBe(422);
-    await expect(Promise.resolve(refused.body)).resolves.toEqual({
+    await expect(Promise.resolve(refused.json)).resolves.toEqual({
       code: 'credentials_rejected',
       message: 'Invalid client_id or client_secret',
     });
@@ -332,7 +280,7 @@ describe('Credential rotation', () => {
       const overview = await call(replica, 'GET', '/api/admin/zoom/credentials', {
         key: ADMIN_KEY,
       });
-      await expect(Promise.resolve(overview.body.active?.version)).resolves.toBe(2);
+      await expect(Promise.resolve(overviewOf(overview).active?.version)).resolves.toBe(2);
     }
   });
 
@@ -340,7 +288,7 @@ describe('Credential rotation', () => {
     const forbidden = await call(replicas[0], 'POST', '/api/admin/zoom/credentials', {
       body: { clientSecret: WRONG_SECRET },
     });
-    await expect(Promise.resolve([forbidden.status, forbidden.body.code])).resolves.toEqual([
+    await expect(Promise.resolve([forbidden.status, objectOf(forbidden).code])).resolves.toEqual([
       403,
       'forbidden',
     ]);
@@ -348,7 +296,7 @@ describe('Credential rotation', () => {
       key: ADMIN_KEY,
       body: { clientSecret: `${WRONG_SECRET} with spaces`, extra: 1 },
     });
-    await expect(Promise.resolve([malformed.status, malformed.body.code])).resolves.toEqual([
+    await expect(Promise.resolve([malformed.status, objectOf(malformed).code])).resolves.toEqual([
       400,
       'validation_failed',
     ]);
@@ -356,13 +304,12 @@ describe('Credential rotation', () => {
   });
 
   it('starts a later replica with only the old secret in its environment on the stored new one', async () => {
-    const late = await startGateway({ ...env, REPLICA_ID: 'replica-c' });
-    replicas.push(late);
+    const [late] = await fleet.start(['replica-c']);
     await expect(Promise.resolve(late.output())).resolves.toMatch(
       /version 2 is active .*retired version 1 and is ignored/,
     );
     const overview = await call(late, 'GET', '/api/admin/zoom/credentials', { key: ADMIN_KEY });
-    await expect(Promise.resolve(overview.body.active?.version)).resolves.toBe(2);
+    await expect(Promise.resolve(overviewOf(overview).active?.version)).resolves.toBe(2);
     // Through a full token lifetime on the late replica alone: the old secret (revoked at Zoom) is never tried.
     const before = simulator.control.stats();
     const load = steadyLoad([late], meetingId);
@@ -397,10 +344,10 @@ describe('Credential rotation', () => {
       const overview = await call(replica, 'GET', '/api/admin/zoom/credentials', {
         key: ADMIN_KEY,
       });
-      await expect(Promise.resolve(overview.body.active?.version)).resolves.toBe(4);
+      await expect(Promise.resolve(overviewOf(overview).active?.version)).resolves.toBe(4);
     }
     const events =
-      (await call(replicas[0], 'GET', '/api/admin/zoom/credentials', { key: ADMIN_KEY })).body
+      overviewOf(await call(replicas[0], 'GET', '/api/admin/zoom/credentials', { key: ADMIN_KEY }))
         .events ?? [];
     await expect(
       Promise.resolve(events.filter((e) => e.version === 4).map((e) => e.event)),
@@ -429,7 +376,7 @@ describe('Credential rotation', () => {
     });
     if (rotated.status !== 200) console.log(rotated.text);
     await expect(Promise.resolve(rotated.status)).resolves.toBe(200);
-    await expect(Promise.resolve(rotated.body)).resolves.toMatchObject({
+    await expect(Promise.resolve(rotated.json)).resolves.toMatchObject({
       version: 5,
       oldSecretRevoked: true,
     });
@@ -450,7 +397,7 @@ describe('Credential rotation', () => {
       const overview = await call(replica, 'GET', '/api/admin/zoom/credentials', {
         key: ADMIN_KEY,
       });
-      await expect(Promise.resolve(overview.body.active?.version)).resolves.toBe(5);
+      await expect(Promise.resolve(overviewOf(overview).active?.version)).resolves.toBe(5);
     }
   });
 
@@ -461,7 +408,7 @@ describe('Credential rotation', () => {
     const first = await call(replicas[0], 'POST', '/api/admin/zoom/credentials/rotations', {
       key: ADMIN_KEY,
     });
-    await expect(Promise.resolve([first.status, first.body.code])).resolves.toEqual([
+    await expect(Promise.resolve([first.status, objectOf(first).code])).resolves.toEqual([
       502,
       'rotation_failed',
     ]);
@@ -475,7 +422,7 @@ describe('Credential rotation', () => {
       key: ADMIN_KEY,
     });
     simulator.control.reset();
-    await expect(Promise.resolve([second.status, second.body.code])).resolves.toEqual([
+    await expect(Promise.resolve([second.status, objectOf(second).code])).resolves.toEqual([
       502,
       'rotation_failed',
     ]);
@@ -487,8 +434,10 @@ describe('Credential rotation', () => {
       const overview = await call(replica, 'GET', '/api/admin/zoom/credentials', {
         key: ADMIN_KEY,
       });
-      await expect(Promise.resolve(overview.body.active?.version)).resolves.toBe(5);
-      await expect(Promise.resolve(overview.body.automatedRotation?.alarm)).resolves.toMatchObject({
+      await expect(Promise.resolve(overviewOf(overview).active?.version)).resolves.toBe(5);
+      await expect(
+        Promise.resolve(overviewOf(overview).automatedRotation?.alarm),
+      ).resolves.toMatchObject({
         stage: 'validate',
       });
       await expect(
@@ -506,26 +455,28 @@ describe('Credential rotation', () => {
     await expect(Promise.resolve(secrets.size)).resolves.toBeGreaterThanOrEqual(6);
     const needles = [...secrets, ...tokens];
 
-    const dump = await promisify(execFile)('pg_dump', ['--data-only', database.url], {
+    const dump = await promisify(execFile)('pg_dump', ['--data-only', fleet.database.url], {
       maxBuffer: 64 * 1024 * 1024,
     });
     await expect(Promise.resolve(dump.stdout)).resolves.toContain('zoom_credentials');
 
-    const keys = await redis.client.keys(`${redis.prefix}*`);
+    const keys = await fleet.redis.client.keys(`${fleet.redis.prefix}*`);
     const values: string[] = [];
     for (const key of keys) {
-      const type = await redis.client.type(key);
-      if (type === 'string') values.push(key, (await redis.client.get(key)) ?? '');
-      else if (type === 'hash') values.push(key, JSON.stringify(await redis.client.hgetall(key)));
+      const type = await fleet.redis.client.type(key);
+      if (type === 'string') values.push(key, (await fleet.redis.client.get(key)) ?? '');
+      else if (type === 'hash')
+        values.push(key, JSON.stringify(await fleet.redis.client.hgetall(key)));
       else if (type === 'list')
-        values.push(key, JSON.stringify(await redis.client.lrange(key, 0, -1)));
-      else if (type === 'set') values.push(key, JSON.stringify(await redis.client.smembers(key)));
+        values.push(key, JSON.stringify(await fleet.redis.client.lrange(key, 0, -1)));
+      else if (type === 'set')
+        values.push(key, JSON.stringify(await fleet.redis.client.smembers(key)));
       else if (type === 'zset')
-        values.push(key, JSON.stringify(await redis.client.zrange(key, 0, -1, 'WITHSCORES')));
+        values.push(key, JSON.stringify(await fleet.redis.client.zrange(key, 0, -1, 'WITHSCORES')));
       else values.push(key, type);
     }
     const redisText = values.join('\n');
-    const logs = replicas.map((r) => r.output()).join('\n');
+    const logs = fleet.output();
     await expect(Promise.resolve(logs)).resolves.toMatch(/now using version 5/);
 
     const leaks: string[] = [];
@@ -546,7 +497,7 @@ describe('Credential rotation', () => {
       const child = spawn(process.execPath, [join(cliRoot!, 'dist/src/cli/main.js'), ...args], {
         env: {
           PATH: process.env.PATH,
-          ...env,
+          ...fleet.env,
           ZOOM_CLIENT_SECRET: OLD_SECRET,
           DATA_DIR: mkdtempSync(join(tmpdir(), 'zg-cli-')),
         },

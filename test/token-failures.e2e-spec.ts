@@ -1,8 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
+import { type GatewayFleet, sleep } from './support/fleet.js';
+import { type GatewayAnswer, meetingIdOf } from './support/gateway-client.js';
 import { bodyOf, freePort, json } from './support/gateway-process.js';
-import { call, createMeeting, type Fleet, meetingId, sleep, startFleet } from './token-fleet.js';
+import { addReplicas, call, createMeeting, startTokenFleet } from './support/token-fleet.js';
 
 /** A private Redis server this file may stop and start (the shared one serves other tests). */
 async function startRedis(port: number): Promise<ChildProcess> {
@@ -40,11 +42,11 @@ async function stopRedis(child: ChildProcess): Promise<void> {
 
 describe('ZoomTokenService under failure (3 replicas)', () => {
   describe('lease holder killed and app refused', () => {
-    let fleet: Fleet;
+    let fleet: GatewayFleet;
     let redis: Redis;
 
     beforeAll(async () => {
-      fleet = await startFleet(3);
+      fleet = await startTokenFleet(3);
       redis = new Redis(fleet.env.REDIS_URL);
     });
 
@@ -68,7 +70,7 @@ describe('ZoomTokenService under failure (3 replicas)', () => {
         if (!holder) await sleep(50);
       }
       expect(holder).not.toBeNull();
-      const victim = fleet.replicas.find((r) => holder?.startsWith(`${fleet.replicaIds.get(r)}:`))!;
+      const victim = fleet.replicas.find((r) => holder?.startsWith(`${fleet.replicaId(r)}:`))!;
       expect(victim).toBeDefined();
       await sleep(1_200);
       await victim.kill('SIGKILL');
@@ -84,18 +86,18 @@ describe('ZoomTokenService under failure (3 replicas)', () => {
       );
       // Back to three replicas for the next test.
       fleet.replicas.splice(fleet.replicas.indexOf(victim), 1);
-      await fleet.start();
+      await addReplicas(fleet);
     });
 
     it('stops hammering Zoom within 30 s when the app is refused, fails fast with a clear error, and /health says why', async () => {
       const meeting = await createMeeting(fleet.replicas[0]);
       expect(meeting.status).toBe(201);
-      const id = meetingId(meeting);
+      const id = meetingIdOf(meeting);
       // Warm every replica so that each holds the token.
       await Promise.all(fleet.replicas.map((r) => call(r, 'GET', `/v2/meetings/${id}`)));
       const before = fleet.simulator.control.stats();
       fleet.simulator.control.setRefused(true);
-      const results: { status: number; body: unknown }[] = [];
+      const results: GatewayAnswer[] = [];
       const started = Date.now();
       await Promise.all(
         fleet.replicas.flatMap((replica) =>
@@ -131,9 +133,9 @@ describe('ZoomTokenService under failure (3 replicas)', () => {
       expect(results.length).toBeGreaterThan(100);
       for (const r of results) {
         expect(r.status).toBe(503);
-        expect(r.body).toMatchObject({ code: 'zoom_auth_rejected' });
+        expect(r.json).toMatchObject({ code: 'zoom_auth_rejected' });
       }
-      const { message } = bodyOf(z.looseObject({ message: z.string() }), results[0].body);
+      const { message } = bodyOf(z.looseObject({ message: z.string() }), results[0].json);
       expect(message).toMatch(/refuses even freshly minted/);
       expect(message).toMatch(/owner/);
       expect(message).toMatch(/rotat/);
@@ -154,14 +156,14 @@ describe('ZoomTokenService under failure (3 replicas)', () => {
   });
 
   describe('Redis stopped under load', () => {
-    let fleet: Fleet;
+    let fleet: GatewayFleet;
     let redisServer: ChildProcess;
     let port: number;
 
     beforeAll(async () => {
       port = await freePort();
       redisServer = await startRedis(port);
-      fleet = await startFleet(3, { redisUrl: `redis://127.0.0.1:${port}` });
+      fleet = await startTokenFleet(3, { redisUrl: `redis://127.0.0.1:${port}` });
     });
 
     afterAll(async () => {
@@ -171,7 +173,7 @@ describe('ZoomTokenService under failure (3 replicas)', () => {
 
     it('keeps at least 99% of requests succeeding while Redis is down for 10 s, and coordinates again after', async () => {
       const meeting = await createMeeting(fleet.replicas[0]);
-      const id = meetingId(meeting);
+      const id = meetingIdOf(meeting);
       await Promise.all(fleet.replicas.map((r) => call(r, 'GET', `/v2/meetings/${id}`)));
       const statuses: number[] = [];
       // Aborted once the outage and recovery are over: the load loops then finish.
@@ -181,7 +183,7 @@ describe('ZoomTokenService under failure (3 replicas)', () => {
           Array.from({ length: 2 }, async () => {
             while (!loadDone.signal.aborted) {
               statuses.push(
-                (await call(replica, 'GET', `/v2/meetings/${id}`, undefined, 10_000)).status,
+                (await call(replica, 'GET', `/v2/meetings/${id}`, { timeoutMs: 10_000 })).status,
               );
               await sleep(50);
             }

@@ -1,23 +1,16 @@
-import {
-  allOutput,
-  call,
-  CREDENTIALS,
-  createMeeting,
-  type Fleet,
-  meetingId,
-  sleep,
-  startFleet,
-} from './token-fleet.js';
+import { type GatewayFleet, sleep } from './support/fleet.js';
+import { meetingIdOf } from './support/gateway-client.js';
+import { call, CREDENTIALS, createMeeting, startTokenFleet } from './support/token-fleet.js';
 
 /**
  * One token for the fleet: three built replicas, real PostgreSQL and Redis, the simulator
  * counting what reaches Zoom.
  */
 describe('ZoomTokenService (fleet of 3 replicas)', () => {
-  let fleet: Fleet;
+  let fleet: GatewayFleet;
 
   beforeAll(async () => {
-    fleet = await startFleet(3);
+    fleet = await startTokenFleet(3);
   });
 
   afterAll(async () => {
@@ -33,7 +26,8 @@ describe('ZoomTokenService (fleet of 3 replicas)', () => {
     const failures = results.filter((r) => r.status !== 201);
     if (failures.length)
       console.info(
-        allOutput(fleet)
+        fleet
+          .output()
           .split('\n')
           .filter((l) => /Unhandled error/.test(l))
           .slice(0, 2)
@@ -48,7 +42,7 @@ describe('ZoomTokenService (fleet of 3 replicas)', () => {
 
   it('replaces a silently invalidated token with exactly one new mint for 300 concurrent requests', async () => {
     const meeting = await createMeeting(fleet.replicas[0]);
-    const id = meetingId(meeting);
+    const id = meetingIdOf(meeting);
     const before = fleet.simulator.control.stats();
     expect(fleet.simulator.control.invalidateLiveTokens()).toBe(1);
     const results = await Promise.all(
@@ -65,7 +59,7 @@ describe('ZoomTokenService (fleet of 3 replicas)', () => {
 
   it('keeps serving under steady load across several 20 s token lifetimes, about one mint per lifetime', async () => {
     const meeting = await createMeeting(fleet.replicas[0]);
-    const id = meetingId(meeting);
+    const id = meetingIdOf(meeting);
     fleet.simulator.control.setTokenLifetime(20);
     // Start from a 20 s token: retire the 3600 s one the way Zoom would.
     fleet.simulator.control.invalidateLiveTokens();
@@ -97,7 +91,8 @@ describe('ZoomTokenService (fleet of 3 replicas)', () => {
         `steady load: ${bad.length} of ${results.length} failed, statuses ${[...new Set(bad)].join(',')}`,
       );
       console.info(
-        allOutput(fleet)
+        fleet
+          .output()
           .split('\n')
           .filter((l) => /Unhandled error|"level":50/.test(l))
           .slice(0, 2)
@@ -118,7 +113,7 @@ describe('ZoomTokenService (fleet of 3 replicas)', () => {
   });
 
   it('never writes a token or the client secret to any log line', async () => {
-    const output = allOutput(fleet);
+    const output = fleet.output();
     expect(output).not.toContain(CREDENTIALS.clientSecret);
     expect(output).not.toMatch(/eyJ[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{20,}/);
   });

@@ -1,12 +1,9 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { ZoomSimulator } from '../src/zoom-simulator/zoom-simulator.js';
-import { type GatewayProcess, startGateway } from './support/gateway-process.js';
-import {
-  createPostgresDatabase,
-  createRedisNamespace,
-  testEncryptionKey,
-} from './support/services.js';
+import { createScheduledMeeting, eventually, GatewayFleet, patchInZoom } from './support/fleet.js';
+import { gatewayClient, objectOf } from './support/gateway-client.js';
+import { type GatewayProcess } from './support/gateway-process.js';
 
 // Webhooks end to end: two built gateway replicas (PostgreSQL, Redis) receive real signed
 // events from the in-test Zoom simulator; forged, stale and replayed requests are sent by hand.
@@ -30,64 +27,14 @@ const docs = {
 };
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-interface Answer {
-  status: number;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test convenience
-  json: any;
-}
+const api = gatewayClient({ key: APP_KEY });
+const unauthenticated = gatewayClient();
 
-async function send(
-  url: string,
-  init: { method?: string; body?: string; headers?: Record<string, string> },
-): Promise<Answer> {
-  const response = await fetch(url, {
-    method: init.method ?? 'POST',
-    body: init.body,
-    headers: init.headers,
-  });
-  const text = await response.text();
-  return { status: response.status, json: text ? (JSON.parse(text) as unknown) : undefined };
-}
-
-function webhook(
-  gateway: GatewayProcess,
-  body: string,
-  headers: Record<string, string>,
-): Promise<Answer> {
-  return send(`${gateway.url}/webhooks/zoom`, {
-    body,
+function webhook(gateway: GatewayProcess, body: string, headers: Record<string, string>) {
+  return unauthenticated(gateway, 'POST', '/webhooks/zoom', {
+    raw: body,
     headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
   });
-}
-
-function api(
-  gateway: GatewayProcess,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<Answer> {
-  return send(`${gateway.url}${path}`, {
-    method,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    headers: {
-      Authorization: `Bearer ${APP_KEY}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-  });
-}
-
-async function eventually<T>(
-  read: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs = 8_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
-    value = await read();
-  }
-  return value;
 }
 
 function deletedEvent(meetingId: string): string {
@@ -104,50 +51,26 @@ function deletedEvent(meetingId: string): string {
 
 describe('WebhooksModule (two replicas, PostgreSQL, Redis, simulator sending signed events)', () => {
   const simulator = new ZoomSimulator({ rateLimits: false });
-  let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
-  let redis: Awaited<ReturnType<typeof createRedisNamespace>>;
-  let replicas: GatewayProcess[] = [];
+  let fleet: GatewayFleet;
   let a: GatewayProcess;
   let b: GatewayProcess;
 
-  async function createMeeting(topic: string): Promise<string> {
-    const created = await api(a, 'POST', '/v2/users/me/meetings', {
-      topic,
-      type: 2,
-      start_time: new Date(Date.now() + 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      duration: 30,
-    });
-    expect(created.status).toBe(201);
-    return String(created.json.id);
-  }
+  const createMeeting = (topic: string) => createScheduledMeeting(api, a, topic);
 
   const record = async (meetingId: string) =>
-    (await api(b, 'GET', `/api/meetings/${meetingId}`)).json;
+    objectOf(await api(b, 'GET', `/api/meetings/${meetingId}`));
 
   beforeAll(async () => {
-    await simulator.listen(0);
-    database = await createPostgresDatabase();
-    redis = await createRedisNamespace();
-    const env = {
-      DATABASE_URL: database.url,
-      ENCRYPTION_KEY: testEncryptionKey(),
-      REDIS_URL: redis.url,
-      REDIS_KEY_PREFIX: redis.prefix,
-      API_KEYS: `app:${APP_KEY}`,
-      ZOOM_ACCOUNT_ID: 'sim-account-id',
-      ZOOM_CLIENT_ID: 'sim-client-id',
-      ZOOM_CLIENT_SECRET: 'sim-client-secret',
-      ZOOM_OAUTH_BASE_URL: simulator.baseUrl,
-      ZOOM_API_BASE_URL: simulator.apiBaseUrl,
-      ZOOM_WEBHOOK_SECRET_TOKEN: SECRET,
-      ZOOM_WEBHOOK_ADOPT_CREATED: 'true',
-      RECONCILE_INTERVAL: '3600', // only webhooks keep records true in this file
-      LOG_LEVEL: 'info',
-    };
-    a = await startGateway({ ...env, REPLICA_ID: 'a' });
-    replicas.push(a);
-    b = await startGateway({ ...env, REPLICA_ID: 'b' });
-    replicas.push(b);
+    fleet = await GatewayFleet.open({
+      simulator,
+      apiKeys: { app: APP_KEY },
+      extra: {
+        ZOOM_WEBHOOK_SECRET_TOKEN: SECRET,
+        ZOOM_WEBHOOK_ADOPT_CREATED: 'true',
+        RECONCILE_INTERVAL: '3600', // only webhooks keep records true in this file
+      },
+    });
+    [a, b] = await fleet.start(['a', 'b'], { oneByOne: true });
     // Zoom validates the endpoint (endpoint.url_validation) before it sends any event; this throws if that fails.
     await simulator.control.setWebhook({
       url: `${a.url}/webhooks/zoom`,
@@ -157,11 +80,7 @@ describe('WebhooksModule (two replicas, PostgreSQL, Redis, simulator sending sig
   });
 
   afterAll(async () => {
-    await Promise.all(replicas.map((r) => r.stop()));
-    replicas = [];
-    await simulator.close();
-    await redis?.cleanup();
-    await database?.drop();
+    await fleet?.close();
   });
 
   it('says at start-up that webhooks are on', async () => {
@@ -176,7 +95,7 @@ describe('WebhooksModule (two replicas, PostgreSQL, Redis, simulator sending sig
       event: 'endpoint.url_validation',
     });
     const answer = await webhook(b, body, docs.sign(body, nowSeconds()));
-    await expect(Promise.resolve(answer)).resolves.toEqual({
+    await expect(Promise.resolve({ status: answer.status, json: answer.json })).resolves.toEqual({
       status: 200,
       json: { plainToken, encryptedToken: docs.encryptedToken(plainToken) },
     });
@@ -214,23 +133,12 @@ describe('WebhooksModule (two replicas, PostgreSQL, Redis, simulator sending sig
   it('refreshes topic, start time and duration when another app updates the meeting in Zoom', async () => {
     const meetingId = await createMeeting('before');
     // Another app calls Zoom directly, with its own token.
-    const token = await send(
-      `${simulator.baseUrl}/oauth/token?grant_type=account_credentials&account_id=sim-account-id`,
-      {
-        headers: {
-          Authorization: `Basic ${Buffer.from('sim-client-id:sim-client-secret').toString('base64')}`,
-        },
-      },
-    );
-    const patched = await fetch(`${simulator.apiBaseUrl}/meetings/${meetingId}`, {
-      method: 'PATCH',
-      headers: {
-        Authorization: `Bearer ${token.json.access_token}`,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({ topic: 'after', duration: 75, start_time: '2030-01-02T03:04:05Z' }),
+    const patched = await patchInZoom(simulator, meetingId, {
+      topic: 'after',
+      duration: 75,
+      start_time: '2030-01-02T03:04:05Z',
     });
-    await expect(Promise.resolve(patched.status)).resolves.toBe(204);
+    await expect(Promise.resolve(patched)).resolves.toBe(204);
     const after = await eventually(
       () => record(meetingId),
       (r) => r.topic === 'after',
@@ -340,7 +248,7 @@ describe('WebhooksModule (two replicas, PostgreSQL, Redis, simulator sending sig
 
   it('answers within 3 s while the events table is locked, then applies the event once the database answers', async () => {
     const meetingId = await createMeeting('slow database');
-    const locker = new Client({ connectionString: database.url });
+    const locker = new Client({ connectionString: fleet.database.url });
     await locker.connect();
     try {
       await locker.query('BEGIN');
@@ -372,7 +280,7 @@ describe('WebhooksModule (two replicas, PostgreSQL, Redis, simulator sending sig
   });
 
   it('never logged the secret token or an unhandled error', async () => {
-    for (const replica of replicas) {
+    for (const replica of fleet.replicas) {
       await expect(Promise.resolve(replica.output())).resolves.not.toContain(SECRET);
       await expect(Promise.resolve(replica.output())).resolves.not.toContain('Unhandled error');
     }
