@@ -15,18 +15,9 @@ import { matchCreatingRecord, type ZoomListItem } from './meeting-matching.js';
 import { canonicalJson, isUniqueViolation, zoomIdString } from './meetings.util.js';
 
 /** Zoom's meeting object, as far as the gateway reads it (the rest is relayed untouched). */
-export interface ZoomMeeting {
-  id?: unknown;
-  uuid?: string;
-  host_id?: string;
+/** Zoom's meeting object: a list entry plus the host's email. */
+export interface ZoomMeeting extends ZoomListItem {
   host_email?: string;
-  topic?: string;
-  type?: number;
-  start_time?: string;
-  duration?: number;
-  timezone?: string;
-  join_url?: string;
-  created_at?: string;
 }
 
 /** Fields of a meeting as Zoom (a webhook or a PATCH body) describes a change; others are ignored. */

@@ -2,6 +2,7 @@ import { HttpService } from '@nestjs/axios';
 import { Injectable } from '@nestjs/common';
 import type { AxiosResponse } from 'axios';
 import { DomainError, ErrorCode, ZoomApiError } from '../common/errors/index.js';
+import { nodeErrorCode } from '../common/errors/node-error-code.js';
 import { AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { type ZoomToken, ZoomTokenService } from '../zoom-auth/zoom-token.service.js';
@@ -54,16 +55,6 @@ function zoomErrorBody(data: unknown): ZoomErrorBody | undefined {
 /** Zoom's answer for a token it does not honour: HTTP 401 with code 124 (invalid or expired). */
 export function isTokenRefusal(status: number, body: unknown): boolean {
   return status === 401 && zoomErrorBody(body)?.code === 124;
-}
-
-/** The Node.js / axios error code (`ECONNABORTED`, `ECONNREFUSED`...) of a failed request, if any. */
-function errorCode(error: unknown): string | undefined {
-  return typeof error === 'object' &&
-    error !== null &&
-    'code' in error &&
-    typeof error.code === 'string'
-    ? error.code
-    : undefined;
 }
 
 function flattenHeaders(headers: AxiosResponse['headers']): Record<string, string> {
@@ -173,7 +164,7 @@ export class ZoomApiClient {
       };
     } catch (error) {
       this.metrics.observeZoomCall(req.route, 'error', (performance.now() - started) / 1_000);
-      const code = errorCode(error);
+      const code = nodeErrorCode(error);
       if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') {
         throw new DomainError(
           ErrorCode.ZoomUnavailable,

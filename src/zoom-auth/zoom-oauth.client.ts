@@ -2,6 +2,7 @@ import { HttpService } from '@nestjs/axios';
 import { Injectable } from '@nestjs/common';
 import type { AxiosResponse } from 'axios';
 import { firstValueFrom } from 'rxjs';
+import { nodeErrorCode } from '../common/errors/node-error-code.js';
 import { AppConfig } from '../config/app-config.js';
 import { Clock } from '../common/clock.js';
 import type { ZoomCredentials } from './credentials/zoom-credentials.js';
@@ -70,16 +71,6 @@ export function decodeClaims(token: string): TokenClaims {
   }
 }
 
-/** The Node.js / axios error code (`ECONNABORTED`, `ECONNREFUSED`...) of a failed request, if any. */
-function errorCode(error: unknown): string | undefined {
-  return typeof error === 'object' &&
-    error !== null &&
-    'code' in error &&
-    typeof error.code === 'string'
-    ? error.code
-    : undefined;
-}
-
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -128,7 +119,7 @@ export class ZoomOAuthClient {
         ),
       );
     } catch (error) {
-      const code = errorCode(error);
+      const code = nodeErrorCode(error);
       if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') {
         throw new TokenEndpointError(
           'timeout',

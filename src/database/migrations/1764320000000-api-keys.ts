@@ -1,5 +1,5 @@
 import { type MigrationInterface, type QueryRunner, Table } from 'typeorm';
-import { timestampColumn } from './columns.js';
+import { nullableTimestampColumn, timestampColumn } from './columns.js';
 
 export class ApiKeys1764320000000 implements MigrationInterface {
   name = 'ApiKeys1764320000000';
@@ -13,7 +13,7 @@ export class ApiKeys1764320000000 implements MigrationInterface {
           { name: 'key_hash', type: 'varchar', length: '64', isUnique: true },
           { name: 'admin', type: 'boolean', default: false },
           timestampColumn(queryRunner, 'created_at'),
-          { ...timestampColumn(queryRunner, 'revoked_at'), isNullable: true, default: undefined },
+          nullableTimestampColumn(queryRunner, 'revoked_at'),
         ],
       }),
     );

@@ -1,16 +1,11 @@
 import { type MigrationInterface, type QueryRunner, Table, TableIndex } from 'typeorm';
-import { isPostgres, timestampColumn } from './columns.js';
+import { isPostgres, timestampColumn, nullableTimestampColumn } from './columns.js';
 
 /** Versioned, encrypted Zoom credentials and their audit trail (issue 5). */
 export class ZoomCredentials1764320200000 implements MigrationInterface {
   name = 'ZoomCredentials1764320200000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const nullableTimestamp = (name: string) => ({
-      ...timestampColumn(queryRunner, name),
-      isNullable: true,
-      default: undefined,
-    });
     await queryRunner.createTable(
       new Table({
         name: 'zoom_credentials',
@@ -24,8 +19,8 @@ export class ZoomCredentials1764320200000 implements MigrationInterface {
           { name: 'source', type: 'varchar', length: '16' },
           { name: 'created_by', type: 'varchar', length: '64' },
           timestampColumn(queryRunner, 'created_at'),
-          nullableTimestamp('activated_at'),
-          nullableTimestamp('retired_at'),
+          nullableTimestampColumn(queryRunner, 'activated_at'),
+          nullableTimestampColumn(queryRunner, 'retired_at'),
         ],
       }),
     );

@@ -1,15 +1,10 @@
 import { type MigrationInterface, type QueryRunner, Table, TableIndex } from 'typeorm';
-import { int64Column, timestampColumn } from './columns.js';
+import { int64Column, timestampColumn, nullableTimestampColumn } from './columns.js';
 
 export class Meetings1764320300000 implements MigrationInterface {
   name = 'Meetings1764320300000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const nullableTimestamp = (name: string) => ({
-      ...timestampColumn(queryRunner, name),
-      isNullable: true,
-      default: undefined,
-    });
     await queryRunner.createTable(
       new Table({
         name: 'meetings',
@@ -22,7 +17,7 @@ export class Meetings1764320300000 implements MigrationInterface {
           { name: 'host_email', type: 'varchar', length: '256', isNullable: true },
           { name: 'topic', type: 'varchar', length: '200', isNullable: true },
           { name: 'type', type: 'integer', isNullable: true },
-          nullableTimestamp('start_time'),
+          nullableTimestampColumn(queryRunner, 'start_time'),
           { name: 'duration', type: 'integer', isNullable: true },
           { name: 'timezone', type: 'varchar', length: '64', isNullable: true },
           { name: 'join_url', type: 'varchar', length: '1024', isNullable: true },
@@ -30,12 +25,12 @@ export class Meetings1764320300000 implements MigrationInterface {
           { name: 'created_by', type: 'varchar', length: '64' },
           timestampColumn(queryRunner, 'created_at'),
           timestampColumn(queryRunner, 'updated_at'),
-          nullableTimestamp('deleted_at'),
+          nullableTimestampColumn(queryRunner, 'deleted_at'),
           { name: 'deletion_reason', type: 'varchar', length: '256', isNullable: true },
           { name: 'failure_reason', type: 'varchar', length: '512', isNullable: true },
           { name: 'idempotency_key_hash', type: 'varchar', length: '64', isNullable: true },
           { name: 'request_hash', type: 'varchar', length: '64', isNullable: true },
-          nullableTimestamp('idempotency_expires_at'),
+          nullableTimestampColumn(queryRunner, 'idempotency_expires_at'),
           { name: 'response_encrypted', type: 'text', isNullable: true },
         ],
       }),

@@ -1,5 +1,5 @@
 import { type MigrationInterface, type QueryRunner, Table, TableIndex } from 'typeorm';
-import { timestampColumn } from './columns.js';
+import { nullableTimestampColumn, timestampColumn } from './columns.js';
 
 /**
  * `webhook_events`: Zoom events already taken in, so a retried or replayed delivery is
@@ -24,7 +24,7 @@ export class WebhookEvents1764320400000 implements MigrationInterface {
           { name: 'status', type: 'varchar', length: '16', default: "'received'" },
           { name: 'detail', type: 'varchar', length: '500', isNullable: true },
           timestampColumn(queryRunner, 'received_at'),
-          { ...timestampColumn(queryRunner, 'processed_at'), isNullable: true, default: undefined },
+          nullableTimestampColumn(queryRunner, 'processed_at'),
         ],
       }),
     );

@@ -22,3 +22,11 @@ export function int64Column(queryRunner: QueryRunner, name: string): TableColumn
     ? { name, type: 'bigint' }
     : { name, type: 'varchar', length: '20' };
 }
+
+/** A UTC timestamp that may be absent (no default). */
+export function nullableTimestampColumn(
+  queryRunner: QueryRunner,
+  name: string,
+): TableColumnOptions {
+  return { ...timestampColumn(queryRunner, name), isNullable: true, default: undefined };
+}
