@@ -89,7 +89,7 @@ export class ZoomAuthStateService implements OnModuleInit, OnModuleDestroy {
     private readonly leases: LeaseService,
     metrics: MetricsService,
   ) {
-    this.current = this.initial('No token has been minted yet.');
+    this.current = this.initial('No Zoom auth problem seen since this replica started.');
     this.stateGauge = metrics.gauge(
       'zoom_auth_state',
       'Zoom auth state of this replica (1 for the current state)',
