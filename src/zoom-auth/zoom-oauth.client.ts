@@ -100,15 +100,16 @@ export class ZoomOAuthClient {
       'base64',
     );
     let response: AxiosResponse<Record<string, unknown>>;
+    const grant = { grant_type: 'account_credentials', account_id: credentials.accountId };
     try {
       response = await firstValueFrom(
         this.http.post<Record<string, unknown>>(
           `${this.config.zoomOAuthBaseUrl}/oauth/token`,
-          new URLSearchParams({
-            grant_type: 'account_credentials',
-            account_id: credentials.accountId,
-          }).toString(),
+          new URLSearchParams(grant).toString(),
           {
+            // Zoom's docs show the grant both as a form body and as query parameters; sending both
+            // satisfies either reading of them.
+            params: grant,
             headers: {
               Authorization: `Basic ${basic}`,
               'Content-Type': 'application/x-www-form-urlencoded',
