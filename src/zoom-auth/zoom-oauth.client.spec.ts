@@ -1,5 +1,5 @@
 import { HttpService } from '@nestjs/axios';
-import axios from 'axios';
+import { create } from 'axios';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { Clock } from '../common/clock.js';
 import { loadConfig } from '../config/app-config.js';
@@ -43,7 +43,7 @@ const credentials = {
 
 function client(baseUrl: string): ZoomOAuthClient {
   return new ZoomOAuthClient(
-    new HttpService(axios.create()),
+    new HttpService(create()),
     loadConfig({ ZOOM_OAUTH_BASE_URL: baseUrl }),
     new Clock(),
   );
