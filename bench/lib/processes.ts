@@ -176,25 +176,7 @@ export async function startSimulator(name = 'simulator'): Promise<SimulatorProce
     async reset(options = {}) {
       await post('reset', options);
     },
-    async mintToken() {
-      const basic = Buffer.from(
-        `${SIM_CREDENTIALS.clientId}:${SIM_CREDENTIALS.clientSecret}`,
-      ).toString('base64');
-      const response = await fetch(`${url}/oauth/token`, {
-        method: 'POST',
-        headers: {
-          Authorization: `Basic ${basic}`,
-          'Content-Type': 'application/x-www-form-urlencoded',
-        },
-        body: new URLSearchParams({
-          grant_type: 'account_credentials',
-          account_id: SIM_CREDENTIALS.accountId,
-        }),
-      });
-      if (!response.ok) throw new Error(`token endpoint answered ${response.status}`);
-      const body = await readJson(response, TokenResponse);
-      return { accessToken: body.access_token, expiresIn: body.expires_in };
-    },
+    mintToken: () => mintSimulatorToken(url),
     stop: () => proc.stop(),
   };
 }
@@ -302,4 +284,27 @@ export async function startGateway(name: string, options: GatewayOptions): Promi
     cpuSeconds: () => cpuSeconds(pid),
     stop: () => proc.stop(),
   };
+}
+
+/** One raw S2S token request to the simulator with its default credentials, as any Zoom client makes it. */
+export async function mintSimulatorToken(
+  url: string,
+): Promise<{ accessToken: string; expiresIn: number }> {
+  const basic = Buffer.from(`${SIM_CREDENTIALS.clientId}:${SIM_CREDENTIALS.clientSecret}`).toString(
+    'base64',
+  );
+  const response = await fetch(`${url}/oauth/token`, {
+    method: 'POST',
+    headers: {
+      Authorization: `Basic ${basic}`,
+      'Content-Type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams({
+      grant_type: 'account_credentials',
+      account_id: SIM_CREDENTIALS.accountId,
+    }),
+  });
+  if (!response.ok) throw new Error(`token endpoint answered ${response.status}`);
+  const body = await readJson(response, TokenResponse);
+  return { accessToken: body.access_token, expiresIn: body.expires_in };
 }

@@ -5,8 +5,7 @@ import { Redis } from 'ioredis';
 import { createRedisNamespace } from '../../test/support/services.js';
 import { PLAN_LIMITS } from '../../src/zoom-api/rate-limit-governor.js';
 import { startFleet } from '../lib/fleet.js';
-import { readJson, TokenResponse } from '../lib/json.js';
-import { SIM_CREDENTIALS, type SimulatorProcess } from '../lib/processes.js';
+import { mintSimulatorToken, type SimulatorProcess } from '../lib/processes.js';
 import { progress, sleep } from '../lib/progress.js';
 import {
   fmt,
@@ -57,23 +56,9 @@ class NaiveReplica {
   private async token(): Promise<string> {
     const cached = await this.redis.get(this.key);
     if (cached) return cached;
-    const basic = Buffer.from(
-      `${SIM_CREDENTIALS.clientId}:${SIM_CREDENTIALS.clientSecret}`,
-    ).toString('base64');
-    const response = await fetch(`${this.simulatorUrl}/oauth/token`, {
-      method: 'POST',
-      headers: {
-        Authorization: `Basic ${basic}`,
-        'Content-Type': 'application/x-www-form-urlencoded',
-      },
-      body: new URLSearchParams({
-        grant_type: 'account_credentials',
-        account_id: SIM_CREDENTIALS.accountId,
-      }),
-    });
-    const body = await readJson(response, TokenResponse);
-    await this.redis.set(this.key, body.access_token, 'EX', Math.max(1, body.expires_in - 60));
-    return body.access_token;
+    const minted = await mintSimulatorToken(this.simulatorUrl);
+    await this.redis.set(this.key, minted.accessToken, 'EX', Math.max(1, minted.expiresIn - 60));
+    return minted.accessToken;
   }
 
   async createMeeting(): Promise<number> {

@@ -77,6 +77,22 @@ function dropOldest(set: Set<string>, max: number): void {
  * token refused again puts the fleet in the `rejected` state, which fails fast and probes
  * at most once per back-off period.
  */
+/** The store's record of a freshly minted token: its identity and lifetime, with a fingerprint for logs. */
+function toNewToken(
+  minted: MintedToken,
+  credentials: ZoomCredentials,
+  reason: MintReason,
+): NewToken {
+  return {
+    accessToken: minted.accessToken,
+    credentialVersion: credentials.version,
+    mintedAt: minted.mintedAt,
+    expiresAt: minted.expiresAt,
+    fingerprint: fingerprint(minted.accessToken),
+    reason,
+  };
+}
+
 @Injectable()
 export class ZoomTokenService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('ZoomToken');
@@ -221,14 +237,7 @@ export class ZoomTokenService implements OnModuleInit, OnModuleDestroy {
     reason: MintReason = 'rotation',
   ): Promise<ZoomToken | null> {
     const snapshot = await this.store.read();
-    const token: NewToken = {
-      accessToken: minted.accessToken,
-      credentialVersion: credentials.version,
-      mintedAt: minted.mintedAt,
-      expiresAt: minted.expiresAt,
-      fingerprint: fingerprint(minted.accessToken),
-      reason,
-    };
+    const token = toNewToken(minted, credentials, reason);
     const result = await this.store.write(token, snapshot.generation);
     if (!result.written) return null;
     const stored = { ...token, generation: result.generation };
@@ -356,14 +365,7 @@ export class ZoomTokenService implements OnModuleInit, OnModuleDestroy {
           this.clock.now() - started,
         );
       }
-      const token: NewToken = {
-        accessToken: minted.accessToken,
-        credentialVersion: credentials.version,
-        mintedAt: minted.mintedAt,
-        expiresAt: minted.expiresAt,
-        fingerprint: fingerprint(minted.accessToken),
-        reason: effectiveReason,
-      };
+      const token = toNewToken(minted, credentials, effectiveReason);
       this.ledger.record({
         reason: effectiveReason,
         outcome: 'ok',
