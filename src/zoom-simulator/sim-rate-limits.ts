@@ -3,6 +3,8 @@
 //
 // Windows: fixed one-second buckets by the clock (floor(ms / 1000)), which is how Zoom
 // documents a per-second (QPS) limit; daily limits reset at 00:00:00 UTC.
+import type { Reply } from './sim-http.js';
+import { accountDailyLimit, API_ERRORS, dailyMeetingLimit } from './zoom-responses.js';
 
 export type RateLimitPlan = 'free' | 'pro' | 'business';
 export type RateLimitCategory = 'Light' | 'Medium' | 'Heavy';
@@ -121,5 +123,44 @@ export class RateLimiter {
       counter.count = 0;
     }
     return counter;
+  }
+}
+
+/** The account's plan and limits as the simulator currently applies them. */
+export class RateLimitPolicy {
+  plan: RateLimitPlan = 'pro';
+  enabled = true;
+  dailyMeetingLimitPerUser = 100;
+  readonly limiter = new RateLimiter();
+
+  constructor(private readonly clock: () => number) {}
+
+  /** Account-wide per-second (and daily) budget for one request; undefined when limits are off. */
+  takeAccount(category: RateLimitCategory): RateDecision | undefined {
+    return this.enabled ? this.limiter.takeAccount(category, this.plan, this.clock()) : undefined;
+  }
+
+  /** Zoom's 100 meeting creates+updates per host user per UTC day; undefined when limits are off. */
+  takeUserDaily(userId: string, category: RateLimitCategory): RateDecision | undefined {
+    return this.enabled
+      ? this.limiter.takeUserDaily(userId, category, this.dailyMeetingLimitPerUser, this.clock())
+      : undefined;
+  }
+
+  /** Zoom's 429: QPS, or Daily-limit with `Retry-After` as the next UTC midnight. */
+  replyRateLimited(reply: Reply, decision: Exclude<RateDecision, { ok: true }>): void {
+    const headers: Record<string, string> = {
+      'x-ratelimit-category': decision.category,
+      'x-ratelimit-type': decision.type,
+      'x-ratelimit-limit': String(decision.limit),
+      'x-ratelimit-remaining': '0',
+    };
+    if (decision.type === 'QPS') return reply(429, API_ERRORS.perSecondRateLimit, headers);
+    headers['retry-after'] = nextUtcMidnightIso(this.clock());
+    const body =
+      decision.scope === 'user'
+        ? dailyMeetingLimit(decision.limit)
+        : accountDailyLimit(decision.limit, decision.category);
+    return reply(429, body, headers);
   }
 }

@@ -1,0 +1,55 @@
+// The meeting.* webhook events the simulator sends when meetings change.
+import { stripUndefined, type ZoomMeeting } from './sim-meetings.js';
+import type { SimUser } from './sim-types.js';
+import type { WebhookDispatcher } from './sim-webhooks.js';
+
+export class MeetingEvents {
+  constructor(
+    private readonly webhooks: WebhookDispatcher,
+    private readonly accountId: string,
+    private readonly clock: () => number,
+  ) {}
+
+  /** `meeting.created` / `meeting.deleted` with the meeting's summary as `object`. */
+  emit(event: 'meeting.created' | 'meeting.deleted', operator: SimUser, m: ZoomMeeting): void {
+    if (!this.webhooks.configured) return;
+    this.webhooks.emit(event, {
+      account_id: this.accountId,
+      operator: operator.email,
+      operator_id: operator.id,
+      operation: 'single',
+      object: stripUndefined({
+        uuid: m.uuid,
+        id: m.id,
+        host_id: m.host_id,
+        topic: m.topic,
+        type: m.type,
+        start_time: m.start_time,
+        duration: m.duration,
+        timezone: m.timezone,
+        join_url: event === 'meeting.deleted' ? undefined : m.join_url,
+        password: event === 'meeting.deleted' ? undefined : m.password,
+        created_at: m.created_at,
+      }),
+    });
+  }
+
+  /** `meeting.updated` with the changed fields and their old values. */
+  updated(
+    operator: SimUser,
+    m: ZoomMeeting,
+    changed: Record<string, unknown>,
+    old: Record<string, unknown>,
+  ): void {
+    if (Object.keys(changed).length === 0) return;
+    this.webhooks.emit('meeting.updated', {
+      account_id: this.accountId,
+      operator: operator.email,
+      operator_id: operator.id,
+      operation: 'single',
+      object: { id: m.id, uuid: m.uuid, ...changed },
+      old_object: { id: m.id, uuid: m.uuid, ...old },
+      time_stamp: this.clock(),
+    });
+  }
+}

@@ -1,0 +1,178 @@
+// The Meetings API: create, get, update, delete and list a user's meetings.
+import type { RouteContext } from './sim-http.js';
+import { validateMeetingBody, type MeetingInput } from './sim-meeting-input.js';
+import type { MeetingEvents } from './sim-meeting-events.js';
+import {
+  applyUpdate,
+  buildMeeting,
+  isListType,
+  listItem,
+  matchesListType,
+  newMeetingId,
+  type ZoomMeeting,
+} from './sim-meetings.js';
+import { decodePageToken, encodePageToken } from './sim-paging.js';
+import type { RateLimitPolicy } from './sim-rate-limits.js';
+import type { SimUser } from './sim-types.js';
+import type { UserDirectory } from './sim-users.js';
+import { meetingNotFound, userNotFound } from './zoom-responses.js';
+
+export interface MeetingRecord {
+  meeting: ZoomMeeting;
+  hostId: string;
+}
+
+const invalidField = (field: string) => ({
+  code: 300,
+  message: 'Validation Failed.',
+  errors: [{ field, message: 'Invalid field.' }],
+});
+
+export class MeetingService {
+  private readonly meetings = new Map<number, MeetingRecord>();
+
+  constructor(
+    private readonly users: UserDirectory,
+    private readonly rates: RateLimitPolicy,
+    private readonly events: MeetingEvents,
+    private readonly clock: () => number,
+    /** called after every change (persistence) */
+    private readonly changed: () => void,
+  ) {}
+
+  get size(): number {
+    return this.meetings.size;
+  }
+
+  records(): MeetingRecord[] {
+    return [...this.meetings.values()];
+  }
+
+  restore(records: MeetingRecord[]): void {
+    for (const record of records) this.meetings.set(record.meeting.id, record);
+  }
+
+  clear(): void {
+    this.meetings.clear();
+    this.changed();
+  }
+
+  find(meetingId: string): MeetingRecord | undefined {
+    if (!/^\d{1,19}$/.test(meetingId)) return undefined;
+    return this.meetings.get(Number(meetingId));
+  }
+
+  /** `POST /v2/users/{userId}/meetings`. */
+  create(c: RouteContext, userId: string): void {
+    const host = this.users.resolve(userId);
+    if (!host) return c.reply(404, userNotFound(userId));
+    const decision = this.rates.takeUserDaily(host.id, 'Medium');
+    if (decision && !decision.ok) return this.rates.replyRateLimited(c.reply, decision);
+    const validated = validateMeetingBody(c.body, false);
+    if (!validated.ok) return c.reply(400, validated.failure);
+    const meeting = this.insert(host, validated.value);
+    this.events.emit('meeting.created', this.users.owner, meeting);
+    c.reply(201, meeting);
+  }
+
+  /** `GET /v2/meetings/{meetingId}`. */
+  get(c: RouteContext, meetingId: string): void {
+    const record = this.find(meetingId);
+    if (!record) return c.reply(404, meetingNotFound(meetingId));
+    c.reply(200, record.meeting);
+  }
+
+  /** `PATCH /v2/meetings/{meetingId}`: 204. */
+  update(c: RouteContext, meetingId: string): void {
+    const record = this.find(meetingId);
+    if (!record) return c.reply(404, meetingNotFound(meetingId));
+    const decision = this.rates.takeUserDaily(record.hostId, 'Light');
+    if (decision && !decision.ok) return this.rates.replyRateLimited(c.reply, decision);
+    const validated = validateMeetingBody(c.body, true);
+    if (!validated.ok) return c.reply(400, validated.failure);
+    const { changed, old } = applyUpdate(record.meeting, validated.value, this.clock());
+    this.changed();
+    this.events.updated(this.users.owner, record.meeting, changed, old);
+    c.reply(204);
+  }
+
+  /** `DELETE /v2/meetings/{meetingId}`: 204; a second delete 404/3001. */
+  delete(c: RouteContext, meetingId: string): void {
+    const record = this.find(meetingId);
+    if (!record) return c.reply(404, meetingNotFound(meetingId));
+    this.remove(record, this.users.owner);
+    c.reply(204);
+  }
+
+  /** `GET /v2/users/{userId}/meetings`: Zoom's list page. */
+  list(c: RouteContext, userId: string): void {
+    const host = this.users.resolve(userId);
+    if (!host) return c.reply(404, userNotFound(userId));
+    const type = c.query.get('type') ?? 'scheduled';
+    if (!isListType(type)) return c.reply(400, invalidField('type'));
+    const rawSize = c.query.get('page_size');
+    let pageSize = 30;
+    if (rawSize !== null) {
+      if (!/^\d+$/.test(rawSize) || Number(rawSize) < 1) {
+        return c.reply(400, invalidField('page_size'));
+      }
+      pageSize = Math.min(300, Number(rawSize));
+    }
+    let offset = 0;
+    const token = c.query.get('next_page_token');
+    if (token) {
+      const decoded = decodePageToken(token);
+      if (decoded === undefined) {
+        return c.reply(400, { code: 300, message: 'The next page token is invalid or expired.' });
+      }
+      offset = decoded;
+    }
+    const now = this.clock();
+    const all: ZoomMeeting[] = [];
+    for (const record of this.meetings.values()) {
+      if (record.hostId === host.id && matchesListType(record.meeting, type, now)) {
+        all.push(record.meeting);
+      }
+    }
+    const page = all.slice(offset, offset + pageSize);
+    const next = offset + pageSize < all.length ? encodePageToken(offset + pageSize) : '';
+    c.reply(200, {
+      next_page_token: next,
+      page_size: pageSize,
+      total_records: all.length,
+      meetings: page.map(listItem),
+    });
+  }
+
+  /** A meeting made in Zoom's web portal (no API call, no rate limit; emits meeting.created). */
+  createOutOfBand(userId: string, body: object): ZoomMeeting {
+    const host = this.users.resolve(userId);
+    if (!host) throw new Error(`User does not exist: ${userId}.`);
+    const validated = validateMeetingBody(body, false);
+    if (!validated.ok) throw new Error(validated.failure.message);
+    const meeting = this.insert(host, validated.value);
+    this.events.emit('meeting.created', host, meeting);
+    return structuredClone(meeting);
+  }
+
+  /** A meeting deleted in Zoom's web portal by its host (emits meeting.deleted). */
+  deleteOutOfBand(meetingId: string): void {
+    const record = this.find(meetingId);
+    if (!record) throw new Error(`Meeting does not exist: ${meetingId}.`);
+    this.remove(record, this.users.byUserId(record.hostId) ?? this.users.owner);
+  }
+
+  private insert(host: SimUser, input: MeetingInput): ZoomMeeting {
+    const id = newMeetingId((candidate) => this.meetings.has(candidate));
+    const meeting = buildMeeting(id, host, input, this.clock());
+    this.meetings.set(id, { meeting, hostId: host.id });
+    this.changed();
+    return meeting;
+  }
+
+  private remove(record: MeetingRecord, operator: SimUser): void {
+    this.meetings.delete(record.meeting.id);
+    this.changed();
+    this.events.emit('meeting.deleted', operator, record.meeting);
+  }
+}

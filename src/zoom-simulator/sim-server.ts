@@ -1,0 +1,149 @@
+// The HTTP front: dispatches `/oauth/token`, `/v2/...` and `/__simulator/...`, applying
+// latency and faults, then bearer auth, scopes and rate limits before a route's handler.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SimCore } from './sim-core.js';
+import type { Fault, Target } from './sim-faults.js';
+import { readBody, send, type Reply } from './sim-http.js';
+import { buildRoutes, matchRoute, type Route } from './sim-routes.js';
+import { grants, SIM_SCOPES } from './sim-scopes.js';
+import { bump } from './sim-stats.js';
+import { API_ERRORS, missingScopes } from './zoom-responses.js';
+
+export const CONTROL_PREFIX = '/__simulator/';
+
+export type ControlHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  action: string,
+  body: Buffer,
+) => Promise<void>;
+
+export class SimServer {
+  private readonly routes: Route[];
+
+  constructor(
+    private readonly core: SimCore,
+    private readonly controlHandler: ControlHandler,
+  ) {
+    this.routes = buildRoutes(core);
+  }
+
+  onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const rawUrl = req.url ?? '/';
+    const q = rawUrl.indexOf('?');
+    const path = q === -1 ? rawUrl : rawUrl.slice(0, q);
+    const query = new URLSearchParams(q === -1 ? '' : rawUrl.slice(q + 1));
+
+    if (path.startsWith(CONTROL_PREFIX)) {
+      if (!this.core.options.controlRoutes) return send(res, 404, API_ERRORS.notFound);
+      const action = path.slice(CONTROL_PREFIX.length);
+      void readBody(req).then((body) => this.controlHandler(req, res, action, body));
+      return;
+    }
+
+    const target: Target | undefined =
+      path === '/oauth/token' ? 'token' : path.startsWith('/v2/') ? 'api' : undefined;
+    if (!target) return send(res, 404, API_ERRORS.notFound);
+    if (target === 'token') this.trackTokenRequest(res);
+    else this.core.counters.apiCalls++;
+
+    void readBody(req).then(async (body) => {
+      const { faults, counters } = this.core;
+      const latency = faults.latency(target);
+      if (latency > 0) await new Promise((r) => setTimeout(r, latency));
+      const fault = faults.take(target);
+      if (fault?.kind === 'drop') {
+        if (target === 'token') bump(counters.tokenErrors, 'dropped');
+        req.socket.destroy();
+        return;
+      }
+      if (target === 'api') return this.handleApi(req, res, path, query, body, fault);
+      if (fault) {
+        bump(counters.tokenErrors, String(fault.status));
+        return send(res, fault.status, {
+          reason: 'Service temporarily unavailable',
+          error: 'server_error',
+        });
+      }
+      return this.core.oauth.handleToken(req, res, query, body);
+    });
+  }
+
+  /** Counts token requests and the most in flight at once. */
+  private trackTokenRequest(res: ServerResponse): void {
+    const core = this.core;
+    core.counters.tokenRequests++;
+    core.tokenRequestsInFlight++;
+    core.counters.maxConcurrentTokenRequests = Math.max(
+      core.counters.maxConcurrentTokenRequests,
+      core.tokenRequestsInFlight,
+    );
+    let done = false;
+    const finished = () => {
+      if (!done) {
+        done = true;
+        core.tokenRequestsInFlight--;
+      }
+    };
+    res.once('finish', finished);
+    res.once('close', finished);
+  }
+
+  private handleApi(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    query: URLSearchParams,
+    rawBody: Buffer,
+    fault: Fault | undefined,
+  ): void {
+    const core = this.core;
+    const method = req.method ?? 'GET';
+    let segments: string[];
+    try {
+      segments = path.split('/').filter(Boolean).map(decodeURIComponent); // ['v2', ...]
+    } catch {
+      segments = path.split('/').filter(Boolean);
+    }
+    const { route, params } = matchRoute(this.routes, method, segments);
+    const routeKey = route ? `${method} ${route.pattern}` : `${method} (unmatched)`;
+    const reply: Reply = (status, body, headers) => {
+      const byRoute = (core.counters.apiCallsByRoute[routeKey] ??= {});
+      bump(byRoute, String(status));
+      if (status === 429) core.counters.rateLimited++;
+      send(res, status, body, headers);
+    };
+
+    if (fault) {
+      return reply(fault.status, {
+        code: fault.status,
+        message: 'The service is temporarily unavailable. Please try again later.',
+      });
+    }
+
+    const auth = core.oauth.authenticate(
+      req.headers.authorization ?? '',
+      route?.name === 'rotateSecret',
+    );
+    if (!auth.ok) return reply(401, auth.body);
+    if (!route) return reply(404, API_ERRORS.notFound);
+
+    if (!grants(auth.token.scopes, route.name)) {
+      return reply(400, missingScopes(SIM_SCOPES[route.name]));
+    }
+
+    const decision = core.rates.takeAccount(route.category);
+    if (decision && !decision.ok) return core.rates.replyRateLimited(reply, decision);
+
+    let body: unknown;
+    if (route.hasBody) {
+      const text = rawBody.toString('utf8');
+      try {
+        body = text.trim() === '' ? undefined : (JSON.parse(text) as unknown);
+      } catch {
+        body = Symbol('invalid json');
+      }
+    }
+    route.handle({ segments, query, body, reply }, params);
+  }
+}

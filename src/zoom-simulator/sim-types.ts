@@ -1,0 +1,107 @@
+// The simulator's public option, stats and control types (re-exported by zoom-simulator.ts and index.ts).
+import type { RateLimitPlan } from './sim-rate-limits.js';
+import type { ZoomMeeting } from './sim-meetings.js';
+import type { WebhookConfig, WebhookDelivery } from './sim-webhooks.js';
+
+export type TokenModel = { kind: 'many' } | { kind: 'cap'; cap: number } | { kind: 'single' };
+
+export interface ZoomSimulatorOptions {
+  accountId?: string;
+  clientId?: string;
+  clientSecret?: string;
+  appId?: string;
+  tokenLifetimeSeconds?: number;
+  tokenModel?: TokenModel;
+  plan?: RateLimitPlan;
+  rateLimits?: boolean;
+  dailyMeetingLimitPerUser?: number;
+  controlRoutes?: boolean;
+  stateFile?: string;
+  webhook?: WebhookConfig;
+  scopes?: string[];
+  clock?: () => number;
+}
+
+export interface SimUser {
+  id: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  timezone: string;
+  createdAt: string;
+}
+
+export interface SimulatorStats {
+  tokenRequests: number;
+  tokensMinted: number;
+  /** key: first 12 hex characters of sha256(secret), never the secret */
+  mintsBySecret: Record<string, number>;
+  /** key: the OAuth `error` for 400s, the HTTP status for 429/5xx, `dropped` for dropped connections */
+  tokenErrors: Record<string, number>;
+  liveTokens: number;
+  maxConcurrentTokenRequests: number;
+  apiCalls: number;
+  apiCallsByRoute: Record<string, Record<string, number>>;
+  expiredTokenUses: number;
+  invalidatedTokenUses: number;
+  refusedTokenUses: number;
+  /** tokens this simulator never minted (garbage, or from another instance) */
+  unknownTokenUses: number;
+  /** 429s served by the API (per-second and daily) */
+  rateLimited: number;
+  meetings: number;
+  webhookDeliveries: number;
+  webhookFailures: number;
+}
+
+export interface FaultOptions {
+  status?: number;
+  target?: 'token' | 'api' | 'any';
+}
+
+export interface ResetOptions {
+  /** back to the constructor's client secret (ends any rotation) */
+  credentials?: boolean;
+  /** forget every meeting (users stay) */
+  meetings?: boolean;
+  /** forget every minted token */
+  tokens?: boolean;
+  /** token model, lifetime, plan, limits and scopes back to the constructor's options */
+  modes?: boolean;
+}
+
+export interface SimulatorControl {
+  stats(): SimulatorStats;
+  /** Counters, faults (failures, drops, latency, token-endpoint 429, refused) and rate-limit windows back to zero. */
+  reset(options?: ResetOptions): void;
+  setTokenModel(model: TokenModel): void;
+  setTokenLifetime(seconds: number): void;
+  setRefused(refused: boolean): void;
+  invalidateLiveTokens(): number;
+  setTokenLatency(ms: number): void;
+  setApiLatency(ms: number): void;
+  failNext(n: number, opts?: FaultOptions): void;
+  dropNext(n: number, opts?: { target?: 'token' | 'api' | 'any' }): void;
+  setTokenEndpointRateLimited(retryAfterSeconds: number | null): void;
+  setPlan(plan: RateLimitPlan): void;
+  setRateLimits(enabled: boolean): void;
+  setDailyMeetingLimit(limit: number): void;
+  setScopes(scopes: string[]): void;
+  addUser(user: { email: string; id?: string; firstName?: string; lastName?: string }): SimUser;
+  regenerateSecret(): string;
+  revokeOldSecret(): void;
+  currentSecrets(): string[];
+  deleteMeetingOutOfBand(meetingId: string): void;
+  createMeetingOutOfBand(userId: string, body?: object): ZoomMeeting;
+  getMeeting(meetingId: string): ZoomMeeting | undefined;
+  setWebhook(webhook: WebhookConfig | null): Promise<void>;
+  webhookDeliveries(): WebhookDelivery[];
+}
+
+export const SIM_DEFAULTS = {
+  accountId: 'sim-account-id',
+  clientId: 'sim-client-id',
+  clientSecret: 'sim-client-secret',
+  appId: 'sim-app-id',
+  ownerEmail: 'sim-owner@example.com',
+} as const;
