@@ -3,7 +3,7 @@
 // the pacing it applies on purpose (Zoom's limits are 30-80 calls/s; the Business plan's 80/s
 // would cap every throughput measurement). The governor still runs on every call, with its Redis
 // reservation: only the numbers it paces to change. Used by the overhead, scale and memory scenarios.
-import { PLAN_LIMITS } from '../src/zoom-api/rate-limit-governor.js';
+import { PLAN_LIMITS } from '../src/zoom/api/rate-limit-governor.js';
 
 const LIFTED_PER_SECOND = 1_000_000;
 

@@ -9,9 +9,9 @@ import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
-import { ZoomApiModule } from './zoom-api/zoom-api.module.js';
-import { ZoomAuthModule } from './zoom-auth/zoom-auth.module.js';
-import { SecretRotationModule } from './zoom-auth/credentials/secret-rotation.module.js';
+import { ZoomApiModule } from './zoom/api/zoom-api.module.js';
+import { ZoomAuthModule } from './zoom/token/zoom-auth.module.js';
+import { RotationModule } from './zoom/rotation/rotation.module.js';
 import { MeetingsModule } from './meetings/meetings.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 
@@ -32,7 +32,7 @@ export class AppModule {
         HealthModule,
         ZoomAuthModule,
         ZoomApiModule,
-        SecretRotationModule,
+        RotationModule,
         MeetingsModule,
         WebhooksModule,
       ],

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createRedisNamespace, testEncryptionKey } from '../../test/support/services.js';
 import { AppModule } from '../../src/app.module.js';
 import { loadConfig } from '../../src/config/app-config.js';
-import { ZoomTokenService } from '../../src/zoom-auth/zoom-token.service.js';
+import { ZoomTokenService } from '../../src/zoom/token/zoom-token.service.js';
 import { SIM_CREDENTIALS } from '../lib/processes.js';
 import { progress } from '../lib/progress.js';
 import {

@@ -2,7 +2,7 @@
 // simulator with a token of the same app. Saturation (closed loop, 32 and 128 connections) for
 // the throughput ratio, and a fixed request rate below both capacities for the latency the
 // gateway adds per request (at saturation, latency is concurrency ÷ throughput, not overhead).
-import { PLAN_LIMITS } from '../../src/zoom-api/rate-limit-governor.js';
+import { PLAN_LIMITS } from '../../src/zoom/api/rate-limit-governor.js';
 import { startFleet } from '../lib/fleet.js';
 import { CreatedMeeting, readJson } from '../lib/json.js';
 import { cpuSeconds, type GatewayProcess } from '../lib/processes.js';

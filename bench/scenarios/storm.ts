@@ -3,7 +3,7 @@
 // from the outage, "read the cache, else mint and save", sharing Redis the same way.
 import { Redis } from 'ioredis';
 import { createRedisNamespace } from '../../test/support/services.js';
-import { PLAN_LIMITS } from '../../src/zoom-api/rate-limit-governor.js';
+import { PLAN_LIMITS } from '../../src/zoom/api/rate-limit-governor.js';
 import { startFleet } from '../lib/fleet.js';
 import { mintSimulatorToken, type SimulatorProcess } from '../lib/processes.js';
 import { progress, sleep } from '../lib/progress.js';

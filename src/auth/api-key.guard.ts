@@ -22,17 +22,15 @@ export class ApiKeyGuard implements CanActivate {
     if (!match) {
       throw new DomainError(
         ErrorCode.Unauthorized,
-        401,
         'Missing API key: send Authorization: Bearer <api key>.',
       );
     }
     const caller = this.apiKeys.authenticate(match[1] ?? '');
-    if (!caller) throw new DomainError(ErrorCode.Unauthorized, 401, 'Invalid API key.');
+    if (!caller) throw new DomainError(ErrorCode.Unauthorized, 'Invalid API key.');
     request.caller = caller;
     if (this.reflector.getAllAndOverride<boolean>(REQUIRES_ADMIN, targets) && !caller.admin) {
       throw new DomainError(
         ErrorCode.Forbidden,
-        403,
         'This route needs an admin API key (ADMIN_API_KEYS).',
       );
     }

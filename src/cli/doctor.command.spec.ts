@@ -1,5 +1,5 @@
-import { verdict } from '../zoom-auth/validation/zoom-verdict.js';
-import type { DoctorReport } from '../zoom-auth/validation/doctor.service.js';
+import { verdict } from '../zoom/auth-health/zoom-verdict.js';
+import type { DoctorReport } from '../zoom/auth-health/doctor.service.js';
 import { renderDoctorTable } from './doctor.command.js';
 
 const report: DoctorReport = {

@@ -1,6 +1,6 @@
-import { setCredentialsEnvironmentPolicy } from '../zoom-auth/credentials/credentials.service.js';
-import { DoctorService, type DoctorReport } from '../zoom-auth/validation/doctor.service.js';
-import { DOCTOR_EXIT_CODES } from '../zoom-auth/validation/zoom-verdict.js';
+import { setCredentialsEnvironmentPolicy } from '../zoom/credentials/credentials.service.js';
+import { DoctorService, type DoctorReport } from '../zoom/auth-health/doctor.service.js';
+import { DOCTOR_EXIT_CODES } from '../zoom/auth-health/zoom-verdict.js';
 import type { CliCommand } from './cli-command.js';
 import { resolve, withAppContext } from './cli-context.js';
 

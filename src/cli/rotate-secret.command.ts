@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import { DomainError } from '../common/errors/index.js';
-import { CredentialRotationService } from '../zoom-auth/credentials/credential-rotation.service.js';
-import { setCredentialsEnvironmentPolicy } from '../zoom-auth/credentials/credentials.service.js';
+import { CredentialRotationService } from '../zoom/rotation/credential-rotation.service.js';
+import { setCredentialsEnvironmentPolicy } from '../zoom/credentials/credentials.service.js';
 import type { CliCommand } from './cli-command.js';
 import { resolve, withAppContext } from './cli-context.js';
 

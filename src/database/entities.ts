@@ -1,8 +1,8 @@
 import type { MixedList } from 'typeorm';
-import { ZoomTokenMintEntity } from '../zoom-auth/mint-ledger/zoom-token-mint.entity.js';
+import { ZoomTokenMintEntity } from '../zoom/token/mint-ledger/zoom-token-mint.entity.js';
 import { ApiKeyEntity } from '../auth/api-key.entity.js';
-import { ZoomCredentialEventEntity } from '../zoom-auth/credentials/zoom-credential-event.entity.js';
-import { ZoomCredentialEntity } from '../zoom-auth/credentials/zoom-credential.entity.js';
+import { ZoomCredentialEventEntity } from '../zoom/credentials/zoom-credential-event.entity.js';
+import { ZoomCredentialEntity } from '../zoom/credentials/zoom-credential.entity.js';
 import { WebhookEventEntity } from '../webhooks/webhook-event.entity.js';
 import { MeetingEntity } from '../meetings/meeting.entity.js';
 

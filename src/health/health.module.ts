@@ -1,13 +1,13 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { ValidationModule } from '../zoom-auth/validation/validation.module.js';
+import { AuthHealthModule } from '../zoom/auth-health/auth-health.module.js';
 import { HealthController } from './health.controller.js';
 import { HealthService } from './health.service.js';
 import { RedisHealthIndicator } from './redis.health.js';
 import { ZoomHealthIndicator } from './zoom.health.js';
 
 @Module({
-  imports: [TerminusModule.forRoot({ logger: false }), ValidationModule],
+  imports: [TerminusModule.forRoot({ logger: false }), AuthHealthModule],
   controllers: [HealthController],
   providers: [HealthService, RedisHealthIndicator, ZoomHealthIndicator],
 })

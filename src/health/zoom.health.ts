@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { ZoomAuthStatusService } from '../zoom-auth/validation/zoom-auth-status.service.js';
+import { ZoomAuthStatusService } from '../zoom/auth-health/zoom-auth-status.service.js';
 
 /**
  * Zoom auth, read from the shared state: never mints, never calls Zoom. `rejected` and

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ZoomApiModule } from '../zoom-api/zoom-api.module.js';
+import { ZoomApiModule } from '../zoom/api/zoom-api.module.js';
 import { MeetingEntity } from './meeting.entity.js';
 import { MeetingRecordsController } from './meeting-records.controller.js';
 import { MeetingRecordsService } from './meeting-records.service.js';

@@ -7,7 +7,7 @@ import { DomainError, ErrorCode, ZoomApiError } from '../common/errors/index.js'
 import { AppConfig } from '../config/app-config.js';
 import { LeaseService } from '../coordination/lease.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { ZoomApiClient } from '../zoom-api/zoom-api.client.js';
+import { ZoomApiClient } from '../zoom/api/zoom-api.client.js';
 import { MeetingsService, type ReconcileResult, type ZoomMeeting } from './meetings.service.js';
 
 /** Active records checked per run, and the start-time window that makes a record worth checking. */
@@ -121,7 +121,6 @@ export class MeetingsReconciler implements OnApplicationBootstrap {
     if (!report) {
       throw new DomainError(
         ErrorCode.Conflict,
-        409,
         'A reconciliation run is already in progress; try again shortly.',
       );
     }

@@ -6,9 +6,9 @@ import type { Caller } from '../auth/api-key.service.js';
 import { Clock } from '../common/clock.js';
 import { EncryptionService, sha256Hex } from '../common/crypto/encryption.service.js';
 import { DomainError, ErrorCode, ZoomApiError } from '../common/errors/index.js';
-import { RateLimitGovernor } from '../zoom-api/rate-limit-governor.js';
-import { ZoomApiClient } from '../zoom-api/zoom-api.client.js';
-import type { ZoomQuery } from '../zoom-api/zoom-api.types.js';
+import { RateLimitGovernor } from '../zoom/api/rate-limit-governor.js';
+import { ZoomApiClient } from '../zoom/api/zoom-api.client.js';
+import type { ZoomQuery } from '../zoom/api/zoom-api.types.js';
 import type { MeetingBody } from './dto/meeting-body.schema.js';
 import { MeetingEntity } from './meeting.entity.js';
 import { matchCreatingRecord, type ZoomListItem } from './meeting-matching.js';
@@ -373,7 +373,6 @@ export class MeetingsService {
       if (existing.requestHash !== requestHash) {
         throw new DomainError(
           ErrorCode.IdempotencyKeyReused,
-          409,
           'This Idempotency-Key was already used with a different request (user or body) in the last 24 hours; use a new key for a new meeting.',
         );
       }
@@ -381,7 +380,6 @@ export class MeetingsService {
       if (this.clock.now() >= waitUntil) {
         throw new DomainError(
           ErrorCode.IdempotencyInProgress,
-          409,
           'A request with this Idempotency-Key is still being processed; retry with the same key shortly.',
           { headers: { 'Retry-After': '2' } },
         );
@@ -571,7 +569,12 @@ export class MeetingsService {
 function provesNothingCreated(error: unknown): boolean {
   if (error instanceof ZoomApiError) return error.httpStatus >= 400 && error.httpStatus < 500;
   if (error instanceof DomainError) {
-    return error.code !== ErrorCode.ZoomUnavailable && error.code !== ErrorCode.Internal;
+    return ![
+      ErrorCode.ZoomUnavailable,
+      ErrorCode.ZoomUnreachable,
+      ErrorCode.ZoomTimeout,
+      ErrorCode.Internal,
+    ].includes(error.code);
   }
   return false;
 }

@@ -1,7 +1,7 @@
 import { createParamDecorator, type ExecutionContext, type PipeTransform } from '@nestjs/common';
 import type { Request } from 'express';
 import { DomainError, type FieldError } from '../common/errors/index.js';
-import type { ZoomQuery } from '../zoom-api/zoom-api.types.js';
+import type { ZoomQuery } from '../zoom/api/zoom-api.types.js';
 import { MEETING_STATUSES, type MeetingStatus } from './meeting.entity.js';
 import {
   findUnsafeKeys,

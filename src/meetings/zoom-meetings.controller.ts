@@ -14,7 +14,7 @@ import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestj
 import type { Response } from 'express';
 import type { Caller } from '../auth/api-key.service.js';
 import { CurrentCaller } from '../auth/auth.decorators.js';
-import type { ZoomQuery } from '../zoom-api/zoom-api.types.js';
+import type { ZoomQuery } from '../zoom/api/zoom-api.types.js';
 import type { MeetingBody } from './dto/meeting-body.schema.js';
 import { MEETING_BODY_OPENAPI } from './dto/meeting-body.openapi.js';
 import { MeetingsService } from './meetings.service.js';

@@ -116,7 +116,6 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
     if (!secret) {
       throw new DomainError(
         ErrorCode.WebhooksDisabled,
-        404,
         'Webhooks are off: ZOOM_WEBHOOK_SECRET_TOKEN is not set.',
       );
     }
@@ -135,7 +134,6 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
       this.logger.warn(`Refused a webhook request: ${check.reason.replace('_', ' ')}`);
       throw new DomainError(
         ErrorCode.InvalidSignature,
-        401,
         'Missing, invalid or expired Zoom webhook signature.',
       );
     }
@@ -154,7 +152,6 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
       this.events.inc({ event: label, outcome: 'refused' });
       throw new DomainError(
         ErrorCode.ServiceUnavailable,
-        503,
         'Too many webhook events in progress; Zoom will retry.',
       );
     }
@@ -177,7 +174,6 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
       );
       throw new DomainError(
         ErrorCode.ServiceUnavailable,
-        503,
         'The event could not be recorded now; Zoom will retry.',
       );
     }

@@ -1,4 +1,4 @@
-import { ErrorCode } from './error-code.js';
+import { ErrorCode, httpStatusOf } from './error-code.js';
 
 export interface FieldError {
   field: string;
@@ -17,7 +17,6 @@ export interface DomainErrorOptions {
 export class DomainError extends Error {
   constructor(
     readonly code: ErrorCode,
-    readonly status: number,
     message: string,
     readonly options: DomainErrorOptions = {},
   ) {
@@ -25,12 +24,17 @@ export class DomainError extends Error {
     this.name = 'DomainError';
   }
 
+  /** From the code, in one place (`httpStatusOf`); only Zoom's relayed errors keep Zoom's status. */
+  get status(): number {
+    return httpStatusOf(this.code);
+  }
+
   static validation(message: string, errors?: FieldError[]): DomainError {
-    return new DomainError(ErrorCode.ValidationFailed, 400, message, { zoomCode: 300, errors });
+    return new DomainError(ErrorCode.ValidationFailed, message, { zoomCode: 300, errors });
   }
 
   static notFound(message: string, zoomCode?: number): DomainError {
-    return new DomainError(ErrorCode.NotFound, 404, message, { zoomCode });
+    return new DomainError(ErrorCode.NotFound, message, { zoomCode });
   }
 }
 
@@ -41,16 +45,15 @@ export class ZoomApiError extends DomainError {
     readonly zoomBody: { code?: number; message?: string; errors?: FieldError[] } | undefined,
     headers: Record<string, string> = {},
   ) {
-    super(
-      ErrorCode.ZoomError,
-      httpStatus,
-      zoomBody?.message ?? `Zoom answered HTTP ${httpStatus}`,
-      {
-        zoomCode: zoomBody?.code,
-        errors: zoomBody?.errors,
-        headers,
-      },
-    );
+    super(ErrorCode.ZoomError, zoomBody?.message ?? `Zoom answered HTTP ${httpStatus}`, {
+      zoomCode: zoomBody?.code,
+      errors: zoomBody?.errors,
+      headers,
+    });
     this.name = 'ZoomApiError';
+  }
+
+  override get status(): number {
+    return this.httpStatus;
   }
 }

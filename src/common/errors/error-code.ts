@@ -15,7 +15,12 @@ export enum ErrorCode {
   CredentialsRejected = 'credentials_rejected',
   ZoomAuthRejected = 'zoom_auth_rejected',
   ZoomInvalidCredentials = 'zoom_invalid_credentials',
+  /** The gateway is holding calls back (token endpoint backing off, no token obtainable yet). */
   ZoomUnavailable = 'zoom_unavailable',
+  /** No connection to Zoom could be made (DNS, refused, reset). */
+  ZoomUnreachable = 'zoom_unreachable',
+  /** Zoom did not answer within the call's deadline. */
+  ZoomTimeout = 'zoom_timeout',
   ZoomError = 'zoom_error',
   WebhooksDisabled = 'webhooks_disabled',
   InvalidSignature = 'invalid_signature',
@@ -24,4 +29,41 @@ export enum ErrorCode {
   RotationInProgress = 'rotation_in_progress',
   RotationNotConfigured = 'rotation_not_configured',
   RotationFailed = 'rotation_failed',
+}
+
+/**
+ * The one place a code becomes an HTTP status: throw sites name a code, never a status. A
+ * `Record` over the enum, so a new code without a status does not compile.
+ */
+const HTTP_STATUS: Record<ErrorCode, number> = {
+  [ErrorCode.ValidationFailed]: 400,
+  [ErrorCode.MalformedJson]: 400,
+  [ErrorCode.Unauthorized]: 401,
+  [ErrorCode.InvalidSignature]: 401,
+  [ErrorCode.Forbidden]: 403,
+  [ErrorCode.NotFound]: 404,
+  [ErrorCode.RouteNotFound]: 404,
+  [ErrorCode.WebhooksDisabled]: 404,
+  [ErrorCode.Conflict]: 409,
+  [ErrorCode.IdempotencyKeyReused]: 409,
+  [ErrorCode.IdempotencyInProgress]: 409,
+  [ErrorCode.RotationInProgress]: 409,
+  [ErrorCode.RotationNotConfigured]: 409,
+  [ErrorCode.PayloadTooLarge]: 413,
+  [ErrorCode.CredentialsRejected]: 422,
+  [ErrorCode.RateLimited]: 429,
+  [ErrorCode.DailyLimitReached]: 429,
+  [ErrorCode.Internal]: 500,
+  [ErrorCode.ZoomError]: 502,
+  [ErrorCode.ZoomUnreachable]: 502,
+  [ErrorCode.RotationFailed]: 502,
+  [ErrorCode.ZoomUnavailable]: 503,
+  [ErrorCode.ZoomAuthRejected]: 503,
+  [ErrorCode.ZoomInvalidCredentials]: 503,
+  [ErrorCode.ServiceUnavailable]: 503,
+  [ErrorCode.ZoomTimeout]: 504,
+};
+
+export function httpStatusOf(code: ErrorCode): number {
+  return HTTP_STATUS[code];
 }

@@ -1,0 +1,211 @@
+import { Injectable } from '@nestjs/common';
+import { Clock } from '../../common/clock.js';
+import { AppConfig } from '../../config/app-config.js';
+import { LeaseService } from '../../coordination/lease.service.js';
+import { CredentialsService } from '../credentials/credentials.service.js';
+import { MintLedgerService } from '../token/mint-ledger/mint-ledger.service.js';
+import { ZoomTokenService } from '../token/zoom-token.service.js';
+import { type MintSummary, MintLedgerReader } from './mint-ledger.reader.js';
+import { type ReplicaHeartbeat, ReplicaHeartbeatService } from './replica-heartbeat.service.js';
+import type { ValidationRecord } from './validation-store.service.js';
+import { type ZoomAuthStatus, ZoomAuthStatusService } from './zoom-auth-status.service.js';
+import { verdict, type ZoomVerdict } from './zoom-verdict.js';
+
+/** One refusal Zoom gave us, in Zoom's own words. */
+export interface ZoomRefusal {
+  at: string;
+  source: 'validation' | 'token_endpoint';
+  status?: number;
+  code?: number | string;
+  message?: string;
+  replicaId?: string;
+}
+
+export interface Diagnostics {
+  generatedAt: string;
+  replicaId: string;
+  verdict: ZoomVerdict;
+  warnings: string[];
+  auth: ZoomAuthStatus & { history: ValidationRecord[] };
+  mints: MintSummary | { error: string };
+  recentRefusals: ZoomRefusal[];
+  credential: { version: number; clientId: string; accountId: string; fingerprint: string };
+  token: {
+    present: boolean;
+    ownerUserId?: string;
+    accountId?: string;
+    expiresAt?: string;
+    fingerprint?: string;
+    store?: string;
+    mintedAt?: string;
+    generation?: number;
+    credentialVersion?: number;
+    reason?: string;
+  } | null;
+  fleet: {
+    mode: 'fleet' | 'single-instance';
+    replicas: ReplicaHeartbeat[];
+    leases: {
+      validation: { intervalSeconds: number; lastRunBy: string | null; lastRunAt: string | null };
+    };
+  };
+}
+
+/** Maps the shared auth state to the doctor's vocabulary, so both say the same thing. */
+export function verdictFromStatus(status: ZoomAuthStatus): ZoomVerdict {
+  const last = status.lastValidation;
+  const zoom = last?.zoom;
+  switch (status.state) {
+    case 'ok':
+      return verdict('healthy');
+    case 'rejected':
+      return verdict('app_refused', { zoom });
+    case 'invalid_credentials':
+      return /account/i.test(`${status.reason} ${zoom?.message ?? ''}`) ||
+        zoom?.code === 'invalid_request'
+        ? verdict('wrong_account_id', { zoom })
+        : verdict('wrong_client_credentials', { zoom });
+    case 'unreachable':
+      return verdict('unreachable', { zoom });
+    case 'degraded':
+      if (last?.outcome === 'degraded' && last.missingScopes?.length) {
+        return verdict('missing_scopes', { zoom, missingScopes: last.missingScopes });
+      }
+      if (/rate limit|429/i.test(status.reason)) {
+        return verdict('rate_limited', { zoom, retryAt: status.retryAt ?? undefined });
+      }
+      return verdict('unreachable', { zoom, summary: status.reason });
+    default:
+      return verdict('zoom_error', { summary: status.reason });
+  }
+}
+
+/** `GET /api/admin/zoom/diagnostics`: everything an operator needs to answer "why is Zoom refusing us?". */
+@Injectable()
+export class DiagnosticsService {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+    private readonly status: ZoomAuthStatusService,
+    private readonly mints: MintLedgerReader,
+    private readonly ledger: MintLedgerService,
+    private readonly credentials: CredentialsService,
+    private readonly heartbeats: ReplicaHeartbeatService,
+    private readonly leases: LeaseService,
+    private readonly tokens: ZoomTokenService,
+  ) {}
+
+  async diagnose(): Promise<Diagnostics> {
+    const [status, history, mints, ledgerRefusals, replicas] = await Promise.all([
+      this.status.current(),
+      this.status.history(),
+      this.mints
+        .summary()
+        .catch((error: Error) => ({ error: `Mint ledger unavailable: ${error.message}` })),
+      this.recentRefusals(),
+      this.heartbeats.fleet(),
+    ]);
+    const credentials = this.credentials.active();
+    const warnings: string[] = [];
+    if ('overBudget' in mints && mints.overBudget) {
+      warnings.push(
+        `${mints.lastHour.minted} tokens minted in the last hour, over the budget of ${mints.budgetPerHour} ` +
+          '(ZOOM_MINT_BUDGET_PER_HOUR): something mints more than once per token lifetime; see mints.lastHour.byReason.',
+      );
+    }
+    if (status.rotationAlarm)
+      warnings.push(`Automated secret rotation alarm: ${status.rotationAlarm.message}`);
+    const stale = replicas.filter((r) => r.credentialVersion !== credentials.version);
+    if (stale.length) {
+      warnings.push(
+        `Replicas on another credential version than ${credentials.version}: ${stale.map((r) => r.replicaId).join(', ')}`,
+      );
+    }
+    if (this.leases.distributed && replicas.some((r) => r.coordination === 'degraded-local')) {
+      warnings.push(
+        'Some replicas cannot reach Redis and coordinate in-process: they may mint on their own.',
+      );
+    }
+    return {
+      generatedAt: new Date(this.clock.now()).toISOString(),
+      replicaId: this.config.replicaId,
+      verdict: verdictFromStatus(status),
+      warnings,
+      auth: { ...status, history },
+      mints,
+      recentRefusals: refusals(history, ledgerRefusals),
+      credential: {
+        version: credentials.version,
+        clientId: credentials.clientId,
+        accountId: credentials.accountId,
+        fingerprint: credentials.fingerprint,
+      },
+      token: this.token(history),
+      fleet: {
+        mode: this.leases.distributed ? 'fleet' : 'single-instance',
+        replicas,
+        leases: {
+          validation: {
+            intervalSeconds: this.config.authCheckIntervalSeconds,
+            lastRunBy: history[0]?.replicaId ?? null,
+            lastRunAt: history[0]?.at ?? null,
+          },
+        },
+      },
+    };
+  }
+
+  /** Failed mints from the ledger (the token endpoint's refusals: invalid_client, 429, ...). */
+  private async recentRefusals(): Promise<ZoomRefusal[]> {
+    const rows = await this.ledger.recent(50).catch(() => []);
+    return rows
+      .filter((row) => row.outcome !== 'ok')
+      .map((row) => ({
+        at: new Date(row.at).toISOString(),
+        source: 'token_endpoint' as const,
+        code: row.outcome,
+        message: `mint (${row.reason}) failed: ${row.outcome}`,
+        replicaId: row.replicaId,
+      }));
+  }
+
+  /**
+   * The token this replica holds, without the token itself: its identity from the token
+   * service, its owner from the last accepted validation (`GET /users/me`). Never mints.
+   */
+  private token(history: readonly ValidationRecord[]): Diagnostics['token'] {
+    const held = this.tokens.describe();
+    const owner = history.find((r) => r.outcome === 'ok' && r.owner)?.owner;
+    if (!held) return { present: false, ownerUserId: owner?.userId, accountId: owner?.accountId };
+    return {
+      present: true,
+      ownerUserId: owner?.userId,
+      accountId: owner?.accountId,
+      expiresAt: new Date(held.expiresAt).toISOString(),
+      mintedAt: new Date(held.mintedAt).toISOString(),
+      generation: held.generation,
+      credentialVersion: held.credentialVersion,
+      fingerprint: held.fingerprint,
+      reason: held.reason,
+      store: held.store,
+    };
+  }
+}
+
+/** Zoom's 401s and 429s seen by validations, merged with the token endpoint's refusals, newest first. */
+function refusals(history: readonly ValidationRecord[], fromLedger: ZoomRefusal[]): ZoomRefusal[] {
+  const fromValidations: ZoomRefusal[] = history
+    .filter(
+      (r) =>
+        r.zoom && (r.zoom.status === 401 || r.zoom.status === 429 || r.zoom.code !== undefined),
+    )
+    .map((r) => ({
+      at: r.at,
+      source: 'validation',
+      status: r.zoom?.status,
+      code: r.zoom?.code,
+      message: r.zoom?.message,
+      replicaId: r.replicaId,
+    }));
+  return [...fromValidations, ...fromLedger].sort((a, b) => b.at.localeCompare(a.at)).slice(0, 30);
+}

@@ -1,0 +1,210 @@
+// Integration: the automated rotation inside the whole gateway module graph (real SQLite, the
+// Zoom API client and token service), against the in-process simulator's rotate endpoint.
+import type { INestApplicationContext } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppModule } from '../../app.module.js';
+import { Clock } from '../../common/clock.js';
+import { loadConfig } from '../../config/app-config.js';
+import { LeaseService } from '../../coordination/lease.service.js';
+import { ZoomSimulator } from '../../zoom-simulator/index.js';
+import { testEncryptionKey } from '../../../test/support/services.js';
+import { CredentialsService } from '../credentials/credentials.service.js';
+import { CredentialsStore } from '../credentials/credentials.store.js';
+import {
+  REVOKE_GRACE_MS,
+  ROTATION_CHECK_INTERVAL_MS,
+  SecretRotationJob,
+} from './secret-rotation.job.js';
+import {
+  ACCOUNT_ID,
+  APP_ID,
+  CLIENT_ID,
+  logger,
+} from '../credentials/testing/credentials-harness.js';
+
+const INITIAL_SECRET = 'job-initial-secret-0001';
+const HOUR = 3_600_000;
+
+/** Real time plus an offset the test moves; sleeps return at once (after an optional hook). */
+class MovableClock extends Clock {
+  offset = 0;
+  onSleep: ((ms: number) => void) | undefined;
+  override now(): number {
+    return Date.now() + this.offset;
+  }
+  override sleep(ms: number): Promise<void> {
+    this.onSleep?.(ms);
+    return Promise.resolve();
+  }
+}
+
+describe(SecretRotationJob.name, () => {
+  let simulator: ZoomSimulator;
+  let app: INestApplicationContext;
+  let job: SecretRotationJob;
+  let credentials: CredentialsService;
+  let store: CredentialsStore;
+  const clock = new MovableClock();
+
+  beforeAll(async () => {
+    simulator = new ZoomSimulator({
+      accountId: ACCOUNT_ID,
+      clientId: CLIENT_ID,
+      clientSecret: INITIAL_SECRET,
+      appId: APP_ID,
+      rateLimits: false,
+    });
+    await simulator.listen(0);
+    const dataDir = mkdtempSync(join(tmpdir(), 'zg-rotation-job-'));
+    const config = loadConfig({
+      DATABASE_URL: `sqlite:${join(dataDir, 'gateway.sqlite')}`,
+      DATA_DIR: dataDir,
+      ENCRYPTION_KEY: testEncryptionKey(),
+      API_KEYS: 'tester:tester-key-0123456789',
+      ZOOM_ACCOUNT_ID: ACCOUNT_ID,
+      ZOOM_CLIENT_ID: CLIENT_ID,
+      ZOOM_CLIENT_SECRET: INITIAL_SECRET,
+      ZOOM_OAUTH_BASE_URL: simulator.baseUrl,
+      ZOOM_API_BASE_URL: simulator.apiBaseUrl,
+      ZOOM_APP_ID: APP_ID,
+      ZOOM_SECRET_ROTATION_INTERVAL_HOURS: '24',
+      ZOOM_SECRET_ROTATION_OVERLAP_MINUTES: '15',
+      LOG_LEVEL: 'silent',
+    });
+    const module = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] })
+      .overrideProvider(Clock)
+      .useValue(clock)
+      .setLogger(logger)
+      .compile();
+    app = await module.init();
+    job = app.get(SecretRotationJob);
+    credentials = app.get(CredentialsService);
+    store = app.get(CredentialsStore);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await simulator?.close();
+  });
+
+  it('does nothing while the active version is younger than the interval', async () => {
+    await expect(job.tick()).resolves.toBeNull();
+    await expect(Promise.resolve(simulator.control.currentSecrets())).resolves.toEqual([
+      INITIAL_SECRET,
+    ]);
+  });
+
+  it("rotates through Zoom's API once the interval has passed: new secret active, old one revoked after the grace", async () => {
+    clock.offset += 25 * HOUR;
+    const sleeps: number[] = [];
+    clock.onSleep = (ms) => {
+      sleeps.push(ms);
+      // Both secrets still work while the fleet switches.
+      if (ms === REVOKE_GRACE_MS) expect(simulator.control.currentSecrets()).toHaveLength(2);
+    };
+    const result = await job.tick();
+    clock.onSleep = undefined;
+    await expect(Promise.resolve(result)).resolves.toMatchObject({
+      version: 2,
+      oldSecretRevoked: true,
+      changed: true,
+    });
+    const [fresh] = simulator.control.currentSecrets();
+    await expect(Promise.resolve(simulator.control.currentSecrets())).resolves.toHaveLength(1);
+    await expect(Promise.resolve(credentials.active())).resolves.toMatchObject({
+      version: 2,
+      clientSecret: fresh,
+    });
+    await expect(Promise.resolve(sleeps)).resolves.toContain(REVOKE_GRACE_MS);
+    await expect(store.findVersion(2)).resolves.toMatchObject({
+      source: 'automated',
+      createdBy: 'automated-rotation',
+    });
+    await expect(Promise.resolve(credentials.rotationAlarm())).resolves.toBeNull();
+  });
+
+  it('leaves a scheduler window to the replica that claimed it first', async () => {
+    clock.offset += 25 * HOUR;
+    // Another replica claimed this window: due or not, this one skips it.
+    await expect(
+      app.get(LeaseService).claimInterval('secret-rotation-check', ROTATION_CHECK_INTERVAL_MS),
+    ).resolves.toBe(true);
+    await expect(job.tick()).resolves.toBeNull();
+    clock.offset += ROTATION_CHECK_INTERVAL_MS;
+    await expect(job.tick()).resolves.toMatchObject({ version: 3, oldSecretRevoked: true });
+  });
+
+  it('leaves the old secret active and raises an alarm when Zoom refuses to open a rotation', async () => {
+    const before = credentials.active();
+    simulator.control.failNext(1, { target: 'api', status: 500 });
+    await expect(job.runNow('ops')).rejects.toMatchObject({ status: 502, code: 'rotation_failed' });
+    await expect(Promise.resolve(credentials.active().version)).resolves.toBe(before.version);
+    await expect(Promise.resolve(credentials.rotationAlarm())).resolves.toMatchObject({
+      stage: 'request_new',
+    });
+    await expect(store.lastRotationOutcome()).resolves.toMatchObject({
+      event: 'rotation_failed',
+      actor: 'ops',
+    });
+  });
+
+  it('keeps the old secret alive at Zoom and active here when the new one cannot be validated', async () => {
+    const before = credentials.active();
+    simulator.control.failNext(10, { target: 'token', status: 503 });
+    await expect(job.runNow('ops')).rejects.toMatchObject({ status: 502, code: 'rotation_failed' });
+    simulator.control.reset();
+    await expect(Promise.resolve(credentials.active().version)).resolves.toBe(before.version);
+    // Zoom holds both secrets; the old (active) one's revocation was pushed out by a day.
+    await expect(Promise.resolve(simulator.control.currentSecrets())).resolves.toContain(
+      before.clientSecret,
+    );
+    await expect(Promise.resolve(simulator.control.currentSecrets())).resolves.toHaveLength(2);
+    await expect(Promise.resolve(credentials.rotationAlarm())).resolves.toMatchObject({
+      stage: 'validate',
+    });
+    await expect(Promise.resolve(credentials.rotationAlarm()?.message)).resolves.toMatch(
+      /stays active/,
+    );
+    const keptUntil = Date.parse(credentials.rotationAlarm()!.oldSecretRevokeAt!);
+    await expect(Promise.resolve(keptUntil - clock.now())).resolves.toBeGreaterThan(23 * HOUR);
+    simulator.control.revokeOldSecret(); // end the dangling rotation: only the never-activated secret would remain
+    simulator.control.reset({ credentials: true });
+  });
+
+  it('reports a failed revocation without undoing the new version', async () => {
+    // Back to a clean slate at Zoom: the initial secret is accepted again; make it active here too.
+    await store.withRotationLock(async () => {
+      const staged = await store.stage({
+        accountId: ACCOUNT_ID,
+        clientId: CLIENT_ID,
+        clientSecret: INITIAL_SECRET,
+        source: 'api',
+        actor: 'test',
+      });
+      await store.activate(staged.row.version, 'test');
+      await credentials.activated(staged.credentials);
+    });
+    clock.onSleep = (ms) => {
+      if (ms === REVOKE_GRACE_MS) simulator.control.failNext(1, { target: 'api', status: 500 });
+    };
+    const result = await job.runNow('ops');
+    clock.onSleep = undefined;
+    await expect(Promise.resolve(result.oldSecretRevoked)).resolves.toBe(false);
+    await expect(Promise.resolve(credentials.active().version)).resolves.toBe(result.version);
+    await expect(Promise.resolve(credentials.rotationAlarm())).resolves.toMatchObject({
+      stage: 'revoke_old',
+    });
+    await expect(Promise.resolve(simulator.control.currentSecrets())).resolves.toHaveLength(2);
+  });
+
+  it('never logged a secret', async () => {
+    const lines = logger.lines.join('\n');
+    await expect(Promise.resolve(lines)).resolves.toMatch(
+      /ALARM: automated secret rotation failed/,
+    );
+    await expect(Promise.resolve(lines)).resolves.not.toContain(INITIAL_SECRET);
+  });
+});

@@ -1,0 +1,147 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { MoreThanOrEqual, type Repository } from 'typeorm';
+import { Clock } from '../../../common/clock.js';
+import { AppConfig } from '../../../config/app-config.js';
+import { MetricsService } from '../../../metrics/metrics.service.js';
+import type { MintReason } from '../token-store/token-store.js';
+import { ZoomTokenMintEntity } from './zoom-token-mint.entity.js';
+
+export interface MintRecord {
+  reason: MintReason;
+  /** 'ok' or the failure kind (invalid_client, rate_limited, server_error, timeout, unreachable, ...). */
+  outcome: string;
+  credentialVersion: number;
+  latencyMs: number;
+  /** The token's fingerprint (never the token); absent when no token was minted. */
+  tokenFingerprint?: string | null;
+  at?: number;
+}
+
+export interface MintSummary {
+  sinceMs: number;
+  total: number;
+  byReason: Record<string, number>;
+  byOutcome: Record<string, number>;
+  byReasonOutcome: { reason: string; outcome: string; count: number }[];
+  budgetPerHour: number;
+  /** Successful mints in the last rolling hour, fleet-wide. */
+  mintsLastHour: number;
+  budgetExceeded: boolean;
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * The ledger of every mint: a row per attempt and a Prometheus counter. Writes never block the
+ * caller (fire-and-forget, errors logged); a budget of mints per rolling hour warns when exceeded.
+ */
+@Injectable()
+export class MintLedgerService {
+  private readonly logger = new Logger('ZoomMintLedger');
+  private readonly mints;
+  private readonly pending = new Set<Promise<void>>();
+  private lastBudgetWarning = 0;
+
+  constructor(
+    @InjectRepository(ZoomTokenMintEntity)
+    private readonly repository: Repository<ZoomTokenMintEntity>,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+    metrics: MetricsService,
+  ) {
+    this.mints = metrics.counter('zoom_token_mints_total', 'Attempts to mint a Zoom access token', [
+      'reason',
+      'outcome',
+    ]);
+  }
+
+  /** Records one mint attempt without making the caller wait for the database. */
+  record(entry: MintRecord): void {
+    this.mints.inc({ reason: entry.reason, outcome: entry.outcome });
+    const write = this.write(entry)
+      .catch((error: Error) =>
+        this.logger.error(
+          `Could not record a ${entry.reason} mint in the ledger: ${error.message}`,
+        ),
+      )
+      .finally(() => this.pending.delete(write));
+    this.pending.add(write);
+  }
+
+  /** Resolves when every ledger write started so far has finished (tests, shutdown). */
+  async flush(): Promise<void> {
+    await Promise.all(this.pending);
+  }
+
+  async summary(options: { sinceMs?: number } = {}): Promise<MintSummary> {
+    const now = this.clock.now();
+    const sinceMs = options.sinceMs ?? now - 24 * HOUR_MS;
+    const rows = await this.repository
+      .createQueryBuilder('m')
+      .select('m.reason', 'reason')
+      .addSelect('m.outcome', 'outcome')
+      .addSelect('COUNT(*)', 'count')
+      .where('m.at >= :since', { since: new Date(sinceMs) })
+      .groupBy('m.reason')
+      .addGroupBy('m.outcome')
+      .getRawMany<{ reason: string; outcome: string; count: string | number }>();
+    const byReason: Record<string, number> = {};
+    const byOutcome: Record<string, number> = {};
+    let total = 0;
+    const byReasonOutcome = rows.map((row) => {
+      const count = Number(row.count);
+      total += count;
+      byReason[row.reason] = (byReason[row.reason] ?? 0) + count;
+      byOutcome[row.outcome] = (byOutcome[row.outcome] ?? 0) + count;
+      return { reason: row.reason, outcome: row.outcome, count };
+    });
+    const mintsLastHour = await this.mintsSince(now - HOUR_MS);
+    return {
+      sinceMs,
+      total,
+      byReason,
+      byOutcome,
+      byReasonOutcome,
+      budgetPerHour: this.config.mintBudgetPerHour,
+      mintsLastHour,
+      budgetExceeded: mintsLastHour > this.config.mintBudgetPerHour,
+    };
+  }
+
+  /** The most recent attempts, newest first (diagnostics). */
+  recent(limit = 20): Promise<ZoomTokenMintEntity[]> {
+    return this.repository.find({
+      order: { at: 'DESC', id: 'DESC' },
+      take: Math.min(Math.max(limit, 1), 500),
+    });
+  }
+
+  private mintsSince(sinceMs: number): Promise<number> {
+    return this.repository.count({
+      where: { outcome: 'ok', at: MoreThanOrEqual(new Date(sinceMs)) },
+    });
+  }
+
+  private async write(entry: MintRecord): Promise<void> {
+    const at = entry.at ?? this.clock.now();
+    await this.repository.insert({
+      at: new Date(at),
+      replicaId: this.config.replicaId.slice(0, 128),
+      credentialVersion: entry.credentialVersion,
+      reason: entry.reason,
+      outcome: entry.outcome.slice(0, 32),
+      latencyMs: Math.max(0, Math.round(entry.latencyMs)),
+      tokenFingerprint: entry.tokenFingerprint ?? null,
+    });
+    if (entry.outcome !== 'ok') return;
+    const lastHour = await this.mintsSince(at - HOUR_MS);
+    if (lastHour > this.config.mintBudgetPerHour && at - this.lastBudgetWarning > 60_000) {
+      this.lastBudgetWarning = at;
+      this.logger.warn(
+        `Mint budget exceeded: ${lastHour} tokens minted by the fleet in the last hour (budget ${this.config.mintBudgetPerHour}, ` +
+          'ZOOM_MINT_BUDGET_PER_HOUR). Over-minting is what got apps blocked; see the ledger in diagnostics.',
+      );
+    }
+  }
+}

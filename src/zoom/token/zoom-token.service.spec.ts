@@ -1,0 +1,236 @@
+import { Test, type TestingModule } from '@nestjs/testing';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CommonModule } from '../../common/common.module.js';
+import { DomainError, ErrorCode, ZoomApiError } from '../../common/errors/index.js';
+import { loadConfig } from '../../config/app-config.js';
+import { ConfigModule } from '../../config/config.module.js';
+import { CoordinationModule } from '../../coordination/coordination.module.js';
+import { DatabaseModule } from '../../database/database.module.js';
+import { MetricsModule } from '../../metrics/metrics.module.js';
+import { ZoomApiClient } from '../api/zoom-api.client.js';
+import { ZoomApiModule } from '../api/zoom-api.module.js';
+import { ZoomSimulator } from '../../zoom-simulator/index.js';
+import { MintLedgerService } from './mint-ledger/mint-ledger.service.js';
+import { ZoomAuthStateService } from './zoom-auth-state.service.js';
+import { ZoomTokenService } from './zoom-token.service.js';
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const CREDS = { accountId: 'acc', clientId: 'cid', clientSecret: 'secret-for-tests' };
+
+/** Awaits a promise that must reject with an instance of `type`, and returns that error. */
+async function rejection<E extends Error>(
+  promise: Promise<unknown>,
+  type: abstract new (...args: never[]) => E,
+): Promise<E> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(type);
+  if (!(error instanceof type)) throw new Error(`expected a rejection with ${type.name}`);
+  return error;
+}
+
+interface Replica {
+  tokens: ZoomTokenService;
+  client: ZoomApiClient;
+  state: ZoomAuthStateService;
+  ledger: MintLedgerService;
+  close(): Promise<void>;
+}
+
+/** One gateway replica in this process: its own Redis connections, database file and services. */
+async function startReplica(
+  simulator: ZoomSimulator,
+  prefix: string,
+  index: number,
+): Promise<Replica> {
+  const dir = mkdtempSync(join(tmpdir(), 'zg-token-spec-'));
+  const config = loadConfig({
+    ZOOM_ACCOUNT_ID: CREDS.accountId,
+    ZOOM_CLIENT_ID: CREDS.clientId,
+    ZOOM_CLIENT_SECRET: CREDS.clientSecret,
+    ZOOM_OAUTH_BASE_URL: simulator.baseUrl,
+    ZOOM_API_BASE_URL: simulator.apiBaseUrl,
+    ZOOM_RATE_LIMIT_PLAN: 'business',
+    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    DATABASE_URL: `sqlite:${join(dir, 'gateway.sqlite')}`,
+    REDIS_URL,
+    REDIS_KEY_PREFIX: prefix,
+    REPLICA_ID: `spec-replica-${index}`,
+  });
+  // Tokens are encrypted with the fleet's key: every replica needs the same one.
+  config.encryptionKey = SHARED_KEY;
+  const moduleRef: TestingModule = await Test.createTestingModule({
+    imports: [
+      ConfigModule.forRoot(config),
+      MetricsModule,
+      CommonModule,
+      DatabaseModule,
+      CoordinationModule,
+      ZoomApiModule,
+    ],
+  }).compile();
+  await moduleRef.init();
+  return {
+    tokens: moduleRef.get(ZoomTokenService),
+    client: moduleRef.get(ZoomApiClient),
+    state: moduleRef.get(ZoomAuthStateService),
+    ledger: moduleRef.get(MintLedgerService),
+    close: () => moduleRef.close(),
+  };
+}
+
+const SHARED_KEY = randomBytes(32);
+const getMe = {
+  method: 'GET',
+  path: '/users/me',
+  category: 'light',
+  route: 'GET /users/:userId',
+} as const;
+
+describe(ZoomTokenService.name, () => {
+  let simulator: ZoomSimulator;
+  let replicas: Replica[];
+
+  beforeEach(async () => {
+    simulator = new ZoomSimulator({ ...CREDS, rateLimits: false });
+    await simulator.listen(0);
+    const prefix = `zg-test-${randomBytes(6).toString('hex')}:`;
+    replicas = [];
+    for (let i = 0; i < 3; i++) replicas.push(await startReplica(simulator, prefix, i));
+  });
+
+  afterEach(async () => {
+    await Promise.all(replicas.map((r) => r.close()));
+    await simulator.close();
+  });
+
+  it('mints exactly one token for 300 concurrent cold callers on three replicas', async () => {
+    simulator.control.setTokenLatency(300);
+    const tokens = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => replicas[i % 3].tokens.getAccessToken()),
+    );
+    expect(new Set(tokens).size).toBe(1);
+    expect(simulator.control.stats().tokenRequests).toBe(1);
+    // Each replica here has its own database: the fleet's ledger is the sum of theirs.
+    await Promise.all(replicas.map((r) => r.ledger.flush()));
+    const summaries = await Promise.all(replicas.map((r) => r.ledger.summary()));
+    expect(summaries.reduce((sum, s) => sum + s.total, 0)).toBe(1);
+    expect(summaries.find((s) => s.total === 1)).toMatchObject({
+      byReason: { cold: 1 },
+      byOutcome: { ok: 1 },
+      mintsLastHour: 1,
+    });
+  });
+
+  it('serves a fresh token from memory without asking Zoom again', async () => {
+    const first = await replicas[0].tokens.getAccessToken();
+    for (let i = 0; i < 10_000; i++) await replicas[0].tokens.getAccessToken();
+    await expect(replicas[1].tokens.getAccessToken()).resolves.toBe(first);
+    expect(simulator.control.stats().tokenRequests).toBe(1);
+  });
+
+  it('replaces a silently invalidated token once for the fleet and retries each call once', async () => {
+    await Promise.all(replicas.map((r) => r.client.request(getMe)));
+    simulator.control.invalidateLiveTokens();
+    const responses = await Promise.all(
+      Array.from({ length: 90 }, (_, i) => replicas[i % 3].client.request(getMe)),
+    );
+    expect(responses.every((r) => r.status === 200)).toBe(true);
+    expect(simulator.control.stats().tokensMinted).toBe(2);
+  });
+
+  it('recovers from a second invalidation of a replacement Zoom already accepted, without entering rejected', async () => {
+    await Promise.all(replicas.map((r) => r.client.request(getMe)));
+    simulator.control.invalidateLiveTokens();
+    await Promise.all(replicas.map((r) => r.client.request(getMe)));
+    // The replacement was accepted; a cap or another minter invalidates it moments later.
+    simulator.control.invalidateLiveTokens();
+    const responses = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => replicas[i % 3].client.request(getMe)),
+    );
+    await expect(Promise.resolve(responses.every((r) => r.status === 200))).resolves.toBe(true);
+    await expect(Promise.resolve(replicas.map((r) => r.state.snapshot().state))).resolves.toEqual([
+      'ok',
+      'ok',
+      'ok',
+    ]);
+    await expect(Promise.resolve(simulator.control.stats().tokensMinted)).resolves.toBe(3);
+  });
+
+  it('relays Zoom errors with their status and code', async () => {
+    const error = await rejection(
+      replicas[0].client.request({
+        method: 'GET',
+        path: '/meetings/123456789',
+        category: 'light',
+        route: 'GET /meetings/:meetingId',
+      }),
+      ZoomApiError,
+    );
+    expect(error.status).toBe(404);
+    expect(error.options.zoomCode).toBe(3001);
+  });
+
+  it('answers zoom_unreachable 502 when Zoom drops the connection', async () => {
+    await replicas[0].client.request(getMe);
+    simulator.control.dropNext(1, { target: 'api' });
+    const error = await rejection(replicas[0].client.request(getMe), DomainError);
+    expect(error.code).toBe(ErrorCode.ZoomUnreachable);
+    expect(error.status).toBe(502);
+  });
+
+  it('enters the rejected state fleet-wide when a freshly minted token is refused, then fails fast', async () => {
+    await Promise.all(replicas.map((r) => r.client.request(getMe)));
+    simulator.control.setRefused(true);
+    const error = await rejection(replicas[0].client.request(getMe), DomainError);
+    expect(error.code).toBe(ErrorCode.ZoomAuthRejected);
+    expect(error.message).toMatch(/refuses even freshly minted.*owner.*rotat/s);
+    await vi.waitFor(() =>
+      expect(replicas.map((r) => r.state.snapshot().state)).toEqual([
+        'rejected',
+        'rejected',
+        'rejected',
+      ]),
+    );
+    const before = simulator.control.stats();
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        replicas[i % 3].client.request(getMe).catch((e: unknown) => e),
+      ),
+    );
+    expect(
+      results.every((e) => e instanceof DomainError && e.code === ErrorCode.ZoomAuthRejected),
+    ).toBe(true);
+    const after = simulator.control.stats();
+    expect(after.tokenRequests - before.tokenRequests).toBe(0);
+    expect(after.apiCalls - before.apiCalls).toBe(0);
+    expect(before.tokenRequests).toBe(2);
+  });
+
+  it('names the client id, never the secret, and stops asking when Zoom says invalid_client', async () => {
+    simulator.control.regenerateSecret();
+    simulator.control.revokeOldSecret();
+    const error = await rejection(replicas[0].tokens.getAccessToken(), DomainError);
+    expect(error.code).toBe(ErrorCode.ZoomInvalidCredentials);
+    expect(error.message).toContain(CREDS.clientId);
+    expect(error.message).not.toContain(CREDS.clientSecret);
+    await vi.waitFor(() => expect(replicas[2].state.snapshot().state).toBe('invalid_credentials'));
+    await Promise.all(replicas.map((r) => r.tokens.getAccessToken().catch(() => undefined)));
+    expect(simulator.control.stats().tokenRequests).toBe(1);
+  });
+
+  it('backs off the whole fleet after a 429 from the token endpoint, honouring Retry-After', async () => {
+    simulator.control.setTokenEndpointRateLimited(30);
+    const error = await rejection(replicas[0].tokens.getAccessToken(), DomainError);
+    expect(error.code).toBe(ErrorCode.ZoomUnavailable);
+    await vi.waitFor(() => expect(replicas[1].state.snapshot().state).toBe('unreachable'));
+    expect((replicas[1].state.snapshot().retryAt ?? 0) - Date.now()).toBeGreaterThan(25_000);
+    await Promise.all(replicas.map((r) => r.tokens.getAccessToken().catch(() => undefined)));
+    expect(simulator.control.stats().tokenRequests).toBe(1);
+  });
+});
