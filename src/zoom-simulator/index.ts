@@ -16,7 +16,14 @@ export {
   type ZoomMeeting,
   type ZoomSimulatorOptions,
 } from './zoom-simulator.js';
-export { ZOOM_RATE_LIMITS, nextUtcMidnightIso, type RateLimitCategory } from './sim-rate-limits.js';
+export {
+  ZOOM_RATE_LIMITS,
+  nextUtcMidnightIso,
+  type RateLimitCategory,
+  type RateLimitHeaders,
+} from './sim-rate-limits.js';
+export type { SimRequest } from './sim-request-log.js';
+export { PAGE_TOKEN_TTL_MS } from './sim-paging.js';
 export {
   ZOOM_WEBHOOK_RETRY_DELAYS_MS,
   ZOOM_WEBHOOK_TIMEOUT_MS,

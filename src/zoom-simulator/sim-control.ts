@@ -25,6 +25,7 @@ export function buildControl(core: SimCore): SimulatorControl {
       oauth.refused = false;
       rates.limiter.reset();
       webhooks.clearHistory();
+      core.requestLog.clear();
       if (options.credentials) oauth.resetCredentials();
       if (options.meetings) meetings.clear();
       if (options.tokens) oauth.forgetTokens();
@@ -78,6 +79,11 @@ export function buildControl(core: SimCore): SimulatorControl {
     },
     setWebhook: (webhook) => webhooks.configure(webhook),
     webhookDeliveries: () => webhooks.list(),
+    setRateLimitHeaders: (mode) => {
+      if (mode !== 'all' && mode !== 'none') throw new Error(`unknown mode: ${String(mode)}`);
+      rates.headers = mode;
+    },
+    requests: () => core.requestLog.list(),
   };
 }
 

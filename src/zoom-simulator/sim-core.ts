@@ -5,6 +5,7 @@ import { MeetingEvents } from './sim-meeting-events.js';
 import { MeetingService } from './sim-meeting-service.js';
 import { TokenAuthority } from './sim-oauth.js';
 import { RateLimitPolicy } from './sim-rate-limits.js';
+import { RequestLog } from './sim-request-log.js';
 import { DEFAULT_SIM_SCOPES } from './sim-scopes.js';
 import { StateFile } from './sim-state.js';
 import { emptyStats } from './sim-stats.js';
@@ -24,6 +25,7 @@ export class SimCore {
   readonly meetings: MeetingService;
   readonly webhooks: WebhookDispatcher;
   readonly state: StateFile;
+  readonly requestLog: RequestLog;
   /** `http://host:port` once listening */
   url = '';
   tokenRequestsInFlight = 0;
@@ -32,6 +34,7 @@ export class SimCore {
     this.clock = options.clock ?? Date.now;
     this.accountId = options.accountId ?? SIM_DEFAULTS.accountId;
     this.appId = options.appId ?? SIM_DEFAULTS.appId;
+    this.requestLog = new RequestLog(this.clock, options.requestLogSize);
     this.users = new UserDirectory(this.accountId, this.clock);
     this.oauth = new TokenAuthority({
       clock: this.clock,
@@ -73,5 +76,6 @@ export class SimCore {
     this.rates.plan = o.plan ?? 'pro';
     this.rates.enabled = o.rateLimits ?? true;
     this.rates.dailyMeetingLimitPerUser = o.dailyMeetingLimitPerUser ?? 100;
+    this.rates.headers = o.rateLimitHeaders ?? 'all';
   }
 }

@@ -1,7 +1,8 @@
 // Plain node:http helpers: read a request body, write a JSON (or empty) answer.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 
-const MAX_BODY_BYTES = 1_048_576;
+// Enough for JSON bodies and a profile picture (Zoom: at most 2 MB) in its multipart envelope.
+const MAX_BODY_BYTES = 4 * 1_048_576;
 
 let trackingSeq = 0;
 
@@ -10,8 +11,9 @@ export const trackingHeader = () => ({
   'x-zm-trackingid': `v=2.0;clid=sim;rid=${++trackingSeq}`,
 });
 
-/** The body, kept up to 1 MiB (the rest is read and dropped so the socket stays usable). */
-export function readBody(req: IncomingMessage): Promise<Buffer> {
+/** The body, kept up to 4 MiB (the rest is read and dropped so the socket stays usable), and
+ * how many bytes arrived in all. */
+export function readBody(req: IncomingMessage): Promise<{ body: Buffer; size: number }> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -19,8 +21,8 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
       size += chunk.length;
       if (size <= MAX_BODY_BYTES) chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', () => resolve(Buffer.alloc(0)));
+    req.on('end', () => resolve({ body: Buffer.concat(chunks), size }));
+    req.on('error', () => resolve({ body: Buffer.alloc(0), size }));
   });
 }
 
@@ -50,5 +52,14 @@ export interface RouteContext {
   segments: string[];
   query: URLSearchParams;
   body: unknown;
+  /** the body as received (multipart uploads) */
+  raw: Buffer;
+  headers: IncomingHttpHeaders;
   reply: Reply;
+  /** Streams a binary answer (downloads): `chunks` are written as the client reads them. */
+  stream: (
+    status: number,
+    headers: Record<string, string | number>,
+    chunks: Iterable<Buffer>,
+  ) => void;
 }

@@ -11,7 +11,7 @@ import {
   newMeetingId,
   type ZoomMeeting,
 } from './sim-meetings.js';
-import { decodePageToken, encodePageToken } from './sim-paging.js';
+import { pageOf, readPage } from './sim-paging.js';
 import type { RateLimitPolicy } from './sim-rate-limits.js';
 import type { SimUser } from './sim-types.js';
 import type { UserDirectory } from './sim-users.js';
@@ -110,37 +110,23 @@ export class MeetingService {
     if (!host) return c.reply(404, userNotFound(userId));
     const type = c.query.get('type') ?? 'scheduled';
     if (!isListType(type)) return c.reply(400, invalidField('type'));
-    const rawSize = c.query.get('page_size');
-    let pageSize = 30;
-    if (rawSize !== null) {
-      if (!/^\d+$/.test(rawSize) || Number(rawSize) < 1) {
-        return c.reply(400, invalidField('page_size'));
-      }
-      pageSize = Math.min(300, Number(rawSize));
-    }
-    let offset = 0;
-    const token = c.query.get('next_page_token');
-    if (token) {
-      const decoded = decodePageToken(token);
-      if (decoded === undefined) {
-        return c.reply(400, { code: 300, message: 'The next page token is invalid or expired.' });
-      }
-      offset = decoded;
-    }
     const now = this.clock();
+    const page = readPage(c, now);
+    if (!page) return;
     const all: ZoomMeeting[] = [];
     for (const record of this.meetings.values()) {
       if (record.hostId === host.id && matchesListType(record.meeting, type, now)) {
         all.push(record.meeting);
       }
     }
-    const page = all.slice(offset, offset + pageSize);
-    const next = offset + pageSize < all.length ? encodePageToken(offset + pageSize) : '';
+    const { items, next_page_token } = pageOf(all, page, now);
     c.reply(200, {
-      next_page_token: next,
-      page_size: pageSize,
+      next_page_token,
+      page_count: Math.ceil(all.length / page.pageSize),
+      page_number: page.pageNumber,
+      page_size: page.pageSize,
       total_records: all.length,
-      meetings: page.map(listItem),
+      meetings: items.map(listItem),
     });
   }
 

@@ -27,7 +27,13 @@ export const ZOOM_RATE_LIMITS: Record<RateLimitPlan, PlanLimits> = {
 const DAY_MS = 86_400_000;
 
 export type RateDecision =
-  | { ok: true }
+  | {
+      ok: true;
+      category: RateLimitCategory;
+      limit: number;
+      /** what is left of the budget (this second's for account limits, this day's for user ones) */
+      remaining: number;
+    }
   | {
       ok: false;
       type: 'QPS' | 'Daily-limit';
@@ -82,7 +88,8 @@ export class RateLimiter {
     }
     qps.count++;
     if (daily) daily.count++;
-    return { ok: true };
+    const limit = limits.perSecond[category];
+    return { ok: true, category, limit, remaining: limit - qps.count };
   }
 
   /** Zoom's per-host-user daily limit on meeting creates and updates. */
@@ -105,7 +112,7 @@ export class RateLimiter {
       };
     }
     counter.count++;
-    return { ok: true };
+    return { ok: true, category, limit, remaining: limit - counter.count };
   }
 
   reset(): void {
@@ -126,10 +133,15 @@ export class RateLimiter {
   }
 }
 
+/** Which answers carry `X-RateLimit-*`: Zoom documents them on every answer, but captured answers
+ * sometimes lack them, so clients must cope with `none` too. */
+export type RateLimitHeaders = 'all' | 'none';
+
 /** The account's plan and limits as the simulator currently applies them. */
 export class RateLimitPolicy {
   plan: RateLimitPlan = 'pro';
   enabled = true;
+  headers: RateLimitHeaders = 'all';
   dailyMeetingLimitPerUser = 100;
   readonly limiter = new RateLimiter();
 
@@ -145,6 +157,24 @@ export class RateLimitPolicy {
     return this.enabled
       ? this.limiter.takeUserDaily(userId, category, this.dailyMeetingLimitPerUser, this.clock())
       : undefined;
+  }
+
+  /** `X-RateLimit-Category/Limit/Remaining` (per-second budget) for an answer that passed. */
+  headersFor(decision: RateDecision | undefined): Record<string, string> {
+    if (!decision?.ok) return {};
+    return {
+      'x-ratelimit-category': decision.category,
+      'x-ratelimit-limit': String(decision.limit),
+      'x-ratelimit-remaining': String(Math.max(0, decision.remaining)),
+    };
+  }
+
+  /** Drops `X-RateLimit-*` when headers are off (`Retry-After` stays: it is not one of them). */
+  filter(headers: Record<string, string>): Record<string, string> {
+    if (this.headers === 'all') return headers;
+    return Object.fromEntries(
+      Object.entries(headers).filter(([name]) => !name.toLowerCase().startsWith('x-ratelimit-')),
+    );
   }
 
   /** Zoom's 429: QPS, or Daily-limit with `Retry-After` as the next UTC midnight. */

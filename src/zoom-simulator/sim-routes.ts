@@ -21,6 +21,15 @@ export function buildRoutes(core: SimCore): Route[] {
   const { users, meetings } = core;
   return [
     {
+      // Zoom's API reference labels "List users" MEDIUM.
+      name: 'listUsers',
+      method: 'GET',
+      pattern: '/v2/users',
+      category: 'Medium',
+      hasBody: false,
+      handle: (c) => users.listUsers(c),
+    },
+    {
       name: 'readUser',
       method: 'GET',
       pattern: '/v2/users/:userId',

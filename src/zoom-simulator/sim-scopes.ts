@@ -4,6 +4,7 @@
 /** Granular scopes that the simulated routes need. */
 export const SIM_SCOPES = {
   readUser: ['user:read:user', 'user:read:user:admin'],
+  listUsers: ['user:read:list_users:admin'],
   createMeeting: ['meeting:write:meeting', 'meeting:write:meeting:admin'],
   readMeeting: ['meeting:read:meeting', 'meeting:read:meeting:admin'],
   updateMeeting: ['meeting:update:meeting', 'meeting:update:meeting:admin'],
@@ -17,6 +18,7 @@ export type ScopeName = keyof typeof SIM_SCOPES;
 /** Classic scopes that also satisfy a route. */
 const CLASSIC_SCOPES: Record<ScopeName, string[]> = {
   readUser: ['user:read:admin', 'user:read', 'user:master'],
+  listUsers: ['user:read:admin', 'user:master'],
   createMeeting: ['meeting:write:admin', 'meeting:write', 'meeting:master'],
   readMeeting: ['meeting:read:admin', 'meeting:read', 'meeting:master'],
   updateMeeting: ['meeting:write:admin', 'meeting:write', 'meeting:master'],

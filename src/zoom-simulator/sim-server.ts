@@ -1,9 +1,11 @@
 // The HTTP front: dispatches `/oauth/token`, `/v2/...` and `/__simulator/...`, applying
 // latency and faults, then bearer auth, scopes and rate limits before a route's handler.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 import type { SimCore } from './sim-core.js';
 import type { Fault, Target } from './sim-faults.js';
-import { readBody, send, type Reply } from './sim-http.js';
+import { readBody, send, trackingHeader, type Reply } from './sim-http.js';
+import type { SimRequest } from './sim-request-log.js';
 import { buildRoutes, matchRoute, type Route } from './sim-routes.js';
 import { grants, SIM_SCOPES } from './sim-scopes.js';
 import { bump } from './sim-stats.js';
@@ -34,20 +36,27 @@ export class SimServer {
     const path = q === -1 ? rawUrl : rawUrl.slice(0, q);
     const query = new URLSearchParams(q === -1 ? '' : rawUrl.slice(q + 1));
 
+    const log = this.core.requestLog;
     if (path.startsWith(CONTROL_PREFIX)) {
+      const entry = log.start(req, res, path, query, 'control');
       if (!this.core.options.controlRoutes) return send(res, 404, API_ERRORS.notFound);
       const action = path.slice(CONTROL_PREFIX.length);
-      void readBody(req).then((body) => this.controlHandler(req, res, action, body));
+      void readBody(req).then(({ body, size }) => {
+        entry.bodyBytes = size;
+        return this.controlHandler(req, res, action, body);
+      });
       return;
     }
 
     const target: Target | undefined =
       path === '/oauth/token' ? 'token' : path.startsWith('/v2/') ? 'api' : undefined;
+    const entry = log.start(req, res, path, query, target ?? 'other');
     if (!target) return send(res, 404, API_ERRORS.notFound);
     if (target === 'token') this.trackTokenRequest(res);
     else this.core.counters.apiCalls++;
 
-    void readBody(req).then(async (body) => {
+    void readBody(req).then(async ({ body, size }) => {
+      entry.bodyBytes = size;
       const { faults, counters } = this.core;
       const latency = faults.latency(target);
       if (latency > 0) await new Promise((r) => setTimeout(r, latency));
@@ -57,7 +66,7 @@ export class SimServer {
         req.socket.destroy();
         return;
       }
-      if (target === 'api') return this.handleApi(req, res, path, query, body, fault);
+      if (target === 'api') return this.handleApi(req, res, path, query, body, fault, entry);
       if (fault) {
         bump(counters.tokenErrors, String(fault.status));
         return send(res, fault.status, {
@@ -96,6 +105,7 @@ export class SimServer {
     query: URLSearchParams,
     rawBody: Buffer,
     fault: Fault | undefined,
+    entry: SimRequest,
   ): void {
     const core = this.core;
     const method = req.method ?? 'GET';
@@ -105,13 +115,28 @@ export class SimServer {
     } catch {
       segments = path.split('/').filter(Boolean);
     }
-    const { route, params } = matchRoute(this.routes, method, segments);
+    const { route, params, allowed } = matchRoute(this.routes, method, segments);
     const routeKey = route ? `${method} ${route.pattern}` : `${method} (unmatched)`;
-    const reply: Reply = (status, body, headers) => {
+    if (route) entry.route = routeKey;
+    let rateHeaders: Record<string, string> = {};
+    const count = (status: number) => {
       const byRoute = (core.counters.apiCallsByRoute[routeKey] ??= {});
       bump(byRoute, String(status));
       if (status === 429) core.counters.rateLimited++;
-      send(res, status, body, headers);
+    };
+    const reply: Reply = (status, body, headers) => {
+      count(status);
+      send(res, status, body, core.rates.filter({ ...rateHeaders, ...headers }));
+    };
+    const stream = (
+      status: number,
+      headers: Record<string, string | number>,
+      chunks: Iterable<Buffer>,
+    ) => {
+      count(status);
+      if (res.headersSent || res.destroyed) return;
+      res.writeHead(status, { ...trackingHeader(), ...core.rates.filter(rateHeaders), ...headers });
+      Readable.from(chunks).pipe(res);
     };
 
     if (fault) {
@@ -126,7 +151,11 @@ export class SimServer {
       route?.name === 'rotateSecret',
     );
     if (!auth.ok) return reply(401, auth.body);
-    if (!route) return reply(404, API_ERRORS.notFound);
+    if (!route && allowed.length > 0) {
+      // (chosen) A known path with a method it does not serve: 405 with Allow, Zoom-shaped body.
+      return reply(405, noHandler(method, path, 405), { allow: allowed.join(', ') });
+    }
+    if (!route) return reply(404, noHandler(method, path, 404));
 
     if (!grants(auth.token.scopes, route.name)) {
       return reply(400, missingScopes(SIM_SCOPES[route.name]));
@@ -134,6 +163,7 @@ export class SimServer {
 
     const decision = core.rates.takeAccount(route.category);
     if (decision && !decision.ok) return core.rates.replyRateLimited(reply, decision);
+    rateHeaders = core.rates.headersFor(decision);
 
     let body: unknown;
     if (route.hasBody) {
@@ -144,6 +174,16 @@ export class SimServer {
         body = Symbol('invalid json');
       }
     }
-    route.handle({ segments, query, body, reply }, params);
+    route.handle(
+      { segments, query, body, raw: rawBody, headers: req.headers, reply, stream },
+      params,
+    );
   }
 }
+
+/** (chosen) Zoom's answer for a `/v2` path it has no route for: its backend's "No handler found"
+ * wording, in Zoom's `{code, message}` shape. */
+const noHandler = (method: string, path: string, code: number) => ({
+  code,
+  message: `No handler found for ${method} ${path}`,
+});

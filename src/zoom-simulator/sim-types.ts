@@ -1,5 +1,6 @@
 // The simulator's public option, stats and control types (re-exported by zoom-simulator.ts and index.ts).
-import type { RateLimitPlan } from './sim-rate-limits.js';
+import type { RateLimitHeaders, RateLimitPlan } from './sim-rate-limits.js';
+import type { SimRequest } from './sim-request-log.js';
 import type { ZoomMeeting } from './sim-meetings.js';
 import type { WebhookConfig, WebhookDelivery } from './sim-webhooks.js';
 
@@ -20,6 +21,11 @@ export interface ZoomSimulatorOptions {
   webhook?: WebhookConfig;
   scopes?: string[];
   clock?: () => number;
+  /** `X-RateLimit-*` on answers: `all` (default, as Zoom documents) or `none` (as some captured
+   * answers are); the 429s' `Retry-After` is sent either way */
+  rateLimitHeaders?: RateLimitHeaders;
+  /** how many requests `control.requests()` keeps (default 1000) */
+  requestLogSize?: number;
 }
 
 export interface SimUser {
@@ -96,6 +102,9 @@ export interface SimulatorControl {
   getMeeting(meetingId: string): ZoomMeeting | undefined;
   setWebhook(webhook: WebhookConfig | null): Promise<void>;
   webhookDeliveries(): WebhookDelivery[];
+  setRateLimitHeaders(mode: RateLimitHeaders): void;
+  /** Every request received (token, API, control, other), oldest first; `reset()` clears it. */
+  requests(): SimRequest[];
 }
 
 export const SIM_DEFAULTS = {

@@ -1,11 +1,14 @@
 // The account's users: the app owner (`me`) and those added by tests, and Zoom's user object.
 import { createHash, randomBytes } from 'node:crypto';
 import type { RouteContext } from './sim-http.js';
+import { pageOf, readPage } from './sim-paging.js';
 import { SIM_DEFAULTS, type SimUser } from './sim-types.js';
 import { userNotFound } from './zoom-responses.js';
 
 export class UserDirectory {
   readonly owner: SimUser;
+  /** seeded with the account (derived from its id, so never persisted) */
+  private readonly seeded = new Set<string>();
   private readonly byId = new Map<string, SimUser>();
   private readonly byEmail = new Map<string, SimUser>();
 
@@ -22,6 +25,23 @@ export class UserDirectory {
       createdAt: '2020-01-01T00:00:00Z',
     };
     this.index(this.owner);
+    this.seeded.add(this.owner.id);
+    // (chosen) Two members besides the owner, so that listing users has more than one entry.
+    for (const [n, lastName] of [
+      [1, 'One'],
+      [2, 'Two'],
+    ] as const) {
+      const member: SimUser = {
+        id: createHash('sha256').update(`member${n}:${accountId}`).digest('base64url').slice(0, 22),
+        email: `sim-member-${n}@example.com`,
+        firstName: 'Member',
+        lastName,
+        timezone: 'UTC',
+        createdAt: '2020-01-02T00:00:00Z',
+      };
+      this.index(member);
+      this.seeded.add(member.id);
+    }
   }
 
   /** `me`, a user id or an e-mail address (case-insensitive). */
@@ -55,13 +75,39 @@ export class UserDirectory {
     return [...this.byId.values()];
   }
 
-  /** The users to persist (the owner is derived from the account id). */
+  /** The users to persist (the seeded ones are derived from the account id). */
   persisted(): SimUser[] {
-    return this.all().filter((u) => u.id !== this.owner.id);
+    return this.all().filter((u) => !this.seeded.has(u.id));
   }
 
   restore(users: SimUser[]): void {
-    for (const user of users) if (user.id !== this.owner.id) this.index(user);
+    for (const user of users) if (!this.seeded.has(user.id)) this.index(user);
+  }
+
+  /** `GET /v2/users`: `status` active (default), inactive or pending; Zoom's paging. */
+  listUsers(c: RouteContext): void {
+    const status = c.query.get('status') ?? 'active';
+    if (status !== 'active' && status !== 'inactive' && status !== 'pending') {
+      return c.reply(400, {
+        code: 300,
+        message: 'Validation Failed.',
+        errors: [{ field: 'status', message: 'Invalid field.' }],
+      });
+    }
+    const now = this.clock();
+    const page = readPage(c, now);
+    if (!page) return;
+    // Every simulated user is active.
+    const all = status === 'active' ? this.all() : [];
+    const { items, next_page_token } = pageOf(all, page, now);
+    c.reply(200, {
+      page_count: Math.ceil(all.length / page.pageSize),
+      page_number: page.pageNumber,
+      page_size: page.pageSize,
+      total_records: all.length,
+      next_page_token,
+      users: items.map((u) => this.userBody(u)),
+    });
   }
 
   /** `GET /v2/users/{userId}`. */

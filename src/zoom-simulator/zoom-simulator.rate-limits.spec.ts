@@ -158,7 +158,7 @@ describe(ZoomSimulator.name, () => {
           limit: 2000,
           retryAt: Date.UTC(2026, 0, 16),
         },
-        { ok: true },
+        { ok: true, category: 'Medium', limit: 2, remaining: 1 },
       ]);
     });
   });

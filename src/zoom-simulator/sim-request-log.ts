@@ -1,0 +1,84 @@
+// Every request the simulator receives, as tests need to see it: what came in (method, path,
+// query, the headers that matter, body size) and what went out (status), newest last.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export interface SimRequest {
+  /** 1, 2, ... in arrival order (not reset by clearing the log) */
+  seq: number;
+  /** simulator clock, ms epoch, at arrival */
+  at: number;
+  method: string;
+  /** without the query string */
+  path: string;
+  query: Record<string, string>;
+  target: 'token' | 'api' | 'control' | 'other';
+  /** the matched route pattern for API calls (`GET /v2/meetings/:meetingId`), if any */
+  route?: string;
+  /** the Authorization scheme sent, never its value */
+  authorization: 'none' | 'bearer' | 'basic' | 'other';
+  contentType?: string;
+  /** the Content-Length header, when sent */
+  contentLength?: number;
+  /** bytes actually received in the body */
+  bodyBytes: number;
+  userAgent?: string;
+  /** answered status; undefined while in flight or when the connection was dropped */
+  status?: number;
+  dropped?: boolean;
+}
+
+const DEFAULT_KEPT = 1000;
+
+export class RequestLog {
+  private entries: SimRequest[] = [];
+  private seq = 0;
+
+  constructor(
+    private readonly clock: () => number,
+    private readonly kept = DEFAULT_KEPT,
+  ) {}
+
+  /** Records a request as it arrives; the answer's status is filled in when it is sent. */
+  start(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    query: URLSearchParams,
+    target: SimRequest['target'],
+  ): SimRequest {
+    const auth = req.headers.authorization;
+    const scheme = auth === undefined ? 'none' : /^(\w+)\s/.exec(auth)?.[1]?.toLowerCase();
+    const length = req.headers['content-length'];
+    const entry: SimRequest = {
+      seq: ++this.seq,
+      at: this.clock(),
+      method: req.method ?? 'GET',
+      path,
+      query: Object.fromEntries(query),
+      target,
+      authorization:
+        scheme === 'none' || scheme === 'bearer' || scheme === 'basic' ? scheme : 'other',
+      contentType: req.headers['content-type'],
+      contentLength: length === undefined ? undefined : Number(length),
+      bodyBytes: 0,
+      userAgent: req.headers['user-agent'],
+    };
+    this.entries.push(entry);
+    if (this.entries.length > this.kept) this.entries.shift();
+    res.once('finish', () => {
+      entry.status = res.statusCode;
+    });
+    res.once('close', () => {
+      if (entry.status === undefined) entry.dropped = true;
+    });
+    return entry;
+  }
+
+  list(): SimRequest[] {
+    return this.entries.map((e) => ({ ...e, query: { ...e.query } }));
+  }
+
+  clear(): void {
+    this.entries = [];
+  }
+}
