@@ -19,7 +19,14 @@ export interface ZoomCredentialsConfig {
   clientSecret: string;
 }
 
+/**
+ * What this process is: a serving replica, or an operator command (`npm run cli`). Decided at
+ * load by the entry point, so no service has to guess from the HTTP adapter.
+ */
+export type ProcessRole = 'server' | 'cli';
+
 export class AppConfig {
+  role!: ProcessRole;
   port!: number;
   host!: string;
   database!: DatabaseConfig;
@@ -179,8 +186,17 @@ function oneOf<T extends string>(
   return match;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+export interface LoadOptions {
+  /** Defaults to 'server'; the CLI entry passes 'cli'. */
+  role?: ProcessRole;
+}
+
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  options: LoadOptions = {},
+): AppConfig {
   const config = new AppConfig();
+  config.role = options.role ?? 'server';
   config.port = integer('PORT', env.PORT, 3000, 0, 65535);
   config.host = env.HOST?.trim() || '0.0.0.0';
   config.database = database(env.DATABASE_URL);

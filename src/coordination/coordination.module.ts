@@ -8,15 +8,19 @@ import {
 } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { Clock } from '../common/clock.js';
+import { JobsService } from './jobs.service.js';
 import { LeaseService } from './lease.service.js';
 import { PubSubService } from './pubsub.service.js';
 import { REDIS, REDIS_SUBSCRIBER, type RedisClient, redisProviders } from './redis.provider.js';
 
-/** Shared state for a fleet: Redis when REDIS_URL is set, in-process equivalents otherwise. */
+/**
+ * Shared state for a fleet: Redis when REDIS_URL is set, in-process equivalents otherwise; and
+ * the scheduled jobs, which lean on the lease. Global: every feature module injects these.
+ */
 @Global()
 @Module({
-  providers: [...redisProviders, Clock, LeaseService, PubSubService],
-  exports: [REDIS, REDIS_SUBSCRIBER, Clock, LeaseService, PubSubService],
+  providers: [...redisProviders, Clock, LeaseService, PubSubService, JobsService],
+  exports: [REDIS, REDIS_SUBSCRIBER, Clock, LeaseService, PubSubService, JobsService],
 })
 export class CoordinationModule implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Coordination');

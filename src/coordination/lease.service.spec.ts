@@ -1,17 +1,9 @@
 import { Redis } from 'ioredis';
 import { Clock } from '../common/clock.js';
+import { FakeClock } from '../common/testing/fake-clock.js';
 import { loadConfig } from '../config/app-config.js';
 import { createRedisNamespace } from '../../test/support/services.js';
 import { LeaseService } from './lease.service.js';
-
-class FakeClock extends Clock {
-  constructor(public current = 1_000_000) {
-    super();
-  }
-  override now(): number {
-    return this.current;
-  }
-}
 
 describe(LeaseService.name, () => {
   describe('with Redis', () => {
@@ -86,12 +78,12 @@ describe(LeaseService.name, () => {
 
   describe('without Redis', () => {
     it('keeps the lease within the process and honours its expiry', async () => {
-      const clock = new FakeClock();
+      const clock = new FakeClock(1_000_000);
       const leases = new LeaseService(null, loadConfig({}), clock);
       const first = await leases.tryAcquire('mint', 1_000);
       await expect(Promise.resolve(first?.scope)).resolves.toBe('local');
       await expect(leases.tryAcquire('mint', 1_000)).resolves.toBeNull();
-      clock.current += 1_001;
+      clock.advance(1_001);
       await expect(leases.tryAcquire('mint', 1_000)).resolves.not.toBeNull();
     });
   });
