@@ -1,5 +1,6 @@
 // The meeting.* webhook events the simulator sends when meetings change.
 import { stripUndefined, type ZoomMeeting } from './sim-meetings.js';
+import type { Occurrence } from './sim-occurrences.js';
 import type { SimUser } from './sim-types.js';
 import type { WebhookDispatcher } from './sim-webhooks.js';
 
@@ -10,14 +11,26 @@ export class MeetingEvents {
     private readonly clock: () => number,
   ) {}
 
-  /** `meeting.created` / `meeting.deleted` with the meeting's summary as `object`. */
-  emit(event: 'meeting.created' | 'meeting.deleted', operator: SimUser, m: ZoomMeeting): void {
+  /**
+   * `meeting.created` / `meeting.deleted` with the meeting's summary as `object`. `operation`
+   * (Zoom: "all" deletes every occurrence, "single" one occurrence) is `all` for a recurring
+   * meeting deleted whole and `single` otherwise; one deleted occurrence rides in
+   * `object.occurrences`.
+   */
+  emit(
+    event: 'meeting.created' | 'meeting.deleted',
+    operator: SimUser,
+    m: ZoomMeeting,
+    occurrence?: Occurrence,
+  ): void {
     if (!this.webhooks.configured) return;
+    const recurring = m.type === 3 || m.type === 8;
+    const all = event === 'meeting.deleted' && recurring && !occurrence;
     this.webhooks.emit(event, {
       account_id: this.accountId,
       operator: operator.email,
       operator_id: operator.id,
-      operation: 'single',
+      operation: all ? 'all' : 'single',
       object: stripUndefined({
         uuid: m.uuid,
         id: m.id,
@@ -30,16 +43,21 @@ export class MeetingEvents {
         join_url: event === 'meeting.deleted' ? undefined : m.join_url,
         password: event === 'meeting.deleted' ? undefined : m.password,
         created_at: m.created_at,
+        occurrences: occurrence
+          ? [{ occurrence_id: occurrence.occurrence_id, start_time: occurrence.start_time }]
+          : undefined,
       }),
     });
   }
 
-  /** `meeting.updated` with the changed fields and their old values. */
+  /** `meeting.updated` with the changed fields and their old values; `scope` is `single` when
+   * one occurrence changed (its fields ride in `occurrences`), `all` otherwise. */
   updated(
     operator: SimUser,
     m: ZoomMeeting,
     changed: Record<string, unknown>,
     old: Record<string, unknown>,
+    scope: 'single' | 'all' = 'all',
   ): void {
     if (Object.keys(changed).length === 0) return;
     this.webhooks.emit('meeting.updated', {
@@ -47,6 +65,7 @@ export class MeetingEvents {
       operator: operator.email,
       operator_id: operator.id,
       operation: 'single',
+      scope,
       object: { id: m.id, uuid: m.uuid, ...changed },
       old_object: { id: m.id, uuid: m.uuid, ...old },
       time_stamp: this.clock(),

@@ -1,7 +1,9 @@
 // Zoom's create/update meeting bodies: validation (as lenient as Zoom) and start_time parsing.
 import { BODY_NOT_JSON_OBJECT, VALIDATION_FAILED } from './zoom-responses.js';
 
-export type MeetingType = 1 | 2 | 3 | 8;
+/** 1 instant, 2 scheduled, 3 recurring with no fixed time, 8 recurring with a fixed time,
+ * 10 screen share only. */
+export type MeetingType = 1 | 2 | 3 | 8 | 10;
 
 export interface FieldError {
   field: string;
@@ -26,20 +28,20 @@ export interface MeetingInput {
   default_password?: boolean;
   pre_schedule?: boolean;
   schedule_for?: string;
-  recurrence?: Record<string, unknown>;
+  recurrence?: Recurrence;
   settings?: Record<string, unknown>;
   tracking_fields?: unknown[];
 }
 
 export const isMeetingType = (value: unknown): value is MeetingType =>
-  value === 1 || value === 2 || value === 3 || value === 8;
+  value === 1 || value === 2 || value === 3 || value === 8 || value === 10;
 
 export const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const INVALID = 'Invalid field.';
 const START_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,3})?(Z|[+-]\d{2}:\d{2})?$/;
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})?$/;
 const PASSWORD = /^[A-Za-z0-9@\-_*]{1,10}$/;
 
 const BOOLEAN_SETTINGS = [
@@ -85,6 +87,79 @@ function toInteger(value: unknown): number | undefined {
   if (typeof value === 'number' && Number.isInteger(value)) return value;
   if (typeof value === 'string' && /^-?\d+$/.test(value.trim())) return Number(value.trim());
   return undefined;
+}
+
+/** Zoom accepts booleans sent as the strings "true" and "false". */
+function toBoolean(value: unknown): boolean | undefined {
+  if (typeof value === 'boolean') return value;
+  if (value === 'true' || value === 'false') return value === 'true';
+  return undefined;
+}
+
+/** Zoom's `recurrence` object (type 1 daily, 2 weekly, 3 monthly). */
+export interface Recurrence {
+  type: 1 | 2 | 3;
+  repeat_interval?: number;
+  weekly_days?: string;
+  monthly_day?: number;
+  monthly_week?: number;
+  monthly_week_day?: number;
+  end_times?: number;
+  end_date_time?: string;
+}
+
+/** Checks `recurrence` against the ranges Zoom's "Create a meeting" reference gives. */
+function validateRecurrence(
+  r: Record<string, unknown>,
+  bad: (field: string) => void,
+): Recurrence | undefined {
+  const before = { count: 0 };
+  const fail = (field: string) => {
+    before.count++;
+    bad(`recurrence.${field}`);
+  };
+  const int = (field: string, min: number, max: number, allowed?: number[]) => {
+    if (r[field] === undefined) return undefined;
+    const v = toInteger(r[field]);
+    if (v === undefined || v < min || v > max || (allowed && !allowed.includes(v))) {
+      return fail(field);
+    }
+    return v;
+  };
+  const type = int('type', 1, 3);
+  if (r.type === undefined) fail('type');
+  const out: Recurrence = { type: (type ?? 1) as 1 | 2 | 3 };
+  const repeat = int('repeat_interval', 1, 99);
+  if (repeat !== undefined) out.repeat_interval = repeat;
+  if (r.weekly_days !== undefined) {
+    const days = String(r.weekly_days);
+    if (!/^[1-7](,[1-7]){0,6}$/.test(days)) fail('weekly_days');
+    else out.weekly_days = days;
+  }
+  const monthlyDay = int('monthly_day', 1, 31);
+  if (monthlyDay !== undefined) out.monthly_day = monthlyDay;
+  const monthlyWeek = int('monthly_week', -1, 4, [-1, 1, 2, 3, 4]);
+  if (monthlyWeek !== undefined) out.monthly_week = monthlyWeek;
+  const weekDay = int('monthly_week_day', 1, 7);
+  if (weekDay !== undefined) out.monthly_week_day = weekDay;
+  const endTimes = int('end_times', 0, 60);
+  if (endTimes !== undefined) out.end_times = endTimes;
+  if (r.end_date_time !== undefined) {
+    const end = typeof r.end_date_time === 'string' ? parseStartTime(r.end_date_time) : undefined;
+    if (end === undefined) fail('end_date_time');
+    else out.end_date_time = zoomTime(end);
+  }
+  return before.count === 0 ? out : undefined;
+}
+
+/** Local calendar parts (month 1-12) of instant `at` in `timeZone` (UTC when unknown). */
+export function localParts(at: number, timeZone: string): number[] {
+  const f = formatter(timeZone) ?? formatter('UTC')!;
+  const parts: Record<string, number> = {};
+  for (const p of f.formatToParts(new Date(at))) {
+    if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  }
+  return [parts.year, parts.month, parts.day, parts.hour, parts.minute, parts.second];
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
@@ -145,7 +220,8 @@ export function parseStartTime(value: string, timezone?: string): number | undef
   if (zone === 'Z') return local;
   if (zone) {
     const sign = zone.startsWith('-') ? -1 : 1;
-    const [oh, om] = zone.slice(1).split(':').map(Number);
+    const digits = zone.slice(1).replace(':', '');
+    const [oh, om] = [Number(digits.slice(0, 2)), Number(digits.slice(2))];
     return local - sign * (oh * 60 + om) * 60_000;
   }
   if (!timezone || !isValidTimezone(timezone)) return local;
@@ -223,8 +299,9 @@ export function validateMeetingBody(
   }
   for (const key of ['default_password', 'pre_schedule'] as const) {
     if (body[key] !== undefined) {
-      if (typeof body[key] !== 'boolean') bad(key);
-      else value[key] = body[key];
+      const flag = toBoolean(body[key]);
+      if (flag === undefined) bad(key);
+      else value[key] = flag;
     }
   }
   if (body.schedule_for !== undefined) {
@@ -233,7 +310,10 @@ export function validateMeetingBody(
   }
   if (body.recurrence !== undefined) {
     if (!isPlainObject(body.recurrence)) bad('recurrence');
-    else value.recurrence = body.recurrence;
+    else {
+      const recurrence = validateRecurrence(body.recurrence, bad);
+      if (recurrence) value.recurrence = recurrence;
+    }
   }
   if (body.tracking_fields !== undefined) {
     if (!Array.isArray(body.tracking_fields)) bad('tracking_fields');
@@ -242,15 +322,19 @@ export function validateMeetingBody(
   if (body.settings !== undefined) {
     if (!isPlainObject(body.settings)) bad('settings');
     else {
-      const settings = body.settings;
+      // Zoom coerces "true"/"false" and numeric strings on settings; the answer has real types.
+      const settings = { ...body.settings };
       for (const key of BOOLEAN_SETTINGS) {
-        if (settings[key] !== undefined && typeof settings[key] !== 'boolean')
-          bad(`settings.${key}`);
+        if (settings[key] === undefined) continue;
+        const flag = toBoolean(settings[key]);
+        if (flag === undefined) bad(`settings.${key}`);
+        else settings[key] = flag;
       }
       for (const [key, allowed] of Object.entries(ENUM_SETTINGS)) {
         if (settings[key] !== undefined) {
           const v = typeof allowed[0] === 'number' ? toInteger(settings[key]) : settings[key];
           if (!allowed.includes(v)) bad(`settings.${key}`);
+          else settings[key] = v;
         }
       }
       value.settings = settings;

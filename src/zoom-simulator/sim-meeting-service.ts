@@ -4,6 +4,7 @@ import { validateMeetingBody, type MeetingInput } from './sim-meeting-input.js';
 import type { MeetingEvents } from './sim-meeting-events.js';
 import {
   applyUpdate,
+  asOccurrence,
   buildMeeting,
   isListType,
   listItem,
@@ -11,6 +12,8 @@ import {
   newMeetingId,
   type ZoomMeeting,
 } from './sim-meetings.js';
+import { zoomTime } from './sim-meeting-input.js';
+import type { Occurrence } from './sim-occurrences.js';
 import { pageOf, readPage } from './sim-paging.js';
 import type { RateLimitPolicy } from './sim-rate-limits.js';
 import type { SimUser } from './sim-types.js';
@@ -21,6 +24,13 @@ export interface MeetingRecord {
   meeting: ZoomMeeting;
   hostId: string;
 }
+
+const pick = (o: Occurrence) => ({ start_time: o.start_time, duration: o.duration });
+
+export const occurrenceNotFound = (occurrenceId: string) => ({
+  code: 3001,
+  message: `Meeting occurrence does not exist: ${occurrenceId}.`,
+});
 
 const invalidField = (field: string) => ({
   code: 300,
@@ -75,33 +85,90 @@ export class MeetingService {
     c.reply(201, meeting);
   }
 
-  /** `GET /v2/meetings/{meetingId}`. */
+  /** `GET /v2/meetings/{meetingId}[?occurrence_id=]`: one occurrence's start and duration. */
   get(c: RouteContext, meetingId: string): void {
-    const record = this.find(meetingId);
-    if (!record) return c.reply(404, meetingNotFound(meetingId));
-    c.reply(200, record.meeting);
+    const scoped = this.scoped(c, meetingId);
+    if (!scoped) return;
+    const { record, occurrence } = scoped;
+    c.reply(200, occurrence ? asOccurrence(record.meeting, occurrence) : record.meeting);
   }
 
-  /** `PATCH /v2/meetings/{meetingId}`: 204. */
+  /** `PATCH /v2/meetings/{meetingId}[?occurrence_id=]`: 204. With an occurrence, only its
+   * `start_time` and `duration` change (other fields are accepted and ignored). */
   update(c: RouteContext, meetingId: string): void {
-    const record = this.find(meetingId);
-    if (!record) return c.reply(404, meetingNotFound(meetingId));
+    const scoped = this.scoped(c, meetingId);
+    if (!scoped) return;
+    const { record, occurrence } = scoped;
     const decision = this.rates.takeUserDaily(record.hostId, 'Light');
     if (decision && !decision.ok) return this.rates.replyRateLimited(c.reply, decision);
     const validated = validateMeetingBody(c.body, true);
     if (!validated.ok) return c.reply(400, validated.failure);
+    const operator = this.users.owner;
+    if (occurrence) {
+      const before = { occurrence_id: occurrence.occurrence_id, ...pick(occurrence) };
+      const input = validated.value;
+      if (input.startTimeMs !== undefined) occurrence.start_time = zoomTime(input.startTimeMs);
+      if (input.duration !== undefined) occurrence.duration = input.duration;
+      const after = { occurrence_id: occurrence.occurrence_id, ...pick(occurrence) };
+      this.changed();
+      if (JSON.stringify(before) !== JSON.stringify(after)) {
+        this.events.updated(
+          operator,
+          record.meeting,
+          { occurrences: [after] },
+          { occurrences: [before] },
+          'single',
+        );
+      }
+      return c.reply(204);
+    }
     const { changed, old } = applyUpdate(record.meeting, validated.value, this.clock());
     this.changed();
-    this.events.updated(this.users.owner, record.meeting, changed, old);
+    this.events.updated(operator, record.meeting, changed, old, 'all');
     c.reply(204);
   }
 
-  /** `DELETE /v2/meetings/{meetingId}`: 204; a second delete 404/3001. */
+  /** `DELETE /v2/meetings/{meetingId}[?occurrence_id=]`: 204; a second delete 404/3001. One
+   * occurrence is marked `deleted` and the meeting stays. */
   delete(c: RouteContext, meetingId: string): void {
-    const record = this.find(meetingId);
-    if (!record) return c.reply(404, meetingNotFound(meetingId));
+    const scoped = this.scoped(c, meetingId);
+    if (!scoped) return;
+    const { record, occurrence } = scoped;
+    if (occurrence) {
+      occurrence.status = 'deleted';
+      this.changed();
+      this.events.emit('meeting.deleted', this.users.owner, record.meeting, occurrence);
+      return c.reply(204);
+    }
     this.remove(record, this.users.owner);
     c.reply(204);
+  }
+
+  /**
+   * The meeting and, with `occurrence_id`, the live occurrence it names. Zoom's reference gives
+   * 404/3001 "Meeting does not exist" as these endpoints' not-found answer and documents no
+   * separate one for an occurrence; (chosen) an unknown or deleted occurrence answers 404 with
+   * code 3001 and a message naming the occurrence.
+   */
+  private scoped(
+    c: RouteContext,
+    meetingId: string,
+  ): { record: MeetingRecord; occurrence?: Occurrence } | undefined {
+    const record = this.find(meetingId);
+    if (!record) {
+      c.reply(404, meetingNotFound(meetingId));
+      return undefined;
+    }
+    const occurrenceId = c.query.get('occurrence_id');
+    if (occurrenceId === null || occurrenceId === '') return { record };
+    const occurrence = record.meeting.occurrences?.find(
+      (o) => o.occurrence_id === occurrenceId && o.status === 'available',
+    );
+    if (!occurrence) {
+      c.reply(404, occurrenceNotFound(occurrenceId));
+      return undefined;
+    }
+    return { record, occurrence };
   }
 
   /** `GET /v2/users/{userId}/meetings`: Zoom's list page. */

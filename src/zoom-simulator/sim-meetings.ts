@@ -1,6 +1,12 @@
 // Zoom's meeting object: building it from a validated body, applying updates, list entries.
 import { randomBytes, randomInt } from 'node:crypto';
-import { zoomTime, type MeetingInput, type MeetingType } from './sim-meeting-input.js';
+import {
+  zoomTime,
+  type MeetingInput,
+  type MeetingType,
+  type Recurrence,
+} from './sim-meeting-input.js';
+import { buildOccurrences, type Occurrence } from './sim-occurrences.js';
 
 /** Zoom's meeting object as answered by create and get. */
 export interface ZoomMeeting {
@@ -25,7 +31,9 @@ export interface ZoomMeeting {
   encrypted_password: string;
   settings: Record<string, unknown>;
   pre_schedule: boolean;
-  recurrence?: Record<string, unknown>;
+  recurrence?: Recurrence;
+  /** type 8 only: every occurrence, deleted ones with status `deleted` */
+  occurrences?: Occurrence[];
   tracking_fields?: unknown[];
 }
 
@@ -125,7 +133,29 @@ export function buildMeeting(
     recurrence: type === 3 || type === 8 ? input.recurrence : undefined,
     tracking_fields: input.tracking_fields,
   };
+  refreshOccurrences(meeting);
   return stripUndefined(meeting);
+}
+
+/** Type 8 meetings carry their occurrences and start at the first one; others carry none. */
+export function refreshOccurrences(meeting: ZoomMeeting): void {
+  if (meeting.type !== 8 || meeting.start_time === undefined) {
+    delete meeting.occurrences;
+    return;
+  }
+  const occurrences = buildOccurrences(
+    Date.parse(meeting.start_time),
+    meeting.duration,
+    meeting.timezone,
+    meeting.recurrence,
+  );
+  meeting.occurrences = occurrences;
+  if (occurrences.length > 0) meeting.start_time = occurrences[0].start_time;
+}
+
+/** The meeting as one of its occurrences: that occurrence's start and duration. */
+export function asOccurrence(meeting: ZoomMeeting, occurrence: Occurrence): ZoomMeeting {
+  return { ...meeting, start_time: occurrence.start_time, duration: occurrence.duration };
 }
 
 /** Applies a PATCH; answers the fields as they were before (for `meeting.updated`'s old_object). */
@@ -156,6 +186,11 @@ export function applyUpdate(
   set('recurrence', input.recurrence);
   set('tracking_fields', input.tracking_fields);
   if (input.settings) set('settings', { ...meeting.settings, ...input.settings });
+  const schedule = ['type', 'start_time', 'duration', 'timezone', 'recurrence'];
+  if (schedule.some((key) => key in changed)) {
+    if (meeting.type !== 3 && meeting.type !== 8) delete meeting.recurrence;
+    refreshOccurrences(meeting);
+  }
   return { changed, old };
 }
 
@@ -193,8 +228,10 @@ export const LIST_TYPES = [
 export type ListType = (typeof LIST_TYPES)[number];
 
 export function matchesListType(m: ZoomMeeting, type: ListType, now: number): boolean {
+  // Zoom's list does not return instant meetings.
+  if (m.type === 1) return false;
   const start = m.start_time ? Date.parse(m.start_time) : undefined;
-  if (type === 'scheduled') return m.type !== 1;
+  if (type === 'scheduled') return true;
   if (type === 'live') return m.status === 'started';
   if (type === 'previous_meetings') {
     return start !== undefined && start + m.duration * 60_000 < now;
