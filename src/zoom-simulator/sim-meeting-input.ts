@@ -128,12 +128,14 @@ function validateRecurrence(
   };
   const type = int('type', 1, 3);
   if (r.type === undefined) fail('type');
-  const out: Recurrence = { type: (type ?? 1) as 1 | 2 | 3 };
+  const out: Recurrence = { type: type === 2 || type === 3 ? type : 1 };
   const repeat = int('repeat_interval', 1, 99);
   if (repeat !== undefined) out.repeat_interval = repeat;
   if (r.weekly_days !== undefined) {
-    const days = String(r.weekly_days);
-    if (!/^[1-7](,[1-7]){0,6}$/.test(days)) fail('weekly_days');
+    // A single day may come as a number.
+    const raw = r.weekly_days;
+    const days = typeof raw === 'number' ? String(raw) : raw;
+    if (typeof days !== 'string' || !/^[1-7](,[1-7]){0,6}$/.test(days)) fail('weekly_days');
     else out.weekly_days = days;
   }
   const monthlyDay = int('monthly_day', 1, 31);
