@@ -14,6 +14,7 @@ import { ZoomAuthModule } from './zoom/token/zoom-auth.module.js';
 import { RotationModule } from './zoom/rotation/rotation.module.js';
 import { MeetingsModule } from './meetings/meetings.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
+import { ZoomPassThroughModule } from './zoom/pass-through/pass-through.module.js';
 
 @Module({})
 export class AppModule {
@@ -35,6 +36,8 @@ export class AppModule {
         RotationModule,
         MeetingsModule,
         WebhooksModule,
+        // Last: its catch-all /v2 route must come after every specific one.
+        ZoomPassThroughModule,
       ],
     };
   }

@@ -5,6 +5,7 @@ import { DomainError, ErrorCode } from '../../common/errors/index.js';
 import { AppConfig, type RateLimitPlan } from '../../config/app-config.js';
 import { REDIS, type RedisClient, redisReady } from '../../coordination/redis.provider.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
+import { classifyRateLimit } from './rate-limit-answer.js';
 import type { ZoomRateCategory, ZoomRequest, ZoomResponse } from './zoom-api.types.js';
 
 /** Zoom's per-second limits per account (developers.zoom.us/docs/api/rate-limits/). */
@@ -95,7 +96,7 @@ export class RateLimitGovernor {
     );
     this.zoomRateLimited = metrics.counter(
       'zoom_rate_limited_responses_total',
-      '429 answers received from Zoom, by category and X-RateLimit-Type',
+      '429 answers received from Zoom, by category and kind (per_second, daily, concurrent)',
       ['category', 'type'],
     );
     this.retries = metrics.counter(
@@ -105,24 +106,22 @@ export class RateLimitGovernor {
     );
   }
 
-  async run<T>(
-    request: ZoomRequest,
-    attempt: () => Promise<ZoomResponse<T>>,
-  ): Promise<ZoomResponse<T>> {
+  async run<R extends ZoomResponse>(request: ZoomRequest, attempt: () => Promise<R>): Promise<R> {
     const deadline = this.clock.now() + MAX_QUEUE_WAIT_MS;
     for (let retry = 0; ; retry++) {
       await this.assertNotBlocked(request);
       await this.waitForSlot(request.category, deadline);
       const response = await attempt();
-      if (response.status !== 429) return response;
-      const type = response.headers['x-ratelimit-type'] ?? 'unknown';
-      this.zoomRateLimited.inc({ category: request.category, type });
-      if (/daily/i.test(type)) {
+      const kind = classifyRateLimit(response);
+      if (kind === undefined) return response;
+      this.zoomRateLimited.inc({ category: request.category, type: kind });
+      if (kind === 'daily') {
+        // Never retried: the quota is spent until Zoom's reset, which the caller is told.
         await this.recordDailyLimit(request, response);
         return response;
       }
       this.learn(request.category, response);
-      if (retry >= MAX_QPS_RETRIES) return response;
+      if (retry >= MAX_QPS_RETRIES || request.retryable === false) return response;
       this.retries.inc({ category: request.category });
       // Zoom counts whole clock seconds: nobody in the fleet calls this category before the next one.
       const now = this.clock.now();
@@ -266,6 +265,10 @@ export class RateLimitGovernor {
       ? `account:${request.category}`
       : `user:${request.dailyLimitUser!.toLowerCase()}`;
     const until = resetTime(response.headers['retry-after'], this.clock.now());
+    // Zoom's captured daily-limit answers may lack Retry-After; the caller still gets one.
+    response.headers['retry-after'] ??= String(
+      Math.max(1, Math.ceil((until - this.clock.now()) / 1000)),
+    );
     this.logger.warn(
       `Zoom's daily limit reached for ${key}; refusing locally until ${new Date(until).toISOString()}`,
     );

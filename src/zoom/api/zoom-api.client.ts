@@ -57,6 +57,15 @@ export function isTokenRefusal(status: number, body: unknown): boolean {
   return status === 401 && zoomErrorBody(body)?.code === 124;
 }
 
+/** A streamed body was refused with the token; it cannot be sent again, but the caller can. */
+function unreplayable(req: ZoomRequest): DomainError {
+  return new DomainError(
+    ErrorCode.ZoomUnavailable,
+    `Zoom refused the access token during ${req.route}; the token has been replaced, but the streamed request body cannot be sent again. Retry the request.`,
+    { headers: { 'Retry-After': '1' } },
+  );
+}
+
 function flattenHeaders(headers: AxiosResponse['headers']): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers ?? {})) {
@@ -90,25 +99,33 @@ export class ZoomApiClient {
 
   /** Resolves with Zoom's 2xx answer; throws ZoomApiError for Zoom's errors, DomainError otherwise. */
   async request<T>(req: ZoomRequest): Promise<ZoomResponse<T>> {
-    let token = await this.tokens.getToken();
-    let response = await this.governed<T>(req, token);
-    if (isTokenRefusal(response.status, response.data)) {
-      // Compare-and-delete of exactly this token, then one retry with the current one. Never a loop.
-      token = (await this.tokens.handleUnauthorized(token, zoomErrorBody(response.data)))!;
-      response = await this.governed<T>(req, token);
-      if (isTokenRefusal(response.status, response.data)) {
-        // Refused again: the token service may declare the app rejected (throws); no further retry.
-        await this.tokens.handleUnauthorized(token, zoomErrorBody(response.data), {
-          replace: false,
-        });
-      }
-    }
-    if (response.status >= 200 && response.status < 300) {
-      this.tokens.reportAccepted(token);
-      return response;
-    }
-    if (response.status !== 401) this.tokens.reportAccepted(token);
+    const response = await this.exchange<ZoomResponse<T>>(req, (token) =>
+      this.attempt<T>(req, token),
+    );
+    if (response.status >= 200 && response.status < 300) return response;
     throw this.zoomError(response);
+  }
+
+  /**
+   * One call to Zoom with the fleet's token, paced by the governor, recovering once from a token
+   * Zoom stopped honouring. `send` makes one raw attempt and resolves with any status Zoom
+   * answers (with `data` parsed at least for 401 and 429); it runs at most twice, plus the
+   * governor's own retries after a per-second 429 when `req.retryable` is not false.
+   */
+  async exchange<R extends ZoomResponse>(
+    req: ZoomRequest,
+    send: (token: ZoomToken) => Promise<R>,
+  ): Promise<R> {
+    const token = await this.tokens.getToken();
+    const response = await this.governor.run(req, () => send(token));
+    // The token service owns the protocol: after each answer it says retry (once) or stop; it may
+    // throw the rejected error. At most one retry, never a loop.
+    const next = await this.tokens.onAnswer(token, response.status, response.data);
+    if (!('retryWith' in next)) return response;
+    if (req.retryable === false) throw unreplayable(req);
+    const retry = await this.governor.run(req, () => send(next.retryWith));
+    await this.tokens.onAnswer(next.retryWith, retry.status, retry.data);
+    return retry;
   }
 
   private zoomError(response: ZoomResponse): ZoomApiError {
@@ -123,10 +140,6 @@ export class ZoomApiClient {
           ? { message: data }
           : undefined;
     return new ZoomApiError(response.status, body, headers);
-  }
-
-  private governed<T>(req: ZoomRequest, token: ZoomToken): Promise<ZoomResponse<T>> {
-    return this.governor.run<T>(req, () => this.attempt<T>(req, token));
   }
 
   /** One raw HTTP attempt: resolves with any status Zoom answers, throws only when there is no answer. */

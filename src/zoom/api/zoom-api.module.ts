@@ -5,6 +5,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { ZoomAuthModule } from '../token/zoom-auth.module.js';
 import { RateLimitGovernor } from './rate-limit-governor.js';
 import { ZoomApiClient } from './zoom-api.client.js';
+import { ZoomHttpTransport } from './zoom-http.transport.js';
 
 /** The one HTTP client for Zoom's REST API (keep-alive connections, bearer injection, 401 recovery). */
 @Module({
@@ -17,7 +18,7 @@ import { ZoomApiClient } from './zoom-api.client.js';
     }),
     ZoomAuthModule,
   ],
-  providers: [RateLimitGovernor, ZoomApiClient],
-  exports: [ZoomApiClient, RateLimitGovernor],
+  providers: [RateLimitGovernor, ZoomApiClient, ZoomHttpTransport],
+  exports: [ZoomApiClient, RateLimitGovernor, ZoomHttpTransport],
 })
 export class ZoomApiModule {}

@@ -4,7 +4,8 @@ export type ZoomRateCategory = 'light' | 'medium' | 'heavy';
 export type ZoomQuery = Record<string, string | number | boolean | undefined>;
 
 export interface ZoomRequest {
-  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  /** Any method Zoom serves (the pass-through relays HEAD and OPTIONS too). */
+  method: string;
   /** Relative to ZOOM_API_BASE_URL, e.g. `/users/me/meetings`. Path segments must already be encoded. */
   path: string;
   query?: ZoomQuery;
@@ -15,6 +16,8 @@ export interface ZoomRequest {
   /** A label for metrics: the route template, e.g. `POST /users/:userId/meetings`. */
   route: string;
   timeoutMs?: number;
+  /** False when the body is a stream already sent: the call must not be repeated (no 401 or 429 retry). */
+  retryable?: boolean;
 }
 
 export interface ZoomResponse<T = unknown> {

@@ -1,0 +1,16 @@
+import { All, Controller, Req, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { ZoomPassThroughService } from './pass-through.service.js';
+
+/** Every `/v2` route the meetings controller does not own: Zoom's whole API through one door. */
+@ApiExcludeController()
+@Controller('v2')
+export class ZoomPassThroughController {
+  constructor(private readonly passThrough: ZoomPassThroughService) {}
+
+  @All('*path')
+  forward(@Req() request: Request, @Res() response: Response): Promise<void> {
+    return this.passThrough.forward(request, response);
+  }
+}

@@ -1,0 +1,155 @@
+import { Injectable } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { DomainError } from '../../common/errors/index.js';
+import { AppConfig } from '../../config/app-config.js';
+import { MetricsService } from '../../metrics/metrics.service.js';
+import { parseZoomJson, ZoomApiClient } from '../api/zoom-api.client.js';
+import type { ZoomRequest, ZoomResponse } from '../api/zoom-api.types.js';
+import { ZoomHttpTransport } from '../api/zoom-http.transport.js';
+import { describeZoomRoute } from '../api/zoom-routes.js';
+import type { ZoomToken } from '../token/token-store/token-store.js';
+import { OutgoingBody } from './outgoing-body.js';
+import { forwardedRequestHeaders, relayedResponseHeaders } from './forwarded-headers.js';
+import { zoomPathOf } from './zoom-path.js';
+
+/** Long enough for a large upload or a slow report; every pause in a streamed body has the same deadline. */
+const PASS_THROUGH_TIMEOUT_MS = 60_000;
+/** Answers the gateway must read before relaying: token refusals and rate limits (small JSON). */
+const INSPECTED_STATUSES = new Set([401, 429]);
+const INSPECT_LIMIT_BYTES = 64 * 1024;
+
+/** A Zoom answer on its way back: inspected ones are read whole, all others stay a stream. */
+interface RelayedAnswer extends ZoomResponse {
+  raw: Buffer | null;
+  stream: Readable | null;
+}
+
+/**
+ * Every `/v2` route the gateway does not handle itself, carried to Zoom unchanged (path, query,
+ * body of any type, streamed) with the fleet's token, 401/124 recovery and the rate-limit
+ * governor, and answered with Zoom's status, headers and body, streamed back.
+ */
+@Injectable()
+export class ZoomPassThroughService {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly client: ZoomApiClient,
+    private readonly transport: ZoomHttpTransport,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  async forward(request: Request & { rawBody?: Buffer }, response: Response): Promise<void> {
+    const { path, search } = zoomPathOf(request.originalUrl);
+    const route = describeZoomRoute(request.method, path);
+    const body = OutgoingBody.from(request);
+    const aborted = new AbortController();
+    response.once('close', () => {
+      if (!response.writableFinished) aborted.abort();
+    });
+    const zoomRequest: ZoomRequest = {
+      method: request.method,
+      path,
+      category: route.category,
+      dailyLimitUser: route.dailyLimitUser,
+      route: `${request.method} ${route.template}`,
+      timeoutMs: PASS_THROUGH_TIMEOUT_MS,
+      // Read after each attempt: a streamed body becomes replayable once it was captured whole.
+      get retryable() {
+        return body.replayable;
+      },
+    };
+    const headers = forwardedRequestHeaders(request.headers);
+    const answer = await this.client.exchange(zoomRequest, (token) =>
+      this.attempt(zoomRequest, `${path}${search}`, headers, body, token, aborted.signal),
+    );
+    await this.relay(answer, response);
+  }
+
+  private async attempt(
+    req: ZoomRequest,
+    pathAndQuery: string,
+    headers: Record<string, string>,
+    body: OutgoingBody,
+    token: ZoomToken,
+    signal: AbortSignal,
+  ): Promise<RelayedAnswer> {
+    const started = performance.now();
+    const payload = body.next();
+    const length = body.length;
+    try {
+      const answer = await this.transport.send({
+        method: req.method,
+        url: `${this.config.zoomApiBaseUrl}${pathAndQuery}`,
+        headers: {
+          ...headers,
+          ...(length !== undefined && payload !== undefined
+            ? { 'content-length': String(length) }
+            : {}),
+          authorization: `Bearer ${token.accessToken}`,
+        },
+        body: payload,
+        timeoutMs: req.timeoutMs ?? PASS_THROUGH_TIMEOUT_MS,
+        signal,
+        route: req.route,
+      });
+      this.metrics.observeZoomCall(req.route, answer.status, (performance.now() - started) / 1_000);
+      if (!INSPECTED_STATUSES.has(answer.status)) {
+        return {
+          status: answer.status,
+          headers: answer.headers,
+          data: undefined,
+          raw: null,
+          stream: answer.body,
+        };
+      }
+      const raw = await readCapped(answer.body, INSPECT_LIMIT_BYTES);
+      return {
+        status: answer.status,
+        headers: answer.headers,
+        data: parseZoomJson(raw.toString('utf8')),
+        raw,
+        stream: null,
+      };
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      this.metrics.observeZoomCall(req.route, 'error', (performance.now() - started) / 1_000);
+      throw error;
+    }
+  }
+
+  private async relay(answer: RelayedAnswer, response: Response): Promise<void> {
+    response.status(answer.status);
+    for (const [name, value] of Object.entries(relayedResponseHeaders(answer.headers)))
+      response.setHeader(name, value);
+    if (answer.raw) {
+      response.setHeader('content-length', String(answer.raw.length));
+      response.end(answer.raw);
+      return;
+    }
+    if (!answer.stream) {
+      response.end();
+      return;
+    }
+    try {
+      await pipeline(answer.stream, response);
+    } catch {
+      // The caller went away or Zoom's stream broke mid-body: the status is already sent, so
+      // the only honest signal left is a truncated response.
+      response.destroy();
+    }
+  }
+}
+
+/** Reads a small answer whole; a larger one is cut (only its status and code matter here). */
+async function readCapped(stream: Readable, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    if (size < limit) chunks.push(buffer);
+    size += buffer.length;
+  }
+  return Buffer.concat(chunks);
+}
