@@ -91,6 +91,16 @@ const PRODUCT_DEFAULTS: { prefix: string; category: ZoomRateCategory }[] = [
   { prefix: '/im/', category: 'medium' },
 ];
 
+/** Zoom's top-level API resources (https://developers.zoom.us/docs/api/), for metric labels. */
+const PRODUCTS = new Set(
+  (
+    'accounts archive_files chat clips contact_center contacts devices docs groups h323 im ' +
+    'live_meetings live_webinars mail marketplace meetings metrics past_meetings past_webinars ' +
+    'phone report roles rooms scheduler sip_phones tasks tracking_fields tsp users webinars ' +
+    'whiteboards workspaces zoom_events'
+  ).split(' '),
+);
+
 /**
  * Everything else is paced as Heavy: the strictest per-second category, so an endpoint the table
  * does not know can slow its own callers a little but never spends the Light or Medium budgets of
@@ -138,9 +148,11 @@ export function describeZoomRoute(
   }
   const lower = path.toLowerCase();
   const product = PRODUCT_DEFAULTS.find((p) => lower.startsWith(p.prefix));
-  // Unlisted routes are labelled by their product only, so ids never enter a metric label.
-  const first = /^\/[A-Za-z_]{1,40}/.exec(path)?.[0]?.toLowerCase() ?? '';
-  return { template: `${first}/*`, category: product?.category ?? DEFAULT_CATEGORY };
+  // Unlisted routes are labelled by their product only (from a fixed list), so neither ids nor
+  // a caller's made-up paths can grow the metrics' label set.
+  const first = path.split('/')[1]?.toLowerCase() ?? '';
+  const label = PRODUCTS.has(first) ? `/${first}/*` : '/*';
+  return { template: label, category: product?.category ?? DEFAULT_CATEGORY };
 }
 
 function decodeSegment(segment: string): string {
