@@ -23,6 +23,7 @@ export {
   type RateLimitHeaders,
 } from './sim-rate-limits.js';
 export type { SimRequest } from './sim-request-log.js';
+export { phoneRecordingBytes, type PhoneRecordingOptions, type SimUpload } from './sim-files.js';
 export { PAGE_TOKEN_TTL_MS } from './sim-paging.js';
 export {
   ZOOM_WEBHOOK_RETRY_DELAYS_MS,

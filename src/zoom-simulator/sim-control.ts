@@ -26,6 +26,7 @@ export function buildControl(core: SimCore): SimulatorControl {
       rates.limiter.reset();
       webhooks.clearHistory();
       core.requestLog.clear();
+      core.files.clearUploads();
       if (options.credentials) oauth.resetCredentials();
       if (options.meetings) meetings.clear();
       if (options.tokens) oauth.forgetTokens();
@@ -84,6 +85,13 @@ export function buildControl(core: SimCore): SimulatorControl {
       rates.headers = mode;
     },
     requests: () => core.requestLog.list(),
+    uploads: () => core.files.uploads(),
+    setPhoneRecording: (options) => {
+      if (options.bytes !== undefined && !(Number.isInteger(options.bytes) && options.bytes >= 0)) {
+        throw new Error('bytes must be an integer >= 0');
+      }
+      core.files.recording = { ...core.files.recording, ...options };
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 // The simulator's state and components, wired once; the server, routes and control surface
 // all work on one SimCore.
 import { FaultInjector } from './sim-faults.js';
+import { FileRoutes } from './sim-files.js';
 import { MeetingEvents } from './sim-meeting-events.js';
 import { MeetingService } from './sim-meeting-service.js';
 import { TokenAuthority } from './sim-oauth.js';
@@ -26,6 +27,7 @@ export class SimCore {
   readonly webhooks: WebhookDispatcher;
   readonly state: StateFile;
   readonly requestLog: RequestLog;
+  readonly files: FileRoutes;
   /** `http://host:port` once listening */
   url = '';
   tokenRequestsInFlight = 0;
@@ -46,6 +48,7 @@ export class SimCore {
       apiUrl: () => this.url,
     });
     this.rates = new RateLimitPolicy(this.clock);
+    this.files = new FileRoutes(this.users, this.clock, options.phoneRecording);
     this.webhooks = new WebhookDispatcher(this.clock);
     this.state = new StateFile(options.stateFile, () => ({
       users: this.users.persisted(),

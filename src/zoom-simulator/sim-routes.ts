@@ -18,7 +18,7 @@ export interface Route {
 }
 
 export function buildRoutes(core: SimCore): Route[] {
-  const { users, meetings } = core;
+  const { users, meetings, files } = core;
   return [
     {
       // Zoom's API reference labels "List users" MEDIUM.
@@ -85,6 +85,38 @@ export function buildRoutes(core: SimCore): Route[] {
       category: 'Light',
       hasBody: true,
       handle: (c, [appId]) => rotateSecret(c, core.oauth, core.clock, core.appId, appId),
+    },
+    {
+      name: 'uploadPicture',
+      method: 'POST',
+      pattern: '/v2/users/:userId/picture',
+      category: 'Medium',
+      hasBody: false, // multipart: the handler reads the raw body
+      handle: (c, [userId]) => files.uploadPicture(c, userId),
+    },
+    {
+      name: 'downloadPhoneRecording',
+      method: 'GET',
+      pattern: '/v2/phone/recording/download/:fileId',
+      category: 'Medium',
+      hasBody: false,
+      handle: (c, [fileId]) => files.downloadPhoneRecording(c, fileId),
+    },
+    {
+      name: 'listUserRecordings',
+      method: 'GET',
+      pattern: '/v2/users/:userId/recordings',
+      category: 'Medium',
+      hasBody: false,
+      handle: (c, [userId]) => files.listUserRecordings(c, userId),
+    },
+    {
+      name: 'meetingRecordings',
+      method: 'GET',
+      pattern: '/v2/meetings/:meetingId/recordings',
+      category: 'Light',
+      hasBody: false,
+      handle: (c) => files.meetingRecordings(c),
     },
   ];
 }

@@ -11,6 +11,17 @@ export const SIM_SCOPES = {
   deleteMeeting: ['meeting:delete:meeting', 'meeting:delete:meeting:admin'],
   listMeetings: ['meeting:read:list_meetings', 'meeting:read:list_meetings:admin'],
   rotateSecret: ['marketplace:update:client_secret'],
+  // (chosen) granular names for the routes below, in Zoom's `<product>:<verb>:<object>` form.
+  uploadPicture: ['user:write:profile_picture', 'user:write:profile_picture:admin'],
+  downloadPhoneRecording: ['phone:read:recording', 'phone:read:recording:admin'],
+  listUserRecordings: [
+    'cloud_recording:read:list_user_recordings',
+    'cloud_recording:read:list_user_recordings:admin',
+  ],
+  meetingRecordings: [
+    'cloud_recording:read:list_recording_files',
+    'cloud_recording:read:list_recording_files:admin',
+  ],
 } as const;
 
 export type ScopeName = keyof typeof SIM_SCOPES;
@@ -25,6 +36,10 @@ const CLASSIC_SCOPES: Record<ScopeName, string[]> = {
   deleteMeeting: ['meeting:write:admin', 'meeting:write', 'meeting:master'],
   listMeetings: ['meeting:read:admin', 'meeting:read', 'meeting:master'],
   rotateSecret: [],
+  uploadPicture: ['user:write:admin', 'user:write', 'user:master'],
+  downloadPhoneRecording: ['phone:read:admin', 'phone_recording:read:admin', 'phone:read'],
+  listUserRecordings: ['recording:read:admin', 'recording:read', 'recording:master'],
+  meetingRecordings: ['recording:read:admin', 'recording:read', 'recording:master'],
 };
 
 export const DEFAULT_SIM_SCOPES: readonly string[] = [
@@ -36,6 +51,10 @@ export const DEFAULT_SIM_SCOPES: readonly string[] = [
   'meeting:update:meeting:admin',
   'meeting:delete:meeting:admin',
   'marketplace:update:client_secret',
+  'user:write:profile_picture:admin',
+  'phone:read:recording:admin',
+  'cloud_recording:read:list_user_recordings:admin',
+  'cloud_recording:read:list_recording_files:admin',
 ];
 
 /** Whether a token's scopes let it call a route that needs `name`. */

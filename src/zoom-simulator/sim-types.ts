@@ -1,6 +1,7 @@
 // The simulator's public option, stats and control types (re-exported by zoom-simulator.ts and index.ts).
 import type { RateLimitHeaders, RateLimitPlan } from './sim-rate-limits.js';
 import type { SimRequest } from './sim-request-log.js';
+import type { PhoneRecordingOptions, SimUpload } from './sim-files.js';
 import type { ZoomMeeting } from './sim-meetings.js';
 import type { WebhookConfig, WebhookDelivery } from './sim-webhooks.js';
 
@@ -26,6 +27,8 @@ export interface ZoomSimulatorOptions {
   rateLimitHeaders?: RateLimitHeaders;
   /** how many requests `control.requests()` keeps (default 1000) */
   requestLogSize?: number;
+  /** size (default 1 MiB) and framing of `GET /v2/phone/recording/download/{fileId}` */
+  phoneRecording?: PhoneRecordingOptions;
 }
 
 export interface SimUser {
@@ -105,6 +108,9 @@ export interface SimulatorControl {
   setRateLimitHeaders(mode: RateLimitHeaders): void;
   /** Every request received (token, API, control, other), oldest first; `reset()` clears it. */
   requests(): SimRequest[];
+  /** Files received by `POST /v2/users/{userId}/picture`, oldest first; `reset()` clears them. */
+  uploads(): SimUpload[];
+  setPhoneRecording(options: PhoneRecordingOptions): void;
 }
 
 export const SIM_DEFAULTS = {
