@@ -1,29 +1,23 @@
-import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { AdminOnly } from '../auth/auth.decorators.js';
 import {
   MeetingRecordsService,
   type MeetingRecordsPage,
   type MeetingRecordView,
 } from './meeting-records.service.js';
-import { MeetingsService, type ReconcileResult } from './meetings.service.js';
 import {
   ParseWith,
-  parseReconcileQuery,
   parseRecordId,
   parseRecordsQuery,
   type RecordsQuery,
-} from './meetings.validation.js';
+} from './dto/meetings.validation.js';
 
 /** The gateway's own records of the meetings it created. */
 @ApiTags('meeting records')
 @ApiBearerAuth()
 @Controller('api')
 export class MeetingRecordsController {
-  constructor(
-    private readonly records: MeetingRecordsService,
-    private readonly meetings: MeetingsService,
-  ) {}
+  constructor(private readonly records: MeetingRecordsService) {}
 
   @Get('meetings')
   @ApiOperation({
@@ -39,18 +33,5 @@ export class MeetingRecordsController {
   @ApiOperation({ summary: "One record, by Zoom's meeting id or the record's id" })
   get(@Param('meetingId', new ParseWith(parseRecordId)) id: string): Promise<MeetingRecordView> {
     return this.records.get(id);
-  }
-
-  @Post('admin/meetings/reconcile')
-  @AdminOnly()
-  @HttpCode(200)
-  @ApiOperation({
-    summary:
-      'Admin: resolve records left `creating` (older than olderThanSeconds, default 120) now',
-  })
-  reconcile(
-    @Query(new ParseWith(parseReconcileQuery)) query: { olderThanMs: number },
-  ): Promise<ReconcileResult> {
-    return this.meetings.reconcileCreating(query);
   }
 }

@@ -9,7 +9,9 @@ import { buildDataSourceOptions } from '../database/database.options.js';
 import { runMigrations } from '../database/migration-runner.js';
 import { MeetingEntity } from './meeting.entity.js';
 import { MeetingRecordsService } from './meeting-records.service.js';
-import { parseRecordsQuery } from './meetings.validation.js';
+import { parseRecordsQuery } from './dto/meetings.validation.js';
+import { MeetingsRepository } from './meetings.repository.js';
+import { Clock } from '../common/clock.js';
 
 function record(overrides: Partial<MeetingEntity>): MeetingEntity {
   const at = overrides.createdAt ?? new Date();
@@ -72,7 +74,9 @@ describe.each(engines)(`${MeetingRecordsService.name} on %s`, (_name, open) => {
     drop = () => opened.drop();
     dataSource = await new DataSource(buildDataSourceOptions(opened.config)).initialize();
     await runMigrations(dataSource);
-    service = new MeetingRecordsService(dataSource.getRepository(MeetingEntity));
+    service = new MeetingRecordsService(
+      new MeetingsRepository(dataSource.getRepository(MeetingEntity), new Clock()),
+    );
     const rows = [
       // Two share one millisecond: the id breaks the tie, so paging neither skips nor repeats.
       record({ topic: 'r0', createdAt: new Date(base), zoomMeetingId: '9223372036854775807' }),

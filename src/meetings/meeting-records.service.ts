@@ -1,10 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Brackets, type Repository } from 'typeorm';
 import { DomainError } from '../common/errors/index.js';
-import type { MeetingStatus } from './meeting.entity.js';
-import { MeetingEntity } from './meeting.entity.js';
-import type { RecordsQuery } from './meetings.validation.js';
+import type { RecordsQuery } from './dto/meetings.validation.js';
+import type { MeetingEntity, MeetingStatus } from './meeting.entity.js';
+import { MeetingsRepository } from './meetings.repository.js';
 
 /** A record as the /api surface shows it: fixed keys, ids as strings, times as ISO 8601 UTC. */
 export interface MeetingRecordView {
@@ -96,44 +94,19 @@ function decodeCursor(raw: string): Cursor {
 /** The gateway's own records of meetings: newest first, keyset pagination on (created_at, id). */
 @Injectable()
 export class MeetingRecordsService {
-  constructor(
-    @InjectRepository(MeetingEntity) private readonly meetings: Repository<MeetingEntity>,
-  ) {}
+  constructor(private readonly records: MeetingsRepository) {}
 
   async list(query: RecordsQuery): Promise<MeetingRecordsPage> {
-    const qb = this.meetings.createQueryBuilder('m');
-    if (query.userId) {
-      qb.andWhere(
-        new Brackets((w) =>
-          w
-            .where('LOWER(m.host_user) = LOWER(:user)')
-            .orWhere('LOWER(m.host_email) = LOWER(:user)')
-            .orWhere('m.host_id = :user'),
-        ),
-        { user: query.userId },
-      );
-    }
-    if (query.status) qb.andWhere('m.status = :status', { status: query.status });
-    if (query.createdBy) qb.andWhere('m.created_by = :createdBy', { createdBy: query.createdBy });
-    if (query.from) qb.andWhere('m.created_at >= :from', { from: query.from });
-    if (query.to) qb.andWhere('m.created_at < :to', { to: query.to });
-    if (query.cursor) {
-      const cursor = decodeCursor(query.cursor);
-      const at = new Date(cursor.t);
-      qb.andWhere(
-        new Brackets((w) =>
-          w
-            .where('m.created_at < :at')
-            .orWhere(new Brackets((x) => x.where('m.created_at = :at').andWhere('m.id < :id'))),
-        ),
-        { at, id: cursor.id },
-      );
-    }
-    const rows = await qb
-      .orderBy('m.created_at', 'DESC')
-      .addOrderBy('m.id', 'DESC')
-      .take(query.limit + 1)
-      .getMany();
+    const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const rows = await this.records.page({
+      userId: query.userId,
+      status: query.status,
+      createdBy: query.createdBy,
+      from: query.from,
+      to: query.to,
+      after: cursor ? { createdAt: new Date(cursor.t), id: cursor.id } : undefined,
+      limit: query.limit,
+    });
     const page = rows.slice(0, query.limit);
     return {
       meetings: page.map(toView),
@@ -143,8 +116,8 @@ export class MeetingRecordsService {
 
   async get(id: string): Promise<MeetingRecordView> {
     const record = /^\d+$/.test(id)
-      ? await this.meetings.findOneBy({ zoomMeetingId: id })
-      : await this.meetings.findOneBy({ id });
+      ? await this.records.findByZoomId(id)
+      : await this.records.findById(id);
     if (!record) throw DomainError.notFound(`No meeting record for ${id}.`);
     return toView(record);
   }

@@ -1,5 +1,31 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
+/**
+ * Widths of the `meetings` text columns, declared once: the entity's decorators and every value
+ * written (`clip`) use them. Migration 1764320300000 spells the same numbers literally, since a
+ * migration is history and must not move when this list does.
+ */
+export const MEETING_WIDTHS = {
+  id: 36,
+  zoomUuid: 128,
+  hostUser: 128,
+  hostId: 64,
+  hostEmail: 256,
+  topic: 200,
+  timezone: 64,
+  joinUrl: 1024,
+  status: 16,
+  createdBy: 64,
+  deletionReason: 256,
+  failureReason: 512,
+  hash: 64,
+} as const;
+
+/** A text value cut to its column's width, so a long value from Zoom never fails a write. */
+export function clip(value: string, column: keyof typeof MEETING_WIDTHS): string {
+  return value.slice(0, MEETING_WIDTHS[column]);
+}
+
 export type MeetingStatus = 'creating' | 'active' | 'deleted' | 'failed';
 export const MEETING_STATUSES: readonly MeetingStatus[] = [
   'creating',
@@ -15,27 +41,27 @@ export const MEETING_STATUSES: readonly MeetingStatus[] = [
 @Entity('meetings')
 export class MeetingEntity {
   /** The record's own id: the Zoom id is unknown until Zoom answers. */
-  @PrimaryColumn({ type: 'varchar', length: 36 })
+  @PrimaryColumn({ type: 'varchar', length: MEETING_WIDTHS.id })
   id: string;
 
   /** Zoom's int64 meeting id, always a decimal string in JS (bigint on PostgreSQL, text on SQLite). */
   @Column({ name: 'zoom_meeting_id', type: 'bigint', nullable: true })
   zoomMeetingId: string | null;
 
-  @Column({ name: 'zoom_uuid', type: 'varchar', length: 128, nullable: true })
+  @Column({ name: 'zoom_uuid', type: 'varchar', length: MEETING_WIDTHS.zoomUuid, nullable: true })
   zoomUuid: string | null;
 
   /** The `userId` the caller created it for, as given (`me`, an email or a user id). */
-  @Column({ name: 'host_user', type: 'varchar', length: 128 })
+  @Column({ name: 'host_user', type: 'varchar', length: MEETING_WIDTHS.hostUser })
   hostUser: string;
 
-  @Column({ name: 'host_id', type: 'varchar', length: 64, nullable: true })
+  @Column({ name: 'host_id', type: 'varchar', length: MEETING_WIDTHS.hostId, nullable: true })
   hostId: string | null;
 
-  @Column({ name: 'host_email', type: 'varchar', length: 256, nullable: true })
+  @Column({ name: 'host_email', type: 'varchar', length: MEETING_WIDTHS.hostEmail, nullable: true })
   hostEmail: string | null;
 
-  @Column({ type: 'varchar', length: 200, nullable: true })
+  @Column({ type: 'varchar', length: MEETING_WIDTHS.topic, nullable: true })
   topic: string | null;
 
   @Column({ type: 'integer', nullable: true })
@@ -47,17 +73,17 @@ export class MeetingEntity {
   @Column({ type: 'integer', nullable: true })
   duration: number | null;
 
-  @Column({ type: 'varchar', length: 64, nullable: true })
+  @Column({ type: 'varchar', length: MEETING_WIDTHS.timezone, nullable: true })
   timezone: string | null;
 
-  @Column({ name: 'join_url', type: 'varchar', length: 1024, nullable: true })
+  @Column({ name: 'join_url', type: 'varchar', length: MEETING_WIDTHS.joinUrl, nullable: true })
   joinUrl: string | null;
 
-  @Column({ type: 'varchar', length: 16 })
+  @Column({ type: 'varchar', length: MEETING_WIDTHS.status })
   status: MeetingStatus;
 
   /** The API key name of the caller that asked for it. */
-  @Column({ name: 'created_by', type: 'varchar', length: 64 })
+  @Column({ name: 'created_by', type: 'varchar', length: MEETING_WIDTHS.createdBy })
   createdBy: string;
 
   @Column({ name: 'created_at', type: Date })
@@ -69,18 +95,33 @@ export class MeetingEntity {
   @Column({ name: 'deleted_at', type: Date, nullable: true })
   deletedAt: Date | null;
 
-  @Column({ name: 'deletion_reason', type: 'varchar', length: 256, nullable: true })
+  @Column({
+    name: 'deletion_reason',
+    type: 'varchar',
+    length: MEETING_WIDTHS.deletionReason,
+    nullable: true,
+  })
   deletionReason: string | null;
 
-  @Column({ name: 'failure_reason', type: 'varchar', length: 512, nullable: true })
+  @Column({
+    name: 'failure_reason',
+    type: 'varchar',
+    length: MEETING_WIDTHS.failureReason,
+    nullable: true,
+  })
   failureReason: string | null;
 
   /** sha256(caller name, Idempotency-Key); unique while the key is live, cleared when it expires or the create failed. */
-  @Column({ name: 'idempotency_key_hash', type: 'varchar', length: 64, nullable: true })
+  @Column({
+    name: 'idempotency_key_hash',
+    type: 'varchar',
+    length: MEETING_WIDTHS.hash,
+    nullable: true,
+  })
   idempotencyKeyHash: string | null;
 
   /** sha256 of the canonical request (user and body): tells a retry from a reuse of the key. */
-  @Column({ name: 'request_hash', type: 'varchar', length: 64, nullable: true })
+  @Column({ name: 'request_hash', type: 'varchar', length: MEETING_WIDTHS.hash, nullable: true })
   requestHash: string | null;
 
   @Column({ name: 'idempotency_expires_at', type: Date, nullable: true })

@@ -1,23 +1,36 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ZoomApiModule } from '../zoom/api/zoom-api.module.js';
+import { IdempotencyService } from './idempotency.service.js';
 import { MeetingEntity } from './meeting.entity.js';
+import { MeetingLifecycle } from './meeting-lifecycle.service.js';
 import { MeetingRecordsController } from './meeting-records.controller.js';
 import { MeetingRecordsService } from './meeting-records.service.js';
-import { MeetingsReconcileController } from './meetings-reconcile.controller.js';
-import { MeetingsReconciler } from './meetings.reconciler.js';
+import { MeetingsRepository } from './meetings.repository.js';
 import { MeetingsService } from './meetings.service.js';
+import { ActiveChecker } from './reconciliation/active-checker.js';
+import { CreatingReconciler } from './reconciliation/creating-reconciler.js';
+import { MeetingsReconciler } from './reconciliation/meetings-reconciler.js';
+import { ReconcileController } from './reconciliation/reconcile.controller.js';
 import { ZoomMeetingsController } from './zoom-meetings.controller.js';
 
 /**
  * Zoom-compatible meetings API, the `meetings` records, idempotency and reconciliation.
- * Exports MeetingsService for webhooks (markDeletedByZoom, applyZoomUpdate) and the
- * scheduled reconciliation (reconcileCreating).
+ * Exports MeetingLifecycle for webhooks (markDeletedByZoom, applyZoomUpdate, adoptFromZoom).
  */
 @Module({
   imports: [TypeOrmModule.forFeature([MeetingEntity]), ZoomApiModule],
-  controllers: [ZoomMeetingsController, MeetingRecordsController, MeetingsReconcileController],
-  providers: [MeetingsService, MeetingRecordsService, MeetingsReconciler],
-  exports: [MeetingsService, MeetingRecordsService],
+  controllers: [ZoomMeetingsController, MeetingRecordsController, ReconcileController],
+  providers: [
+    MeetingsRepository,
+    MeetingLifecycle,
+    IdempotencyService,
+    MeetingsService,
+    MeetingRecordsService,
+    CreatingReconciler,
+    ActiveChecker,
+    MeetingsReconciler,
+  ],
+  exports: [MeetingLifecycle, MeetingRecordsService],
 })
 export class MeetingsModule {}

@@ -12,17 +12,10 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
- * Zoom's int64 meeting id as a decimal string. A string or bigint is taken as is; a JS number
- * only while it is exact (below 2^53): anything else is refused rather than rounded.
+ * A unique-index violation on PostgreSQL (23505) or SQLite (SQLITE_CONSTRAINT_UNIQUE).
+ * A second copy lives in src/zoom/credentials/credentials.store.ts (not this module's folder);
+ * the two should become one in src/common.
  */
-export function zoomIdString(id: unknown): string | null {
-  if (typeof id === 'string' && /^[1-9]\d{0,18}$/.test(id)) return id;
-  if (typeof id === 'bigint' && id > 0n) return id.toString();
-  if (typeof id === 'number' && Number.isSafeInteger(id) && id > 0) return String(id);
-  return null;
-}
-
-/** A unique-index violation on PostgreSQL (23505) or SQLite (SQLITE_CONSTRAINT_UNIQUE). */
 export function isUniqueViolation(error: unknown): boolean {
   const driver: unknown =
     typeof error === 'object' && error !== null && 'driverError' in error
@@ -40,4 +33,9 @@ export function isUniqueViolation(error: unknown): boolean {
     code === 'SQLITE_CONSTRAINT_UNIQUE' ||
     code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
   );
+}
+
+/** The message of anything thrown. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -18,6 +18,7 @@ import type { ZoomQuery } from '../zoom/api/zoom-api.types.js';
 import type { MeetingBody } from './dto/meeting-body.schema.js';
 import { MEETING_BODY_OPENAPI } from './dto/meeting-body.openapi.js';
 import { MeetingsService } from './meetings.service.js';
+import { relay } from './zoom-answer.js';
 import {
   IdempotencyKey,
   ParseWith,
@@ -28,7 +29,7 @@ import {
   parseMeetingId,
   parsePatchQuery,
   parseUserId,
-} from './meetings.validation.js';
+} from './dto/meetings.validation.js';
 
 /** Zoom's own meetings paths and bodies: a caller switches by changing the base URL and the bearer. */
 @ApiTags('zoom-compatible meetings')
@@ -52,23 +53,24 @@ export class ZoomMeetingsController {
     @IdempotencyKey() key: string | undefined,
     @Res() res: Response,
   ): Promise<void> {
-    const outcome = await this.meetings.create(caller, userId, body, key);
-    if (outcome.replayed) res.setHeader('Idempotent-Replayed', 'true');
-    res.status(outcome.status).type('application/json').send(outcome.json);
+    relay(res, await this.meetings.create(caller, userId, body, key));
   }
 
   @Get('meetings/:meetingId')
-  @ApiOperation({ summary: "Zoom's meeting object" })
-  get(
+  @ApiOperation({ summary: "Zoom's meeting object (one occurrence with occurrence_id)" })
+  async get(
     @Param('meetingId', new ParseWith(parseMeetingId)) meetingId: string,
     @Query(new ParseWith(parseGetQuery)) query: ZoomQuery,
-  ): Promise<unknown> {
-    return this.meetings.get(meetingId, query);
+    @Res() res: Response,
+  ): Promise<void> {
+    relay(res, await this.meetings.get(meetingId, query));
   }
 
   @Patch('meetings/:meetingId')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Update a meeting in Zoom (204); the record follows' })
+  @ApiOperation({
+    summary: 'Update a meeting in Zoom (204); the record follows, unless one occurrence changed',
+  })
   @ApiBody({ schema: MEETING_BODY_OPENAPI })
   update(
     @Param('meetingId', new ParseWith(parseMeetingId)) meetingId: string,
@@ -81,7 +83,8 @@ export class ZoomMeetingsController {
   @Delete('meetings/:meetingId')
   @HttpCode(204)
   @ApiOperation({
-    summary: 'Delete a meeting in Zoom (204); the record is marked deleted, also on 404/3001',
+    summary:
+      'Delete a meeting in Zoom (204); the record is marked deleted (also on 404/3001), unless one occurrence was deleted',
   })
   delete(
     @CurrentCaller() caller: Caller,
@@ -93,10 +96,11 @@ export class ZoomMeetingsController {
 
   @Get('users/:userId/meetings')
   @ApiOperation({ summary: "Zoom's list of a user's meetings, passed through" })
-  list(
+  async list(
     @Param('userId', new ParseWith(parseUserId)) userId: string,
     @Query(new ParseWith(parseListQuery)) query: ZoomQuery,
-  ): Promise<unknown> {
-    return this.meetings.listZoom(userId, query);
+    @Res() res: Response,
+  ): Promise<void> {
+    relay(res, await this.meetings.listZoom(userId, query));
   }
 }

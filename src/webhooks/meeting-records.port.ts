@@ -1,5 +1,7 @@
+import type { ZoomMeeting, ZoomMeetingWithId } from '../meetings/zoom-meeting.js';
+
 /**
- * What webhook processing needs from the meeting records, and nothing more. MeetingsService
+ * What webhook processing needs from the meeting records, and nothing more. MeetingLifecycle
  * provides it (see webhooks.module.ts); each method answers whether a record changed, so an
  * event about a meeting the gateway does not know is told apart from one it applied.
  */
@@ -15,19 +17,7 @@ export interface MeetingRecordsPort {
 export const MEETING_RECORDS = Symbol('MEETING_RECORDS');
 
 /** The fields of a `meeting.updated` event the gateway keeps (only those Zoom sent are present). */
-export interface ZoomMeetingUpdate {
-  topic?: string;
-  start_time?: string;
-  duration?: number;
-  timezone?: string;
-}
+export type ZoomMeetingUpdate = Pick<ZoomMeeting, 'topic' | 'start_time' | 'duration' | 'timezone'>;
 
 /** Zoom's meeting object as webhook events carry it; `id` already a decimal string (int64-exact). */
-export interface ZoomMeetingObject extends ZoomMeetingUpdate {
-  id: string;
-  uuid?: string;
-  host_id?: string;
-  type?: number;
-  join_url?: string;
-  created_at?: string;
-}
+export type ZoomMeetingObject = ZoomMeetingWithId;

@@ -1,7 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { MEETING_RECORDS, type MeetingRecordsPort } from './meeting-records.port.js';
-import { meetingObjectOf, updateFieldsOf, type ZoomWebhookEvent } from './zoom-webhook-event.js';
+import {
+  meetingObjectOf,
+  oneOccurrenceOnly,
+  updateFieldsOf,
+  type ZoomWebhookEvent,
+} from './zoom-webhook-event.js';
 
 export interface ProcessingResult {
   outcome: 'processed' | 'ignored';
@@ -23,6 +28,9 @@ export class WebhookEventProcessor {
       return { outcome: 'ignored', detail: 'event type not handled' };
     const meeting = meetingObjectOf(event);
     if (!meeting) return { outcome: 'ignored', detail: 'no meeting id in payload.object' };
+    // One occurrence of a recurring meeting deleted or changed: the series and its record live on.
+    if (oneOccurrenceOnly(event))
+      return { outcome: 'ignored', detail: 'one occurrence only; the meeting record stays' };
     switch (event.event) {
       case 'meeting.deleted': {
         const operator =

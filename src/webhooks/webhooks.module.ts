@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MeetingsModule } from '../meetings/meetings.module.js';
-import { MeetingsService } from '../meetings/meetings.service.js';
+import { MeetingLifecycle } from '../meetings/meeting-lifecycle.service.js';
 import { MEETING_RECORDS } from './meeting-records.port.js';
 import { WebhookEventProcessor } from './webhook-event.processor.js';
 import { WebhookEventStore } from './webhook-event.store.js';
@@ -15,8 +15,8 @@ import { WebhooksService } from './webhooks.service.js';
     WebhooksService,
     WebhookEventStore,
     WebhookEventProcessor,
-    // MeetingsService has the three methods of the port; webhooks see nothing else of it.
-    { provide: MEETING_RECORDS, useExisting: MeetingsService },
+    // MeetingLifecycle has the three methods of the port; webhooks see nothing else of it.
+    { provide: MEETING_RECORDS, useExisting: MeetingLifecycle },
   ],
 })
 export class WebhooksModule {}

@@ -93,6 +93,25 @@ export function meetingObjectOf(event: ZoomWebhookEvent): ZoomMeetingObject | un
   return meeting;
 }
 
+/**
+ * Whether a `meeting.deleted` or `meeting.updated` event is about one occurrence of a recurring
+ * meeting rather than the whole meeting. Zoom's event reference
+ * (developers.zoom.us/docs/api/meetings/events/#tag/meeting/POST/meeting.deleted and
+ * .../meeting.updated): `meeting.deleted` carries `payload.operation` `"single"` or `"all"`
+ * and, for one occurrence, `payload.object.occurrences`; `meeting.updated` carries
+ * `payload.scope` `"single"` or `"all"`.
+ */
+export function oneOccurrenceOnly(event: ZoomWebhookEvent): boolean {
+  if (event.event === 'meeting.deleted') {
+    if (event.payload.operation === 'single') return true;
+    if (event.payload.operation === 'all') return false;
+    const object = event.payload.object;
+    return isObject(object) && Array.isArray(object.occurrences) && object.occurrences.length > 0;
+  }
+  if (event.event === 'meeting.updated') return event.payload.scope === 'single';
+  return false;
+}
+
 /** The fields a `meeting.updated` event changed that the record keeps, each only if well-typed. */
 export function updateFieldsOf(object: unknown): ZoomMeetingUpdate {
   const fields: ZoomMeetingUpdate = {};

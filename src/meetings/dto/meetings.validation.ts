@@ -1,14 +1,14 @@
 import { createParamDecorator, type ExecutionContext, type PipeTransform } from '@nestjs/common';
 import type { Request } from 'express';
-import { DomainError, type FieldError } from '../common/errors/index.js';
-import type { ZoomQuery } from '../zoom/api/zoom-api.types.js';
-import { MEETING_STATUSES, type MeetingStatus } from './meeting.entity.js';
+import { DomainError, type FieldError } from '../../common/errors/index.js';
+import type { ZoomQuery } from '../../zoom/api/zoom-api.types.js';
+import { MEETING_STATUSES, type MeetingStatus } from '../meeting.entity.js';
 import {
   findUnsafeKeys,
   type MeetingBody,
   meetingBodySchema,
   toFieldErrors,
-} from './dto/meeting-body.schema.js';
+} from './meeting-body.schema.js';
 
 // Everything a caller sends is checked here, before the service or Zoom sees it.
 
@@ -47,7 +47,11 @@ export function parseMeetingId(value: unknown): string {
   throw invalid('meetingId', 'Must be a positive integer of at most 19 digits.');
 }
 
-/** A create or update body: a JSON object of Zoom's documented fields, no prototype-pollution keys. */
+/**
+ * A create or update body: a JSON object (Zoom answers 300 "Request Body should be a valid JSON
+ * object." otherwise), no prototype-pollution keys at any depth, Zoom's documented fields typed
+ * as Zoom reads them; other fields pass through to Zoom unchanged.
+ */
 export function parseMeetingBody(value: unknown): MeetingBody {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     const message = 'Request Body should be a valid JSON object.';
@@ -103,17 +107,25 @@ const date: QueryRule = pattern(/^\d{4}-\d{2}-\d{2}$/, 'Must be a date yyyy-MM-d
 const bool: QueryRule = oneOf('true', 'false');
 const occurrenceId: QueryRule = pattern(/^\d{1,19}$/, 'Must be an occurrence id (digits).');
 
-/** Checks a query string against the parameters Zoom documents for the route; unknown ones are refused. */
+/** Query parameters that would reach an object's prototype; never forwarded. */
+const FORBIDDEN_QUERY_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * Checks the parameters Zoom documents for the route; with `forwardUnknown` the others go to
+ * Zoom unchanged (Zoom ignores query parameters it does not know), else they are refused (the
+ * gateway's own routes). A parameter given twice is refused: Zoom reads one value.
+ */
 function parseQuery(
   value: unknown,
   rules: Record<string, QueryRule>,
+  forwardUnknown = false,
 ): Partial<Record<string, string>> & ZoomQuery {
   const query: object = typeof value === 'object' && value !== null ? value : {};
   const out: Partial<Record<string, string>> = {};
   const errors: FieldError[] = [];
   for (const [name, raw] of Object.entries(query)) {
     const rule = Object.hasOwn(rules, name) ? rules[name] : undefined;
-    if (!rule) {
+    if (FORBIDDEN_QUERY_KEYS.has(name) || (!rule && !forwardUnknown)) {
       errors.push({ field: name, message: 'Unknown query parameter.' });
       continue;
     }
@@ -121,7 +133,7 @@ function parseQuery(
       errors.push({ field: name, message: 'Must be given once, as a plain value.' });
       continue;
     }
-    const problem = rule(raw);
+    const problem = rule?.(raw);
     if (problem) errors.push({ field: name, message: problem });
     else out[name] = raw;
   }
@@ -129,32 +141,48 @@ function parseQuery(
   return out;
 }
 
-export const parseListQuery = (value: unknown) =>
-  parseQuery(value, {
-    type: oneOf('scheduled', 'live', 'upcoming', 'upcoming_meetings', 'previous_meetings'),
-    page_size: intBetween(1, 300),
-    next_page_token: pattern(
-      /^[A-Za-z0-9._~+/=-]{1,512}$/,
-      'Must be the next_page_token Zoom returned.',
-    ),
-    page_number: intBetween(1, 100_000),
-    from: date,
-    to: date,
-    timezone: pattern(/^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/, 'Must be a time zone id.'),
-  });
+/** Zoom's list answers at most 300 meetings a page and reads a larger page_size as 300 (developers.zoom.us/docs/api/pagination: "up to 300 items per page"). */
+export const MAX_PAGE_SIZE = 300;
 
+/** `GET /v2/users/{userId}/meetings` (developers.zoom.us/docs/api/meetings/#tag/meetings/GET/users/{userId}/meetings). */
+export function parseListQuery(value: unknown): ZoomQuery {
+  const query = parseQuery(
+    value,
+    {
+      type: oneOf('scheduled', 'live', 'upcoming', 'upcoming_meetings', 'previous_meetings'),
+      page_size: pattern(/^\d{1,15}$/, 'Must be a positive integer.'),
+      next_page_token: pattern(
+        /^[A-Za-z0-9._~+/=-]{1,512}$/,
+        'Must be the next_page_token Zoom returned.',
+      ),
+      page_number: intBetween(1, 100_000),
+      from: date,
+      to: date,
+      timezone: pattern(/^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/, 'Must be a time zone id.'),
+    },
+    true,
+  );
+  const size = query.page_size === undefined ? undefined : Number(query.page_size);
+  if (size === 0) throw invalid('page_size', 'Must be a positive integer.');
+  if (size !== undefined && size > MAX_PAGE_SIZE) query.page_size = String(MAX_PAGE_SIZE);
+  return query;
+}
+
+/** `GET /v2/meetings/{meetingId}`: `occurrence_id` scopes the answer to one occurrence. */
 export const parseGetQuery = (value: unknown) =>
-  parseQuery(value, { occurrence_id: occurrenceId, show_previous_occurrences: bool });
+  parseQuery(value, { occurrence_id: occurrenceId, show_previous_occurrences: bool }, true);
 
+/** `PATCH /v2/meetings/{meetingId}`: `occurrence_id` updates one occurrence. */
 export const parsePatchQuery = (value: unknown) =>
-  parseQuery(value, { occurrence_id: occurrenceId });
+  parseQuery(value, { occurrence_id: occurrenceId }, true);
 
+/** `DELETE /v2/meetings/{meetingId}`: `occurrence_id` deletes one occurrence. */
 export const parseDeleteQuery = (value: unknown) =>
-  parseQuery(value, {
-    occurrence_id: occurrenceId,
-    schedule_for_reminder: bool,
-    cancel_meeting_reminder: bool,
-  });
+  parseQuery(
+    value,
+    { occurrence_id: occurrenceId, schedule_for_reminder: bool, cancel_meeting_reminder: bool },
+    true,
+  );
 
 export const RECORDS_DEFAULT_LIMIT = 20;
 export const RECORDS_MAX_LIMIT = 100;

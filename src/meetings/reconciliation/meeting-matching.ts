@@ -1,18 +1,5 @@
-import type { MeetingEntity } from './meeting.entity.js';
-
-/** An entry of Zoom's `GET /users/{userId}/meetings`. */
-export interface ZoomListItem {
-  id?: unknown;
-  uuid?: string;
-  host_id?: string;
-  topic?: string;
-  type?: number;
-  start_time?: string;
-  duration?: number;
-  timezone?: string;
-  join_url?: string;
-  created_at?: string;
-}
+import type { MeetingEntity } from '../meeting.entity.js';
+import type { ZoomListItem } from '../zoom-meeting.js';
 
 /** Zoom's creation time and ours may differ by clock skew and by the time the call took. */
 const CREATED_AT_TOLERANCE_MS = 5 * 60_000;

@@ -1,0 +1,124 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { Caller } from '../auth/api-key.service.js';
+import { Clock } from '../common/clock.js';
+import { EncryptionService, sha256Hex } from '../common/crypto/encryption.service.js';
+import { DomainError, ErrorCode } from '../common/errors/index.js';
+import type { MeetingBody } from './dto/meeting-body.schema.js';
+import type { MeetingEntity } from './meeting.entity.js';
+import { MeetingLifecycle } from './meeting-lifecycle.service.js';
+import { MeetingsRepository } from './meetings.repository.js';
+import { canonicalJson, isUniqueViolation } from './meetings.util.js';
+import { zoomTime } from './zoom-meeting.js';
+
+/** An answer to relay as is: Zoom's JSON text, so its int64 ids reach the caller exactly. */
+export interface ZoomAnswer {
+  status: number;
+  json: string;
+  /** True when the answer is a stored one for a repeated Idempotency-Key. */
+  replayed?: boolean;
+}
+
+export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
+/** How long a retry waits for the first request with its key to finish before answering 409. */
+const IN_FLIGHT_WAIT_MS = 20_000;
+const IN_FLIGHT_POLL_MS = 100;
+const RESPONSE_AAD = 'meetings:create-response';
+
+/**
+ * Idempotency-Keys for creates: the unique index on the key's hash makes the first request in
+ * the fleet win; a retry with the same key and body gets the first answer (stored encrypted, as
+ * Zoom's start_url carries the host's ZAK), a reuse with another body a 409.
+ */
+@Injectable()
+export class IdempotencyService {
+  constructor(
+    private readonly records: MeetingsRepository,
+    private readonly lifecycle: MeetingLifecycle,
+    private readonly encryption: EncryptionService,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Takes the key for this request (a new `creating` record) or answers what its first use answered. */
+  async claim(
+    caller: Caller,
+    userId: string,
+    body: MeetingBody,
+    idempotencyKey: string,
+  ): Promise<{ record: MeetingEntity } | { replay: ZoomAnswer }> {
+    const keyHash = sha256Hex(`${caller.name}\n${idempotencyKey}`);
+    const requestHash = sha256Hex(canonicalJson({ userId: userId.toLowerCase(), body }));
+    const waitUntil = this.clock.now() + IN_FLIGHT_WAIT_MS;
+    for (;;) {
+      const expiresAt = new Date(this.clock.now() + IDEMPOTENCY_TTL_MS);
+      try {
+        const idempotency = { keyHash, requestHash, expiresAt };
+        return { record: await this.lifecycle.begin(caller, userId, body, idempotency) };
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+      }
+      const existing = await this.records.findByKeyHash(keyHash);
+      if (!existing) continue; // released meanwhile (failed or expired): try to take it
+      if (
+        existing.idempotencyExpiresAt &&
+        existing.idempotencyExpiresAt.getTime() <= this.clock.now()
+      ) {
+        await this.records.releaseKey(existing.id, keyHash);
+        continue;
+      }
+      if (existing.requestHash !== requestHash) {
+        throw new DomainError(
+          ErrorCode.IdempotencyKeyReused,
+          'This Idempotency-Key was already used with a different request (user or body) in the last 24 hours; use a new key for a new meeting.',
+        );
+      }
+      if (existing.status !== 'creating') return { replay: this.replay(existing) };
+      if (this.clock.now() >= waitUntil) {
+        throw new DomainError(
+          ErrorCode.IdempotencyInProgress,
+          'A request with this Idempotency-Key is still being processed; retry with the same key shortly.',
+          { headers: { 'Retry-After': '2' } },
+        );
+      }
+      await this.clock.sleep(IN_FLIGHT_POLL_MS);
+    }
+  }
+
+  /** Zoom's create answer, encrypted for replays, when the record holds a key; else null. */
+  sealResponse(record: MeetingEntity, json: string): string | null {
+    return record.idempotencyKeyHash
+      ? this.encryption.encrypt(json, `${RESPONSE_AAD}:${record.id}`)
+      : null;
+  }
+
+  /** Forgets keys older than 24 h (a reused expired key is also released on the spot by `claim`). */
+  expire(): Promise<number> {
+    return this.records.expireKeys();
+  }
+
+  private replay(record: MeetingEntity): ZoomAnswer {
+    if (record.responseEncrypted) {
+      const json = this.encryption.decrypt(
+        record.responseEncrypted,
+        `${RESPONSE_AAD}:${record.id}`,
+      );
+      return { status: 201, json, replayed: true };
+    }
+    // Completed by reconciliation: Zoom's original answer was never seen; answer what is recorded.
+    // The int64 id is written as a JSON number from its digits, never through a JS number.
+    const placeholder = `zoom-meeting-id-${randomUUID()}`;
+    const json = JSON.stringify({
+      id: placeholder,
+      uuid: record.zoomUuid,
+      host_id: record.hostId,
+      host_email: record.hostEmail,
+      topic: record.topic,
+      type: record.type,
+      start_time: record.startTime ? zoomTime(record.startTime) : undefined,
+      duration: record.duration,
+      timezone: record.timezone,
+      join_url: record.joinUrl,
+    }).replace(`"${placeholder}"`, record.zoomMeetingId ?? 'null');
+    return { status: 201, json, replayed: true };
+  }
+}

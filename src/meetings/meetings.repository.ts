@@ -1,0 +1,265 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Brackets, In, IsNull, LessThanOrEqual, Not, type Repository } from 'typeorm';
+import { Clock } from '../common/clock.js';
+import type { MeetingColumns } from './meeting-columns.js';
+import { clip, MeetingEntity, type MeetingStatus } from './meeting.entity.js';
+
+/** What `page` filters on; the validated form of `GET /api/meetings`. */
+export interface RecordsFilter {
+  userId?: string;
+  status?: MeetingStatus;
+  createdBy?: string;
+  from?: Date;
+  to?: Date;
+  after?: { createdAt: Date; id: string };
+  limit: number;
+}
+
+/** An active record reconciliation checks against Zoom (a raw row: SQLite gives timestamps as text). */
+export interface CheckCandidate {
+  id: string;
+  zoom_meeting_id: string | number;
+  topic: string | null;
+  duration: number | null;
+  timezone: string | null;
+  start_time: Date | string | null;
+}
+
+export type CheckOutcome = 'present' | 'deleted' | 'error';
+
+/** Instant meetings: Zoom's list never returns them, so reconciliation cannot find them there. */
+const INSTANT = 1;
+const LIVE: MeetingStatus[] = ['active', 'creating'];
+
+/**
+ * The `meetings` and `meeting_checks` tables: the only place in the module that speaks TypeORM.
+ * Each write says which state it moves from, so a concurrent writer cannot undo a later state,
+ * and answers whether a row changed.
+ */
+@Injectable()
+export class MeetingsRepository {
+  constructor(
+    @InjectRepository(MeetingEntity) private readonly meetings: Repository<MeetingEntity>,
+    private readonly clock: Clock,
+  ) {}
+
+  private now(): Date {
+    return new Date(this.clock.now());
+  }
+
+  async insert(record: MeetingEntity): Promise<void> {
+    await this.meetings.insert(record);
+  }
+
+  findByZoomId(zoomMeetingId: string): Promise<MeetingEntity | null> {
+    return this.meetings.findOneBy({ zoomMeetingId });
+  }
+
+  findById(id: string): Promise<MeetingEntity | null> {
+    return this.meetings.findOneBy({ id });
+  }
+
+  findByKeyHash(idempotencyKeyHash: string): Promise<MeetingEntity | null> {
+    return this.meetings.findOneBy({ idempotencyKeyHash });
+  }
+
+  existsByZoomId(zoomMeetingId: string): Promise<boolean> {
+    return this.meetings.existsBy({ zoomMeetingId });
+  }
+
+  /** Frees an expired Idempotency-Key held by this record, so a new request can take it. */
+  async releaseKey(id: string, keyHash: string): Promise<void> {
+    await this.meetings.update(
+      { id, idempotencyKeyHash: keyHash },
+      { idempotencyKeyHash: null, responseEncrypted: null },
+    );
+  }
+
+  /** `creating` -> `active` with what Zoom answered (and the encrypted answer for replays). */
+  async complete(
+    id: string,
+    columns: MeetingColumns,
+    responseEncrypted: string | null,
+  ): Promise<boolean> {
+    const result = await this.meetings.update(
+      { id, status: 'creating' },
+      {
+        ...columns,
+        status: 'active',
+        failureReason: null,
+        updatedAt: this.now(),
+        responseEncrypted,
+      },
+    );
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** `creating` -> `failed`: Zoom made nothing, so the Idempotency-Key is released for a retry. */
+  async fail(id: string, reason: string): Promise<boolean> {
+    const result = await this.meetings.update(
+      { id, status: 'creating' },
+      {
+        status: 'failed',
+        failureReason: clip(reason, 'failureReason'),
+        idempotencyKeyHash: null,
+        updatedAt: this.now(),
+      },
+    );
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** A note on a record left `creating` whose outcome only reconciliation can tell. */
+  async noteCreating(id: string, note: string): Promise<void> {
+    await this.meetings.update(
+      { id, status: 'creating' },
+      { failureReason: clip(note, 'failureReason') },
+    );
+  }
+
+  async markDeleted(zoomMeetingId: string, reason: string): Promise<boolean> {
+    const now = this.now();
+    const result = await this.meetings.update(
+      { zoomMeetingId, status: In(LIVE), deletedAt: IsNull() },
+      {
+        status: 'deleted',
+        deletedAt: now,
+        updatedAt: now,
+        deletionReason: clip(reason, 'deletionReason'),
+      },
+    );
+    return (result.affected ?? 0) > 0;
+  }
+
+  async applyChange(zoomMeetingId: string, columns: MeetingColumns): Promise<boolean> {
+    const result = await this.meetings.update(
+      { zoomMeetingId, status: In(LIVE) },
+      { ...columns, updatedAt: this.now() },
+    );
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Records left `creating` since before the cutoff, oldest first, instant meetings aside. */
+  creatingBefore(cutoff: Date, take: number): Promise<MeetingEntity[]> {
+    return this.meetings
+      .createQueryBuilder('m')
+      .where('m.status = :status', { status: 'creating' })
+      .andWhere('m.created_at <= :cutoff', { cutoff })
+      .andWhere(new Brackets((w) => w.where('m.type IS NULL').orWhere('m.type <> :instant')))
+      .setParameter('instant', INSTANT)
+      .orderBy('m.created_at', 'ASC')
+      .take(take)
+      .getMany();
+  }
+
+  /** Instant meetings left `creating` since before the cutoff: no list can settle them. */
+  instantCreatingBefore(cutoff: Date): Promise<number> {
+    return this.meetings.countBy({
+      status: 'creating',
+      createdAt: LessThanOrEqual(cutoff),
+      type: INSTANT,
+    });
+  }
+
+  /** Which of these Zoom ids some record already holds. */
+  async heldZoomIds(ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.meetings.find({
+      select: { zoomMeetingId: true },
+      where: { zoomMeetingId: In(ids) },
+    });
+    return new Set(rows.map((r) => r.zoomMeetingId).filter((id): id is string => id !== null));
+  }
+
+  /** Forgets Idempotency-Keys past their expiry and the answers kept for them. */
+  async expireKeys(): Promise<number> {
+    const result = await this.meetings.update(
+      {
+        idempotencyExpiresAt: LessThanOrEqual(this.now()),
+        status: Not('creating'),
+      },
+      { idempotencyKeyHash: null, idempotencyExpiresAt: null, responseEncrypted: null },
+    );
+    return result.affected ?? 0;
+  }
+
+  /** Newest first, keyset pagination on (created_at, id); one row more than asked tells of a next page. */
+  page(filter: RecordsFilter): Promise<MeetingEntity[]> {
+    const qb = this.meetings.createQueryBuilder('m');
+    if (filter.userId) {
+      qb.andWhere(
+        new Brackets((w) =>
+          w
+            .where('LOWER(m.host_user) = LOWER(:user)')
+            .orWhere('LOWER(m.host_email) = LOWER(:user)')
+            .orWhere('m.host_id = :user'),
+        ),
+        { user: filter.userId },
+      );
+    }
+    if (filter.status) qb.andWhere('m.status = :status', { status: filter.status });
+    if (filter.createdBy) qb.andWhere('m.created_by = :createdBy', { createdBy: filter.createdBy });
+    if (filter.from) qb.andWhere('m.created_at >= :from', { from: filter.from });
+    if (filter.to) qb.andWhere('m.created_at < :to', { to: filter.to });
+    if (filter.after) {
+      qb.andWhere(
+        new Brackets((w) =>
+          w
+            .where('m.created_at < :at')
+            .orWhere(new Brackets((x) => x.where('m.created_at = :at').andWhere('m.id < :id'))),
+        ),
+        { at: filter.after.createdAt, id: filter.after.id },
+      );
+    }
+    return qb
+      .orderBy('m.created_at', 'DESC')
+      .addOrderBy('m.id', 'DESC')
+      .take(filter.limit + 1)
+      .getMany();
+  }
+
+  // ------------------------------------------------------------ meeting_checks (reconciliation)
+
+  /** Drops check rows of records no longer active: one primary-key lookup per check row. */
+  async pruneChecks(): Promise<void> {
+    await this.meetings.manager
+      .createQueryBuilder()
+      .delete()
+      .from('meeting_checks')
+      .where(
+        "EXISTS (SELECT 1 FROM meetings m WHERE m.id = meeting_checks.meeting_id AND m.status <> 'active')",
+      )
+      .execute();
+  }
+
+  /** Active records starting within [from, to] (or with no known start), least recently checked first. */
+  checkCandidates(from: Date, to: Date, limit: number): Promise<CheckCandidate[]> {
+    return this.meetings.manager
+      .createQueryBuilder()
+      .select(['m.id AS id', 'm.zoom_meeting_id AS zoom_meeting_id', 'm.topic AS topic'])
+      .addSelect(['m.duration AS duration', 'm.timezone AS timezone', 'm.start_time AS start_time'])
+      .from('meetings', 'm')
+      .leftJoin('meeting_checks', 'c', 'c.meeting_id = m.id')
+      .where("m.status = 'active'")
+      .andWhere('m.zoom_meeting_id IS NOT NULL')
+      .andWhere('(m.start_time IS NULL OR (m.start_time >= :from AND m.start_time <= :to))', {
+        from,
+        to,
+      })
+      .orderBy('CASE WHEN c.checked_at IS NULL THEN 0 ELSE 1 END', 'ASC')
+      .addOrderBy('c.checked_at', 'ASC')
+      .addOrderBy('m.created_at', 'ASC')
+      .limit(limit)
+      .getRawMany<CheckCandidate>();
+  }
+
+  async recordCheck(meetingId: string, outcome: CheckOutcome): Promise<void> {
+    await this.meetings.manager
+      .createQueryBuilder()
+      .insert()
+      .into('meeting_checks', ['meeting_id', 'checked_at', 'outcome'])
+      .values({ meeting_id: meetingId, checked_at: this.now(), outcome })
+      .orUpdate(['checked_at', 'outcome'], ['meeting_id'])
+      .execute();
+  }
+}

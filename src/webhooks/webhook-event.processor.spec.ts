@@ -1,0 +1,71 @@
+import { loadConfig } from '../config/app-config.js';
+import type {
+  MeetingRecordsPort,
+  ZoomMeetingObject,
+  ZoomMeetingUpdate,
+} from './meeting-records.port.js';
+import { WebhookEventProcessor } from './webhook-event.processor.js';
+
+/** The meeting records as webhooks see them: what was asked of them. */
+class RecordedMeetings implements MeetingRecordsPort {
+  readonly calls: string[] = [];
+  async markDeletedByZoom(id: string): Promise<boolean> {
+    this.calls.push(`deleted ${id}`);
+    return true;
+  }
+  async applyZoomUpdate(id: string, fields: ZoomMeetingUpdate): Promise<boolean> {
+    this.calls.push(`updated ${id}: ${JSON.stringify(fields)}`);
+    return true;
+  }
+  async adoptFromZoom(meeting: ZoomMeetingObject): Promise<boolean> {
+    this.calls.push(`adopted ${meeting.id}`);
+    return true;
+  }
+}
+
+// Zoom's event reference: developers.zoom.us/docs/api/meetings/events/ (meeting.deleted carries
+// `operation` "single" | "all" and, for one occurrence, `object.occurrences`; meeting.updated
+// carries `scope` "single" | "all").
+describe(WebhookEventProcessor.name, () => {
+  const object = { id: 85746065432, uuid: 'u1', topic: 'Weekly', type: 8 };
+  let records: RecordedMeetings;
+  let processor: WebhookEventProcessor;
+
+  beforeEach(() => {
+    records = new RecordedMeetings();
+    processor = new WebhookEventProcessor(loadConfig({}), records);
+  });
+
+  it('keeps the record when one occurrence is deleted (operation single)', async () => {
+    await expect(
+      processor.process({ event: 'meeting.deleted', payload: { operation: 'single', object } }),
+    ).resolves.toMatchObject({ outcome: 'ignored' });
+    expect(records.calls).toEqual([]);
+  });
+
+  it('keeps the record when the deleted event names occurrences without an operation', async () => {
+    const occurrences = [{ occurrence_id: '1648194360000', start_time: '2031-01-01T10:00:00Z' }];
+    await processor.process({
+      event: 'meeting.deleted',
+      payload: { object: { ...object, occurrences } },
+    });
+    expect(records.calls).toEqual([]);
+  });
+
+  it('keeps the record when one occurrence is updated (scope single)', async () => {
+    await processor.process({
+      event: 'meeting.updated',
+      payload: { scope: 'single', object: { ...object, topic: 'Once' } },
+    });
+    expect(records.calls).toEqual([]);
+  });
+
+  it('deletes and updates the record when the whole meeting changes', async () => {
+    await processor.process({ event: 'meeting.deleted', payload: { operation: 'all', object } });
+    await processor.process({
+      event: 'meeting.updated',
+      payload: { scope: 'all', object: { ...object, topic: 'All' } },
+    });
+    expect(records.calls).toEqual(['deleted 85746065432', 'updated 85746065432: {"topic":"All"}']);
+  });
+});
