@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { ZoomAuthStatusService } from '../zoom/auth-health/zoom-auth-status.service.js';
+import { AuthHealthReadModel } from '../zoom/auth-health/auth-health.read-model.js';
+import { missingScopesOf } from '../zoom/auth-health/zoom-verdict.js';
 
 /**
  * Zoom auth, read from the shared state: never mints, never calls Zoom. `rejected` and
@@ -12,12 +13,13 @@ import { ZoomAuthStatusService } from '../zoom/auth-health/zoom-auth-status.serv
 export class ZoomHealthIndicator {
   constructor(
     private readonly indicators: HealthIndicatorService,
-    private readonly status: ZoomAuthStatusService,
+    private readonly health: AuthHealthReadModel,
   ) {}
 
   async check(key = 'zoom') {
     const indicator = this.indicators.check(key);
-    const status = await this.status.current();
+    const status = await this.health.current();
+    const missingScopes = status.lastValidation && missingScopesOf(status.lastValidation.cause);
     const details = {
       state: status.state,
       reason: status.reason,
@@ -31,9 +33,7 @@ export class ZoomHealthIndicator {
           }
         : null,
       ...(status.retryAt ? { retryAt: status.retryAt } : {}),
-      ...(status.lastValidation?.missingScopes?.length
-        ? { missingScopes: status.lastValidation.missingScopes }
-        : {}),
+      ...(missingScopes ? { missingScopes } : {}),
       ...(status.rotationAlarm ? { rotationAlarm: status.rotationAlarm } : {}),
     };
     if (status.state === 'rejected' || status.state === 'invalid_credentials')

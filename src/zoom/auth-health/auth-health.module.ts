@@ -2,15 +2,14 @@ import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
 import { ZoomApiModule } from '../api/zoom-api.module.js';
 import { ZoomAuthModule } from '../token/zoom-auth.module.js';
+import { AuthHealthReadModel } from './auth-health.read-model.js';
 import { AuthValidationService } from './auth-validation.service.js';
 import { DiagnosticsController } from './diagnostics.controller.js';
 import { DiagnosticsService } from './diagnostics.service.js';
 import { DoctorService } from './doctor.service.js';
-import { MintLedgerReader } from './mint-ledger.reader.js';
 import { ReplicaHeartbeatService } from './replica-heartbeat.service.js';
 import { ValidationStore } from './validation-store.service.js';
 import { ZoomAuthMetrics } from './zoom-auth.metrics.js';
-import { ZoomAuthStatusService } from './zoom-auth-status.service.js';
 import { ZoomProbeService } from './zoom-probe.service.js';
 
 /**
@@ -22,15 +21,14 @@ import { ZoomProbeService } from './zoom-probe.service.js';
   controllers: [DiagnosticsController],
   providers: [
     ValidationStore,
-    ZoomAuthStatusService,
+    AuthHealthReadModel,
     ZoomAuthMetrics,
     AuthValidationService,
     ReplicaHeartbeatService,
-    MintLedgerReader,
     DiagnosticsService,
     ZoomProbeService,
     DoctorService,
   ],
-  exports: [ZoomAuthStatusService, AuthValidationService, DoctorService, DiagnosticsService],
+  exports: [AuthHealthReadModel, AuthValidationService, DoctorService, DiagnosticsService],
 })
 export class AuthHealthModule {}

@@ -3,13 +3,16 @@ import { Clock } from '../../common/clock.js';
 import { AppConfig } from '../../config/app-config.js';
 import { LeaseService } from '../../coordination/lease.service.js';
 import { CredentialsService } from '../credentials/credentials.service.js';
-import { MintLedgerService } from '../token/mint-ledger/mint-ledger.service.js';
+import { MintLedgerService, type MintSummary } from '../token/mint-ledger/mint-ledger.service.js';
 import { ZoomTokenService } from '../token/zoom-token.service.js';
-import { type MintSummary, MintLedgerReader } from './mint-ledger.reader.js';
+import { type AuthHealth, AuthHealthReadModel } from './auth-health.read-model.js';
 import { type ReplicaHeartbeat, ReplicaHeartbeatService } from './replica-heartbeat.service.js';
-import type { ValidationRecord } from './validation-store.service.js';
-import { type ZoomAuthStatus, ZoomAuthStatusService } from './zoom-auth-status.service.js';
-import { verdict, type ZoomVerdict } from './zoom-verdict.js';
+import {
+  type PresentedValidation,
+  presentValidation,
+  type ValidationRecord,
+} from './validation-store.service.js';
+import { verdictFor, type ZoomVerdict, zoomWordsOf } from './zoom-verdict.js';
 
 /** One refusal Zoom gave us, in Zoom's own words. */
 export interface ZoomRefusal {
@@ -26,7 +29,10 @@ export interface Diagnostics {
   replicaId: string;
   verdict: ZoomVerdict;
   warnings: string[];
-  auth: ZoomAuthStatus & { history: ValidationRecord[] };
+  auth: Omit<AuthHealth, 'lastValidation'> & {
+    lastValidation: PresentedValidation | null;
+    history: PresentedValidation[];
+  };
   mints: MintSummary | { error: string };
   recentRefusals: ZoomRefusal[];
   credential: { version: number; clientId: string; accountId: string; fingerprint: string };
@@ -51,43 +57,13 @@ export interface Diagnostics {
   };
 }
 
-/** Maps the shared auth state to the doctor's vocabulary, so both say the same thing. */
-export function verdictFromStatus(status: ZoomAuthStatus): ZoomVerdict {
-  const last = status.lastValidation;
-  const zoom = last?.zoom;
-  switch (status.state) {
-    case 'ok':
-      return verdict('healthy');
-    case 'rejected':
-      return verdict('app_refused', { zoom });
-    case 'invalid_credentials':
-      return /account/i.test(`${status.reason} ${zoom?.message ?? ''}`) ||
-        zoom?.code === 'invalid_request'
-        ? verdict('wrong_account_id', { zoom })
-        : verdict('wrong_client_credentials', { zoom });
-    case 'unreachable':
-      return verdict('unreachable', { zoom });
-    case 'degraded':
-      if (last?.outcome === 'degraded' && last.missingScopes?.length) {
-        return verdict('missing_scopes', { zoom, missingScopes: last.missingScopes });
-      }
-      if (/rate limit|429/i.test(status.reason)) {
-        return verdict('rate_limited', { zoom, retryAt: status.retryAt ?? undefined });
-      }
-      return verdict('unreachable', { zoom, summary: status.reason });
-    default:
-      return verdict('zoom_error', { summary: status.reason });
-  }
-}
-
 /** `GET /api/admin/zoom/diagnostics`: everything an operator needs to answer "why is Zoom refusing us?". */
 @Injectable()
 export class DiagnosticsService {
   constructor(
     private readonly config: AppConfig,
     private readonly clock: Clock,
-    private readonly status: ZoomAuthStatusService,
-    private readonly mints: MintLedgerReader,
+    private readonly health: AuthHealthReadModel,
     private readonly ledger: MintLedgerService,
     private readonly credentials: CredentialsService,
     private readonly heartbeats: ReplicaHeartbeatService,
@@ -97,9 +73,9 @@ export class DiagnosticsService {
 
   async diagnose(): Promise<Diagnostics> {
     const [status, history, mints, ledgerRefusals, replicas] = await Promise.all([
-      this.status.current(),
-      this.status.history(),
-      this.mints
+      this.health.current(),
+      this.health.history(),
+      this.ledger
         .summary()
         .catch((error: Error) => ({ error: `Mint ledger unavailable: ${error.message}` })),
       this.recentRefusals(),
@@ -129,9 +105,13 @@ export class DiagnosticsService {
     return {
       generatedAt: new Date(this.clock.now()).toISOString(),
       replicaId: this.config.replicaId,
-      verdict: verdictFromStatus(status),
+      verdict: verdictFor(status.cause),
       warnings,
-      auth: { ...status, history },
+      auth: {
+        ...status,
+        lastValidation: status.lastValidation && presentValidation(status.lastValidation),
+        history: history.map(presentValidation),
+      },
       mints,
       recentRefusals: refusals(history, ledgerRefusals),
       credential: {
@@ -194,18 +174,11 @@ export class DiagnosticsService {
 
 /** Zoom's 401s and 429s seen by validations, merged with the token endpoint's refusals, newest first. */
 function refusals(history: readonly ValidationRecord[], fromLedger: ZoomRefusal[]): ZoomRefusal[] {
-  const fromValidations: ZoomRefusal[] = history
-    .filter(
-      (r) =>
-        r.zoom && (r.zoom.status === 401 || r.zoom.status === 429 || r.zoom.code !== undefined),
-    )
-    .map((r) => ({
-      at: r.at,
-      source: 'validation',
-      status: r.zoom?.status,
-      code: r.zoom?.code,
-      message: r.zoom?.message,
-      replicaId: r.replicaId,
-    }));
+  const fromValidations: ZoomRefusal[] = history.flatMap((record) => {
+    const zoom = zoomWordsOf(record.cause);
+    if (!zoom || !(zoom.status === 401 || zoom.status === 429 || zoom.code !== undefined))
+      return [];
+    return [{ at: record.at, source: 'validation' as const, ...zoom, replicaId: record.replicaId }];
+  });
   return [...fromValidations, ...fromLedger].sort((a, b) => b.at.localeCompare(a.at)).slice(0, 30);
 }

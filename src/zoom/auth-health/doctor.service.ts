@@ -1,18 +1,20 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../../common/clock.js';
+import { fingerprint } from '../../common/crypto/encryption.service.js';
 import { AppConfig } from '../../config/app-config.js';
 import { CredentialsService } from '../credentials/credentials.service.js';
-import { MintLedgerReader, type MintSummary } from './mint-ledger.reader.js';
-import type { ValidationOutcomeKind } from './validation-store.service.js';
-import { ZoomAuthStatusService } from './zoom-auth-status.service.js';
-import { type ProbeReport, ZoomProbeService } from './zoom-probe.service.js';
+import type { ZoomCredentials } from '../credentials/zoom-credentials.js';
+import type { ZoomAuthState } from '../token/auth-state.js';
+import { MintLedgerService, type MintSummary } from '../token/mint-ledger/mint-ledger.service.js';
+import { AuthHealthReadModel } from './auth-health.read-model.js';
+import { type ProbeMintOutcome, type ProbeReport, ZoomProbeService } from './zoom-probe.service.js';
 import type { ZoomVerdictCode } from './zoom-verdict.js';
 
 /**
  * Verdicts definite enough to move the fleet's state (a fixed app leaves `rejected` at once).
  * Rate limits and reachability are left out: the operator's network is not the fleet's.
  */
-const FLEET_OUTCOME: Partial<Record<ZoomVerdictCode, ValidationOutcomeKind>> = {
+const FLEET_STATE: Partial<Record<ZoomVerdictCode, ZoomAuthState>> = {
   healthy: 'ok',
   app_refused: 'rejected',
   wrong_client_credentials: 'invalid_credentials',
@@ -39,32 +41,31 @@ export class DoctorService {
   constructor(
     private readonly credentials: CredentialsService,
     private readonly probes: ZoomProbeService,
-    private readonly ledger: MintLedgerReader,
-    private readonly status: ZoomAuthStatusService,
+    private readonly ledger: MintLedgerService,
+    private readonly health: AuthHealthReadModel,
     private readonly config: AppConfig,
     private readonly clock: Clock,
   ) {}
 
   async run(): Promise<DoctorReport> {
     const credentials = this.credentials.active();
-    const report = await this.probes.probe(credentials, (outcome) =>
-      this.ledger.recordProbe(credentials.version, outcome).catch((error: Error) => {
+    const { report, cause } = await this.probes.probe(credentials, (outcome) =>
+      this.recordProbe(credentials, outcome).catch((error: Error) => {
         this.logger.warn(`Could not record the probe mint in the ledger: ${error.message}`);
       }),
     );
     const warnings: string[] = [];
-    const outcome = FLEET_OUTCOME[report.verdict.code];
-    if (outcome) {
-      await this.status
+    const state = FLEET_STATE[report.verdict.code];
+    if (state) {
+      await this.health
         .recordValidation(
           {
             at: new Date(this.clock.now()).toISOString(),
             replicaId: `doctor:${this.config.replicaId}`,
-            outcome,
+            outcome: state,
             reason: `doctor: ${report.verdict.summary}`,
+            cause,
             latencyMs: (report.mint.latencyMs ?? 0) + (report.call?.latencyMs ?? 0),
-            zoom: report.verdict.zoom,
-            missingScopes: report.verdict.missingScopes,
             credentialVersion: credentials.version,
             owner: report.token
               ? { userId: report.token.ownerUserId, accountId: report.token.accountId }
@@ -93,5 +94,20 @@ export class DoctorService {
       mints,
       warnings,
     };
+  }
+
+  /** The doctor's mint is a real mint: it goes in the ledger as `probe`, and is waited for. */
+  private async recordProbe(
+    credentials: ZoomCredentials,
+    outcome: ProbeMintOutcome,
+  ): Promise<void> {
+    this.ledger.record({
+      reason: 'probe',
+      outcome: outcome.ok ? 'ok' : outcome.error.kind,
+      credentialVersion: credentials.version,
+      latencyMs: outcome.latencyMs,
+      tokenFingerprint: outcome.ok ? fingerprint(outcome.token.accessToken) : null,
+    });
+    await this.ledger.flush();
   }
 }

@@ -11,7 +11,8 @@ import { Clock } from '../../common/clock.js';
 import { AppConfig } from '../../config/app-config.js';
 import { REDIS, type RedisClient, redisReady } from '../../coordination/redis.provider.js';
 import { CredentialsService } from '../credentials/credentials.service.js';
-import { ZoomAuthStatusService } from './zoom-auth-status.service.js';
+import type { ZoomAuthState } from '../token/auth-state.js';
+import { AuthHealthReadModel } from './auth-health.read-model.js';
 
 export const HEARTBEAT_JOB = 'zoom-replica-heartbeat';
 const HEARTBEAT_MS = 5_000;
@@ -28,7 +29,7 @@ export interface ReplicaHeartbeat {
   coordination: 'fleet' | 'degraded-local' | 'single-instance';
   credentialVersion: number;
   credentialFingerprint: string;
-  authState: string;
+  authState: ZoomAuthState;
 }
 
 /**
@@ -44,7 +45,7 @@ export class ReplicaHeartbeatService implements OnApplicationBootstrap, OnApplic
     @Inject(REDIS) private readonly redis: RedisClient | null,
     private readonly config: AppConfig,
     private readonly credentials: CredentialsService,
-    private readonly status: ZoomAuthStatusService,
+    private readonly health: AuthHealthReadModel,
     private readonly scheduler: SchedulerRegistry,
     private readonly clock: Clock,
     private readonly adapterHost: HttpAdapterHost,
@@ -73,7 +74,7 @@ export class ReplicaHeartbeatService implements OnApplicationBootstrap, OnApplic
 
   /** This replica's heartbeat as of now. */
   async self(): Promise<ReplicaHeartbeat> {
-    const status = await this.status.current();
+    const status = await this.health.current();
     const credentials = this.credentials.active();
     const redis = this.redis?.status ?? 'not configured';
     return {

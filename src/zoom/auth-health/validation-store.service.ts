@@ -1,23 +1,41 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config.js';
 import { REDIS, type RedisClient, redisReady } from '../../coordination/redis.provider.js';
+import {
+  type AuthCause,
+  isAuthCause,
+  isZoomAuthState,
+  type ZoomAuthState,
+} from '../token/auth-state.js';
+import { missingScopesOf, type ZoomVerdict, zoomWordsOf } from './zoom-verdict.js';
 
-export type ValidationOutcomeKind =
-  'ok' | 'degraded' | 'rejected' | 'invalid_credentials' | 'unreachable';
-
-/** One scheduled credential validation, as every replica sees it. Never holds a token. */
+/** One credential validation (scheduled, or the doctor's), as every replica sees it. Never holds a token. */
 export interface ValidationRecord {
   at: string;
   replicaId: string;
-  outcome: ValidationOutcomeKind;
+  outcome: ZoomAuthState;
   /** In words, for health details, diagnostics and logs. */
   reason: string;
+  /** Why, as data (what Zoom answered). */
+  cause: AuthCause;
   latencyMs: number;
-  zoom?: { status?: number; code?: number | string; message?: string };
-  missingScopes?: string[];
   credentialVersion?: number;
   /** Who the token belongs to, as `GET /users/me` answered (the app owner). */
   owner?: { userId?: string; accountId?: string };
+}
+
+/** A validation as operators read it: Zoom's words and the missing scopes spelled out from its cause. */
+export interface PresentedValidation extends ValidationRecord {
+  zoom?: ZoomVerdict['zoom'];
+  missingScopes?: string[];
+}
+
+export function presentValidation(record: ValidationRecord): PresentedValidation {
+  return {
+    ...record,
+    zoom: zoomWordsOf(record.cause),
+    missingScopes: missingScopesOf(record.cause),
+  };
 }
 
 const HISTORY = 20;
@@ -87,7 +105,8 @@ function isValidationRecord(value: unknown): value is ValidationRecord {
   const record = value as Partial<Record<keyof ValidationRecord, unknown>>;
   return (
     typeof record.at === 'string' &&
-    typeof record.outcome === 'string' &&
-    typeof record.reason === 'string'
+    isZoomAuthState(record.outcome) &&
+    typeof record.reason === 'string' &&
+    isAuthCause(record.cause)
   );
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Counter } from 'prom-client';
 import { MetricsService } from '../../metrics/metrics.service.js';
-import type { ValidationOutcomeKind } from './validation-store.service.js';
+import type { ZoomAuthState } from '../token/auth-state.js';
 
 /** Scheduled validations by outcome (the state gauge `zoom_auth_state` is the state machine's). */
 @Injectable()
@@ -16,7 +16,7 @@ export class ZoomAuthMetrics {
     );
   }
 
-  validated(outcome: ValidationOutcomeKind): void {
+  validated(outcome: ZoomAuthState): void {
     this.validations.inc({ outcome });
   }
 }

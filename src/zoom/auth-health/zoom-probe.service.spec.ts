@@ -45,7 +45,7 @@ describe(ZoomProbeService.name, () => {
   afterAll(() => simulator.close());
 
   it('says healthy when the credentials mint and the token is accepted', async () => {
-    const report = await probe.probe(credentials());
+    const { report } = await probe.probe(credentials());
     expect(report.verdict.code).toBe('healthy');
     expect(report.token?.ownerUserId).toBe(simulator.ownerUser.id);
     expect(report.token?.accountId).toBe(SIM.accountId);
@@ -54,7 +54,7 @@ describe(ZoomProbeService.name, () => {
   });
 
   it('names wrong client credentials when the token endpoint answers invalid_client', async () => {
-    const report = await probe.probe(credentials({ clientSecret: 'not-the-secret-7f3a' }));
+    const { report } = await probe.probe(credentials({ clientSecret: 'not-the-secret-7f3a' }));
     expect(report.verdict.code).toBe('wrong_client_credentials');
     expect(report.verdict.zoom?.code).toBe('invalid_client');
     expect(report.call).toBeUndefined();
@@ -62,13 +62,13 @@ describe(ZoomProbeService.name, () => {
   });
 
   it('names a wrong account id when the token endpoint answers invalid_request', async () => {
-    const report = await probe.probe(credentials({ accountId: 'someone-else' }));
+    const { report } = await probe.probe(credentials({ accountId: 'someone-else' }));
     expect(report.verdict.code).toBe('wrong_account_id');
   });
 
   it('says the app is refused when a fresh token gets 401', async () => {
     simulator.control.setRefused(true);
-    const report = await probe.probe(credentials());
+    const { report } = await probe.probe(credentials());
     expect(report.verdict.code).toBe('app_refused');
     expect(report.verdict.nextStep).toMatch(/rotate|regenerate/i);
     expect(report.call?.zoomCode).toBe(124);
@@ -76,14 +76,14 @@ describe(ZoomProbeService.name, () => {
 
   it('names the missing scopes Zoom reports with code 4711', async () => {
     simulator.control.setScopes(['meeting:write:meeting:admin']);
-    const report = await probe.probe(credentials());
+    const { report } = await probe.probe(credentials());
     expect(report.verdict.code).toBe('missing_scopes');
     expect(report.verdict.missingScopes).toEqual(['user:read:user', 'user:read:user:admin']);
   });
 
   it('names the meeting scopes the gateway needs when the cheap call passes without them', async () => {
     simulator.control.setScopes(['user:read:user:admin', 'meeting:read:meeting:admin']);
-    const report = await probe.probe(credentials());
+    const { report } = await probe.probe(credentials());
     expect(report.verdict.code).toBe('missing_scopes');
     expect(report.verdict.missingScopes).toEqual([
       'meeting:write:meeting:admin',
@@ -95,7 +95,7 @@ describe(ZoomProbeService.name, () => {
   it('says until when the token endpoint rate limits', async () => {
     simulator.control.setTokenEndpointRateLimited(120);
     const before = Date.now();
-    const report = await probe.probe(credentials());
+    const { report } = await probe.probe(credentials());
     expect(report.verdict.code).toBe('rate_limited');
     const retryAt = Date.parse(report.verdict.retryAt!);
     expect(retryAt).toBeGreaterThanOrEqual(before + 119_000);
@@ -106,7 +106,7 @@ describe(ZoomProbeService.name, () => {
     const closed = new ZoomSimulator();
     const url = await closed.listen(0);
     await closed.close();
-    const report = await probeFor(url, `${url}/v2`).probe(credentials());
+    const { report } = await probeFor(url, `${url}/v2`).probe(credentials());
     expect(report.verdict.code).toBe('unreachable');
     expect(report.mint.error?.kind).toBe('unreachable');
   });

@@ -11,10 +11,11 @@ import {
   TokenEndpointError,
   ZoomOAuthClient,
 } from '../token/zoom-oauth.client.js';
+import { type AuthCause, NO_CAUSE, tokenEndpointCause } from '../token/auth-state.js';
 import {
   missingRequiredScopes,
   scopesFromZoomMessage,
-  verdict,
+  verdictFor,
   type ZoomVerdict,
 } from './zoom-verdict.js';
 
@@ -49,79 +50,36 @@ export interface ProbeReport {
 
 export const CHEAP_CALL = { method: 'GET', path: '/users/me', route: 'GET /users/me' } as const;
 
-/** Maps a token endpoint failure to the verdict an operator can act on. */
-export function verdictForMintError(error: TokenEndpointError, now: number): ZoomVerdict {
-  const zoom = {
-    status: error.details.status,
-    code: error.details.zoomError,
-    message: error.details.zoomReason,
-  };
-  switch (error.kind) {
-    case 'invalid_client':
-      return verdict('wrong_client_credentials', { zoom });
-    case 'invalid_request':
-      return verdict('wrong_account_id', { zoom });
-    case 'rate_limited':
-      return verdict('rate_limited', {
-        zoom,
-        retryAt:
-          error.details.retryAfterMs !== undefined
-            ? new Date(now + error.details.retryAfterMs).toISOString()
-            : undefined,
-      });
-    case 'unreachable':
-    case 'timeout':
-    case 'server_error':
-      return verdict('unreachable', {
-        zoom,
-        summary: `Zoom could not be reached: ${error.message}.`,
-      });
-    default:
-      return verdict('zoom_error', {
-        zoom,
-        summary: `Zoom's token endpoint refused the request: ${error.message}.`,
-      });
-  }
-}
-
 /**
- * Maps the answer of the cheap call made with a token minted moments ago to a verdict: a 401
- * then means Zoom refuses the app, not that the token aged.
+ * What the answer of the cheap call made with a token minted moments ago says: a 401 then means
+ * Zoom refuses the app, not that the token aged; a success still lacks the scopes the gateway
+ * needs when the token does not carry them.
  */
-export function verdictForCall(
+export function causeOfCall(
   call: CheapCallOutcome,
   grantedScopes: readonly string[],
   now: number,
-): ZoomVerdict {
-  const zoom = {
-    status: call.status || undefined,
-    code: call.zoomCode,
-    message: call.zoomMessage ?? call.networkError,
-  };
-  if (call.networkError !== undefined || call.status >= 500) {
-    return verdict('unreachable', {
-      zoom,
-      summary: `Zoom's API could not be reached: ${call.networkError ?? `HTTP ${call.status}`}.`,
-    });
-  }
-  if (call.status === 401) return verdict('app_refused', { zoom });
-  if (call.zoomCode === 4711) {
-    const named = scopesFromZoomMessage(call.zoomMessage);
-    return verdict('missing_scopes', { zoom, missingScopes: named.length ? named : undefined });
-  }
+): AuthCause {
+  const answer = { status: call.status, code: call.zoomCode, message: call.zoomMessage };
+  if (call.networkError !== undefined) return { kind: 'network', message: call.networkError };
+  if (call.status === 401) return { kind: 'api_refusal', ...answer };
+  if (call.zoomCode === 4711)
+    return { kind: 'missing_scopes', scopes: scopesFromZoomMessage(call.zoomMessage), ...answer };
   if (call.status === 429) {
-    return verdict('rate_limited', {
-      zoom,
-      retryAt: new Date(now + (call.retryAfterMs ?? 1_000)).toISOString(),
-    });
+    const retryAt = new Date(now + (call.retryAfterMs ?? 1_000)).toISOString();
+    return { kind: 'api_rate_limited', ...answer, retryAt };
   }
   if (call.status >= 200 && call.status < 300) {
     const missing = missingRequiredScopes(grantedScopes);
-    return missing.length
-      ? verdict('missing_scopes', { missingScopes: missing })
-      : verdict('healthy');
+    return missing.length ? { kind: 'missing_scopes', scopes: missing } : NO_CAUSE;
   }
-  return verdict('zoom_error', { zoom });
+  return { kind: 'api_error', ...answer };
+}
+
+/** The doctor's report, and the cause its verdict was made from (for the fleet's state). */
+export interface ProbeResult {
+  report: ProbeReport;
+  cause: AuthCause;
 }
 
 /**
@@ -141,7 +99,7 @@ export class ZoomProbeService {
   async probe(
     credentials: ZoomCredentials,
     onMint?: (outcome: ProbeMintOutcome) => Promise<void>,
-  ): Promise<ProbeReport> {
+  ): Promise<ProbeResult> {
     const credential = {
       version: credentials.version,
       clientId: credentials.clientId,
@@ -156,16 +114,19 @@ export class ZoomProbeService {
       const latencyMs = this.clock.now() - started;
       if (!(error instanceof TokenEndpointError)) throw error;
       await onMint?.({ ok: false, latencyMs, error });
-      return {
-        verdict: verdictForMintError(error, this.clock.now()),
+      const cause = tokenEndpointCause(error, this.clock.now());
+      const report: ProbeReport = {
+        verdict: verdictFor(cause),
         credential,
         mint: { ok: false, latencyMs, error: { kind: error.kind, ...error.details } },
       };
+      return { report, cause };
     }
     await onMint?.({ ok: true, latencyMs: token.latencyMs, token });
     const call = await this.cheapCall(token.accessToken);
-    return {
-      verdict: verdictForCall(call, token.scopes, this.clock.now()),
+    const cause = causeOfCall(call, token.scopes, this.clock.now());
+    const report: ProbeReport = {
+      verdict: verdictFor(cause),
       credential,
       mint: { ok: true, latencyMs: token.latencyMs },
       token: {
@@ -176,6 +137,7 @@ export class ZoomProbeService {
       },
       call: { route: CHEAP_CALL.route, ...call },
     };
+    return { report, cause };
   }
 
   /** `GET /users/me` with the given token; resolves with any answer, never throws. */

@@ -1,3 +1,5 @@
+import type { AuthCause } from '../token/auth-state.js';
+
 /**
  * The one vocabulary for "what is wrong with our Zoom app", shared by `npm run doctor`, the
  * diagnostics endpoint and health details, so an operator reads the same words everywhere.
@@ -154,4 +156,96 @@ export function verdict(code: ZoomVerdictCode, extra: Partial<ZoomVerdict> = {})
     },
   };
   return { code, healthy: code === 'healthy', ...words[code], ...extra };
+}
+
+/** Zoom's own words in a cause (status, code, message or OAuth error), as operators see them. */
+export function zoomWordsOf(cause: AuthCause): ZoomVerdict['zoom'] {
+  switch (cause.kind) {
+    case 'none':
+      return undefined;
+    case 'token_endpoint':
+      return said(cause.status, cause.zoomError, cause.zoomReason);
+    case 'network':
+      return said(undefined, undefined, cause.message);
+    case 'api_refusal':
+    case 'missing_scopes':
+    case 'api_rate_limited':
+    case 'api_error':
+      return said(cause.status, cause.code, cause.message);
+    default:
+      return unreachableCause(cause);
+  }
+}
+
+/** The scopes a cause says the app lacks (none unless it is about scopes). */
+export function missingScopesOf(cause: AuthCause): string[] | undefined {
+  return cause.kind === 'missing_scopes' && cause.scopes.length ? cause.scopes : undefined;
+}
+
+/** Zoom's words, or nothing when Zoom said nothing (scopes read from the token, not an answer). */
+function said(status?: number, code?: number | string, message?: string): ZoomVerdict['zoom'] {
+  return status === undefined && code === undefined && message === undefined
+    ? undefined
+    : { status, code, message };
+}
+
+/**
+ * The one place a cause becomes a verdict: the doctor, diagnostics and health all come here, so
+ * an operator reads the same words everywhere. Exhaustive: a new kind of cause does not compile
+ * until it has its verdict.
+ */
+export function verdictFor(cause: AuthCause): ZoomVerdict {
+  const zoom = zoomWordsOf(cause);
+  switch (cause.kind) {
+    case 'none':
+      return verdict('healthy');
+    case 'token_endpoint':
+      switch (cause.error) {
+        case 'invalid_client':
+          return verdict('wrong_client_credentials', { zoom });
+        case 'invalid_request':
+          return verdict('wrong_account_id', { zoom });
+        case 'rate_limited':
+          return verdict('rate_limited', { zoom, retryAt: cause.retryAt });
+        case 'unreachable':
+        case 'timeout':
+        case 'server_error':
+          return verdict('unreachable', {
+            zoom,
+            summary: `Zoom could not be reached: ${cause.message}.`,
+          });
+        case 'unsupported_grant_type':
+        case 'unexpected':
+          return verdict('zoom_error', {
+            zoom,
+            summary: `Zoom's token endpoint refused the request: ${cause.message}.`,
+          });
+        default:
+          return unreachableCause(cause.error);
+      }
+    case 'api_refusal':
+      return verdict('app_refused', { zoom });
+    case 'missing_scopes':
+      return verdict('missing_scopes', { zoom, missingScopes: missingScopesOf(cause) });
+    case 'api_rate_limited':
+      return verdict('rate_limited', { zoom, retryAt: cause.retryAt });
+    case 'api_error':
+      return cause.status >= 500
+        ? verdict('unreachable', {
+            zoom,
+            summary: `Zoom's API could not be reached: HTTP ${cause.status}.`,
+          })
+        : verdict('zoom_error', { zoom });
+    case 'network':
+      return verdict('unreachable', {
+        zoom,
+        summary: `Zoom's API could not be reached: ${cause.message}.`,
+      });
+    default:
+      return unreachableCause(cause);
+  }
+}
+
+function unreachableCause(cause: never): never {
+  throw new Error(`No verdict for ${JSON.stringify(cause)}`);
 }

@@ -55,3 +55,17 @@ export function refreshAt(
   const share = timing.refreshShare + timing.jitterShare * jitter;
   return Math.min(token.expiresAt - lifetime(token) * share, usableUntil(token, timing));
 }
+
+/** The token service's tunables; the defaults suit production and the e2e tests alike. */
+export const TOKEN_SERVICE_TIMINGS = {
+  /** Short, renewed while the mint is in flight: a SIGKILLed holder frees it within seconds. */
+  leaseTtlMs: 4_000,
+  /** A hung token endpoint is abandoned after this long. */
+  mintTimeoutMs: 10_000,
+  /** How often a waiter re-reads the shared store when no announcement arrives. */
+  pollMs: 250,
+  /** A token minted to replace a refused one, and refused within this long, means Zoom refuses the app. */
+  freshRefusalMs: 30_000,
+  /** How long callers wait for the canary's verdict on a replacement token before trying it themselves. */
+  verdictWaitMs: 3_000,
+} as const;

@@ -11,54 +11,18 @@ import { LeaseService } from '../../coordination/lease.service.js';
 import { PubSubService } from '../../coordination/pubsub.service.js';
 import { REDIS, type RedisClient, redisReady } from '../../coordination/redis.provider.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
-
-export type ZoomAuthStateName =
-  'ok' | 'degraded' | 'rejected' | 'invalid_credentials' | 'unreachable';
-
-/** The fleet's verdict on Zoom auth, in words for operators and fields for machines. */
-export interface ZoomAuthSnapshot {
-  state: ZoomAuthStateName;
-  /** Why, in plain words; never a token or secret. */
-  reason: string;
-  /** ms epoch of entering this state. */
-  since: number;
-  /** ms epoch of the last transition (orders announcements from different replicas). */
-  updatedAt: number;
-  /** ms epoch of the last token accepted by Zoom or minted (this replica's view), or null. */
-  lastSuccessAt: number | null;
-  /** ms epoch before which no mint (or probe) is attempted; null when minting is allowed. */
-  retryAt: number | null;
-  /** Consecutive failures behind the current back-off. */
-  failures: number;
-  /** The current back-off period in ms (0 when none). */
-  backoffMs: number;
-  /** Fingerprint of the token whose refusal put the fleet in `rejected` (so one refusal escalates once). */
-  refusedFingerprint?: string;
-  credentialVersion: number | null;
-  /** Zoom's own words, when Zoom gave some. */
-  zoomError?: string;
-}
-
-/** The outcome of a validation call (scheduled validation, doctor, rotation). */
-export type ValidationOutcome =
-  | { ok: true; credentialVersion?: number }
-  | {
-      ok: false;
-      state: Exclude<ZoomAuthStateName, 'ok'>;
-      reason: string;
-      zoomError?: string;
-      credentialVersion?: number;
-      retryAfterMs?: number;
-    };
+import {
+  type AuthCause,
+  isAuthCause,
+  isZoomAuthState,
+  NO_CAUSE,
+  type ValidationOutcome,
+  ZOOM_AUTH_STATES,
+  type ZoomAuthSnapshot,
+  type ZoomAuthState,
+} from './auth-state.js';
 
 const CHANNEL = 'zoom-auth-state';
-const STATE_NAMES: ZoomAuthStateName[] = [
-  'ok',
-  'degraded',
-  'rejected',
-  'invalid_credentials',
-  'unreachable',
-];
 
 /** Back-off of the rejected state's probe: 5 s doubling to 5 min. */
 export const PROBE_BACKOFF = { initialMs: 5_000, maxMs: 300_000 } as const;
@@ -148,6 +112,7 @@ export class ZoomAuthStateService implements OnModuleInit, OnModuleDestroy {
   async recordRejected(
     credentialVersion: number,
     refusedFingerprint: string,
+    cause: AuthCause,
   ): Promise<ZoomAuthSnapshot> {
     if (this.current.state === 'rejected' && this.current.refusedFingerprint === refusedFingerprint)
       return this.snapshot();
@@ -167,6 +132,7 @@ export class ZoomAuthStateService implements OnModuleInit, OnModuleDestroy {
       backoffMs: backoff,
       credentialVersion,
       refusedFingerprint,
+      cause,
     });
     return this.snapshot();
   }
@@ -175,7 +141,7 @@ export class ZoomAuthStateService implements OnModuleInit, OnModuleDestroy {
   async recordInvalidCredentials(
     clientId: string,
     credentialVersion: number,
-    zoomError?: string,
+    cause: AuthCause,
   ): Promise<void> {
     const now = this.clock.now();
     await this.transition({
@@ -189,7 +155,7 @@ export class ZoomAuthStateService implements OnModuleInit, OnModuleDestroy {
       backoffMs: INVALID_CREDENTIALS_RECHECK_MS,
       failures: this.current.state === 'invalid_credentials' ? this.current.failures + 1 : 1,
       credentialVersion,
-      zoomError,
+      cause,
     });
   }
 
@@ -199,7 +165,7 @@ export class ZoomAuthStateService implements OnModuleInit, OnModuleDestroy {
     words: string;
     retryAfterMs?: number;
     credentialVersion: number;
-    zoomError?: string;
+    cause: AuthCause;
   }): Promise<void> {
     const now = this.clock.now();
     const wasFailing = this.current.state === 'degraded' || this.current.state === 'unreachable';
@@ -211,7 +177,7 @@ export class ZoomAuthStateService implements OnModuleInit, OnModuleDestroy {
     // Jitter so that the fleet's next attempt is not a thundering herd on a struggling endpoint.
     const jittered = exponential * (0.75 + Math.random() * 0.5);
     const backoff = Math.max(jittered, options.retryAfterMs ?? 0);
-    const state: ZoomAuthStateName = options.haveToken ? 'degraded' : 'unreachable';
+    const state: ZoomAuthState = options.haveToken ? 'degraded' : 'unreachable';
     await this.transition({
       state,
       reason: `${options.words}; ${options.haveToken ? 'serving the current token' : 'no usable token'} and retrying after ${Math.ceil(backoff / 1000)} s.`,
@@ -221,13 +187,13 @@ export class ZoomAuthStateService implements OnModuleInit, OnModuleDestroy {
       backoffMs: backoff,
       failures,
       credentialVersion: options.credentialVersion,
-      zoomError: options.zoomError,
+      cause: options.cause,
     });
   }
 
   /** Records the outcome of a validation call made outside the token service (scheduled check, doctor). */
   async recordValidation(outcome: ValidationOutcome): Promise<void> {
-    if (outcome.ok) {
+    if (outcome.state === 'ok') {
       this.lastSuccessAt = this.clock.now();
       if (this.current.state !== 'ok') {
         await this.transition({
@@ -253,7 +219,7 @@ export class ZoomAuthStateService implements OnModuleInit, OnModuleDestroy {
       backoffMs: retryAt - now,
       failures: this.current.state === outcome.state ? this.current.failures + 1 : 1,
       credentialVersion: outcome.credentialVersion ?? this.current.credentialVersion,
-      zoomError: outcome.zoomError,
+      cause: outcome.cause,
     });
   }
 
@@ -292,6 +258,7 @@ export class ZoomAuthStateService implements OnModuleInit, OnModuleDestroy {
       failures: 0,
       backoffMs: 0,
       credentialVersion: null,
+      cause: NO_CAUSE,
     };
   }
 
@@ -340,7 +307,7 @@ export class ZoomAuthStateService implements OnModuleInit, OnModuleDestroy {
   }
 
   private publishGauge(): void {
-    for (const name of STATE_NAMES)
+    for (const name of ZOOM_AUTH_STATES)
       this.stateGauge.set({ state: name }, name === this.current.state ? 1 : 0);
   }
 }
@@ -351,7 +318,9 @@ function isSnapshot(value: unknown): value is ZoomAuthSnapshot {
     typeof value === 'object' &&
     value !== null &&
     'state' in value &&
-    STATE_NAMES.some((name) => name === value.state) &&
+    isZoomAuthState(value.state) &&
+    'cause' in value &&
+    isAuthCause(value.cause) &&
     'updatedAt' in value &&
     typeof value.updatedAt === 'number'
   );

@@ -56,14 +56,13 @@ async function startReplica(
     ZOOM_OAUTH_BASE_URL: simulator.baseUrl,
     ZOOM_API_BASE_URL: simulator.apiBaseUrl,
     ZOOM_RATE_LIMIT_PLAN: 'business',
-    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    // Tokens are encrypted with the fleet's key: every replica needs the same one.
+    ENCRYPTION_KEY: SHARED_KEY.toString('base64'),
     DATABASE_URL: `sqlite:${join(dir, 'gateway.sqlite')}`,
     REDIS_URL,
     REDIS_KEY_PREFIX: prefix,
     REPLICA_ID: `spec-replica-${index}`,
   });
-  // Tokens are encrypted with the fleet's key: every replica needs the same one.
-  config.encryptionKey = SHARED_KEY;
   const moduleRef: TestingModule = await Test.createTestingModule({
     imports: [
       ConfigModule.forRoot(config),
@@ -119,11 +118,10 @@ describe(ZoomTokenService.name, () => {
     // Each replica here has its own database: the fleet's ledger is the sum of theirs.
     await Promise.all(replicas.map((r) => r.ledger.flush()));
     const summaries = await Promise.all(replicas.map((r) => r.ledger.summary()));
-    expect(summaries.reduce((sum, s) => sum + s.total, 0)).toBe(1);
-    expect(summaries.find((s) => s.total === 1)).toMatchObject({
-      byReason: { cold: 1 },
-      byOutcome: { ok: 1 },
-      mintsLastHour: 1,
+    expect(summaries.reduce((sum, s) => sum + s.lastDay.total, 0)).toBe(1);
+    expect(summaries.find((s) => s.lastDay.total === 1)).toMatchObject({
+      lastDay: { byReason: { cold: 1 }, byOutcome: { ok: 1 } },
+      lastHour: { minted: 1 },
     });
   });
 
@@ -160,6 +158,28 @@ describe(ZoomTokenService.name, () => {
       'ok',
     ]);
     await expect(Promise.resolve(simulator.control.stats().tokensMinted)).resolves.toBe(3);
+  });
+
+  it('gives one token to retry with after a refusal, and never a second retry', async () => {
+    const refused = await replicas[0].tokens.getToken();
+    simulator.control.invalidateLiveTokens();
+    const first = await replicas[0].tokens.onAnswer(refused, 401, {
+      code: 124,
+      message: 'Invalid access token.',
+    });
+    if (!('retryWith' in first)) throw new Error('expected a token to retry with');
+    expect(first.retryWith.fingerprint).not.toBe(refused.fingerprint);
+    // Zoom calls the retry token expired: a refusal, but no proof the app is refused.
+    await expect(
+      replicas[0].tokens.onAnswer(first.retryWith, 401, {
+        code: 124,
+        message: 'Access token is expired.',
+      }),
+    ).resolves.toEqual({ done: true });
+    await expect(
+      replicas[0].tokens.onAnswer(await replicas[0].tokens.getToken(), 200, {}),
+    ).resolves.toEqual({ done: true });
+    expect(replicas[0].state.snapshot().state).toBe('ok');
   });
 
   it('relays Zoom errors with their status and code', async () => {

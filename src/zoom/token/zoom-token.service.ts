@@ -1,120 +1,86 @@
-import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { Clock } from '../../common/clock.js';
-import { fingerprint } from '../../common/crypto/encryption.service.js';
 import { DomainError, ErrorCode } from '../../common/errors/index.js';
 import { AppConfig } from '../../config/app-config.js';
-import { type Lease, LeaseService } from '../../coordination/lease.service.js';
-import { PubSubService } from '../../coordination/pubsub.service.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
 import { CredentialsService } from '../credentials/credentials.service.js';
 import type { ZoomCredentials } from '../credentials/zoom-credentials.js';
-import { MintLedgerService } from './mint-ledger/mint-ledger.service.js';
-import { FleetTokenStore } from './token-store/fleet-token-store.js';
-import type { MintReason, NewToken, ZoomToken } from './token-store/token-store.js';
+import { ReplacementCanary } from './replacement-canary.js';
+import { TokenGate } from './token-gate.js';
+import { type MintRequest, TokenMinter, type TokenChoice } from './token-minter.js';
+import type { MintReason, ZoomToken } from './token-store/token-store.js';
 import { DEFAULT_TIMING, refreshAt, replicaJitter, usableUntil } from './token-timing.js';
-import { ZoomAuthStateService, type ZoomAuthSnapshot } from './zoom-auth-state.service.js';
-import { type MintedToken, TokenEndpointError, ZoomOAuthClient } from './zoom-oauth.client.js';
+import { ZoomAuthStateService } from './zoom-auth-state.service.js';
+import type { MintedToken } from './zoom-oauth.client.js';
 
 export type { MintReason, ZoomToken } from './token-store/token-store.js';
 
-/** The fleet's mint lease and the channel announcing a newly stored token. */
-export const MINT_LEASE = 'zoom-token-mint';
-export const TOKEN_CHANNEL = 'zoom-token';
+/**
+ * What the caller does after telling the token service what Zoom answered: retry once with
+ * another token, or stop and handle the answer it has.
+ */
+export type AfterAnswer = { retryWith: ZoomToken } | { done: true };
 
-/** Tunables; the defaults suit production and the e2e tests alike. */
-export const TOKEN_SERVICE_TIMINGS = {
-  /** Short, renewed while the mint is in flight: a SIGKILLed holder frees it within seconds. */
-  leaseTtlMs: 4_000,
-  /** A hung token endpoint is abandoned after this long. */
-  mintTimeoutMs: 10_000,
-  /** How often a waiter re-reads the shared store when no announcement arrives. */
-  pollMs: 250,
-  /** A token minted to replace a refused one, and refused within this long, means Zoom refuses the app. */
-  freshRefusalMs: 30_000,
-  /** How long callers wait for the canary's verdict on a replacement token before trying it themselves. */
-  verdictWaitMs: 3_000,
-};
+/** A token handed out for the one retry after a refusal: a refusal of it is never retried. */
+interface RetryToken extends ZoomToken {
+  readonly retry: true;
+}
+
+function isRetry(token: ZoomToken): token is RetryToken {
+  return 'retry' in token && token.retry === true;
+}
+
+/** Zoom's error body fields the token protocol reads. */
+function zoomMessage(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null || !('message' in body)) return undefined;
+  return typeof body.message === 'string' ? body.message : undefined;
+}
+
+function zoomCode(body: unknown): number | undefined {
+  if (typeof body !== 'object' || body === null || !('code' in body)) return undefined;
+  return typeof body.code === 'number' ? body.code : undefined;
+}
+
+/** Zoom's answer for a token it does not honour: HTTP 401 with code 124 (invalid or expired). */
+export function isTokenRefusal(status: number, body: unknown): boolean {
+  return status === 401 && zoomCode(body) === 124;
+}
 
 interface Held {
   token: ZoomToken;
   refreshAt: number;
   usableUntil: number;
-  /**
-   * Set while a token minted to replace a refused one has not yet been accepted by Zoom: one
-   * caller in the fleet (the canary) tries it; everyone else awaits its verdict, so a refused
-   * app costs one API call, not one per waiting caller.
-   */
-  verdict: Verdict | null;
-}
-
-interface Verdict {
-  promise: Promise<boolean>;
-  settle: (accepted: boolean) => void;
-  canaryTaken: boolean;
-}
-
-interface ObtainOptions {
-  /** Mint even if the store holds an acceptable token (probe, re-check). */
-  force?: boolean;
-  /** Skip the state machine's gate (the caller holds the fleet's one probe claim). */
-  bypassGate?: boolean;
-}
-
-const REFUSED_MEMORY = 64;
-
-/** Keeps an insertion-ordered set bounded: drops its oldest entry once it holds more than `max`. */
-function dropOldest(set: Set<string>, max: number): void {
-  if (set.size <= max) return;
-  const oldest = set.values().next();
-  if (!oldest.done) set.delete(oldest.value);
 }
 
 /**
- * One Zoom access token for the whole fleet. The hot path serves it from memory; a background
- * refresh starts inside a jittered window before expiry; one refresh runs per process and one
- * mint per fleet (a short Redis lease; the holder re-reads the store first; writes are
- * compare-and-set on the generation). A token Zoom stops honouring is replaced once; a fresh
- * token refused again puts the fleet in the `rejected` state, which fails fast and probes
- * at most once per back-off period.
+ * One Zoom access token for the whole fleet, and the one owner of its protocol with Zoom's
+ * answers. The hot path serves it from memory; a background refresh starts inside a jittered
+ * window before expiry; one refresh runs per process and one mint per fleet (TokenMinter). After
+ * each answer the caller asks `onAnswer` what to do: a refused token is replaced once, and a
+ * fresh replacement refused again puts the fleet in `rejected` (ReplacementCanary, TokenGate).
  */
-/** The store's record of a freshly minted token: its identity and lifetime, with a fingerprint for logs. */
-function toNewToken(
-  minted: MintedToken,
-  credentials: ZoomCredentials,
-  reason: MintReason,
-): NewToken {
-  return {
-    accessToken: minted.accessToken,
-    credentialVersion: credentials.version,
-    mintedAt: minted.mintedAt,
-    expiresAt: minted.expiresAt,
-    fingerprint: fingerprint(minted.accessToken),
-    reason,
-  };
-}
-
 @Injectable()
-export class ZoomTokenService implements OnModuleInit, OnModuleDestroy {
+export class ZoomTokenService implements OnModuleInit {
   private readonly logger = new Logger('ZoomToken');
   private held: Held | null = null;
   private inflight: Promise<ZoomToken> | null = null;
   private readonly jitter: number;
-  private readonly refused = new Set<string>();
-  private readonly confirmed = new Set<string>();
-  private readonly wakers = new Set<() => void>();
   private readonly unauthorized;
-  private readonly leaseWaits;
-  private destroyed = false;
-  readonly timings = { ...TOKEN_SERVICE_TIMINGS };
+  private readonly choice: TokenChoice = {
+    acceptable: (token): token is ZoomToken => this.acceptable(token),
+    usable: (token) => this.clock.now() < usableUntil(token, DEFAULT_TIMING),
+    heldUsable: () => {
+      const held = this.held;
+      return held && this.clock.now() < held.usableUntil ? held.token : null;
+    },
+  };
 
   constructor(
-    private readonly oauth: ZoomOAuthClient,
-    private readonly credentials: CredentialsService,
-    private readonly store: FleetTokenStore,
-    private readonly leases: LeaseService,
-    private readonly pubsub: PubSubService,
+    private readonly minter: TokenMinter,
+    private readonly canary: ReplacementCanary,
+    private readonly gate: TokenGate,
     private readonly state: ZoomAuthStateService,
-    private readonly ledger: MintLedgerService,
+    private readonly credentials: CredentialsService,
     private readonly clock: Clock,
     config: AppConfig,
     metrics: MetricsService,
@@ -124,28 +90,19 @@ export class ZoomTokenService implements OnModuleInit, OnModuleDestroy {
       'zoom_token_401_total',
       'Zoom API calls answered 401 (code 124) for a token',
     );
-    this.leaseWaits = metrics.counter(
-      'zoom_token_lease_waits_total',
-      'Refreshes that waited for another replica holding the mint lease instead of minting',
-    );
   }
 
-  async onModuleInit(): Promise<void> {
-    await this.pubsub.subscribe(TOKEN_CHANNEL, (message) => this.onAnnouncement(message));
+  onModuleInit(): void {
+    this.minter.onStored((generation) => void this.onStored(generation));
     this.credentials.onActivated((credentials) => void this.onCredentialsActivated(credentials));
     this.state.onChange((snapshot) => {
       // Nobody may keep using a token of an app Zoom refuses; waiters re-check the gate.
       if (snapshot.state === 'rejected') {
-        this.held?.verdict?.settle(false);
+        this.canary.abandon();
         this.held = null;
       }
-      this.wake();
+      this.minter.wake();
     });
-  }
-
-  onModuleDestroy(): void {
-    this.destroyed = true;
-    this.wake();
   }
 
   /** The bearer for a Zoom call. Hot path: a fresh token is served from memory with no I/O. */
@@ -153,77 +110,52 @@ export class ZoomTokenService implements OnModuleInit, OnModuleDestroy {
     return (await this.getToken()).accessToken;
   }
 
-  /** The token with its identity (generation, credential version), needed to report a refusal of exactly it. */
+  /** The token with its identity (generation, credential version), to hand back to `onAnswer`. */
   getToken(): Promise<ZoomToken> {
     const held = this.held;
     if (held !== null) {
       const now = this.clock.now();
       if (now < held.usableUntil) {
-        if (held.verdict !== null) return this.throughVerdict(held);
+        if (this.canary.awaitsVerdict(held.token)) return this.throughCanary(held.token);
         if (now >= held.refreshAt && this.inflight === null) this.refreshAhead();
         return Promise.resolve(held.token);
       }
     }
-    return this.slowPath();
+    return this.withoutToken();
   }
 
   /**
-   * Zoom answered 401/124 for `token`: compare-and-delete exactly that token and return the
-   * token to retry with (once; `replace: false` for a refusal of the retry itself, which returns
-   * null). Throws the rejected error when a token minted moments ago to replace a refused one
-   * is refused too.
+   * Zoom answered a call made with `token` with `status` and `body`. A first refusal (401/124)
+   * drops exactly that token (compare-and-delete) and gives the token to retry with, once; a
+   * refusal of that retry is final. Throws the rejected error when a token minted moments ago to
+   * replace a refused one is refused too. Anything else Zoom answered counts as acceptance.
    */
-  async handleUnauthorized(
-    token: ZoomToken,
-    zoomBody?: { code?: number; message?: string },
-    options: { replace?: boolean } = {},
-  ): Promise<ZoomToken | null> {
+  async onAnswer(token: ZoomToken, status: number, body: unknown): Promise<AfterAnswer> {
+    if (!isTokenRefusal(status, body)) {
+      // Any answer but a refusal means Zoom honoured the token (a 401 with another code does not say).
+      if (status !== 401) this.accepted(token);
+      return { done: true };
+    }
     this.unauthorized.inc();
-    this.remember(token.fingerprint);
+    const message = zoomMessage(body);
+    const provesRejection = this.canary.refused(token, message);
     if (this.held?.token.fingerprint === token.fingerprint) this.held = null;
-    await this.store.deleteIf(token.generation, token.fingerprint);
-    const expired = /expired/i.test(zoomBody?.message ?? '');
-    const now = this.clock.now();
-    const replacement =
-      token.reason === 'invalidated' || token.reason === 'probe' || token.reason === 'rotation';
-    // A replacement Zoom already accepted (confirmed fleet-wide) and now refuses was invalidated
-    // again (a cap, another minter): that is recovery's business, not proof the app is refused.
-    const neverAccepted = !this.confirmed.has(token.fingerprint);
-    if (
-      replacement &&
-      neverAccepted &&
-      !expired &&
-      now - token.mintedAt < this.timings.freshRefusalMs
-    ) {
-      const snapshot = await this.state.recordRejected(token.credentialVersion, token.fingerprint);
-      throw this.blockedError(snapshot);
+    await this.minter.forget(token);
+    if (provesRejection) {
+      throw await this.gate.rejected(token, {
+        kind: 'api_refusal',
+        status,
+        code: zoomCode(body),
+        message,
+      });
     }
-    const snapshot = this.state.snapshot();
-    if (snapshot.state === 'rejected') throw this.blockedError(snapshot);
-    if (options.replace === false) return null;
+    this.gate.throwIfRejected();
+    if (isRetry(token)) return { done: true };
     this.logger.warn(
-      `Zoom refused token ${token.fingerprint} (generation ${token.generation}, ${zoomBody?.message ?? '401'}): replacing it once`,
+      `Zoom refused token ${token.fingerprint} (generation ${token.generation}, ${message ?? '401'}): replacing it once`,
     );
-    for (let attempt = 0; attempt < 2; attempt++) {
-      const next = await this.refresh('invalidated');
-      if (this.refused.has(next.fingerprint)) continue;
-      const held = this.held;
-      return held?.token.fingerprint === next.fingerprint ? this.throughVerdict(held) : next;
-    }
-    throw new DomainError(
-      ErrorCode.ZoomUnavailable,
-      'Zoom refused the access token and no replacement could be obtained.',
-    );
-  }
-
-  /** Zoom answered a call made with `token` with something other than a token refusal. */
-  reportAccepted(token: ZoomToken): void {
-    this.state.noteAccepted(token.mintedAt, token.credentialVersion);
-    // Hot path: one set lookup. The first acceptance of a token is announced to the fleet, so
-    // every replica knows Zoom honoured it (a later refusal is then an invalidation).
-    if (this.confirmed.has(token.fingerprint)) return;
-    this.confirm(token.fingerprint);
-    void this.pubsub.publish(TOKEN_CHANNEL, `ok:${token.fingerprint}`);
+    const retryWith: RetryToken = { ...(await this.replacement()), retry: true };
+    return { retryWith };
   }
 
   /**
@@ -235,13 +167,8 @@ export class ZoomTokenService implements OnModuleInit, OnModuleDestroy {
     credentials: ZoomCredentials,
     reason: MintReason = 'rotation',
   ): Promise<ZoomToken | null> {
-    const snapshot = await this.store.read();
-    const token = toNewToken(minted, credentials, reason);
-    const result = await this.store.write(token, snapshot.generation);
-    if (!result.written) return null;
-    const stored = { ...token, generation: result.generation };
-    this.adopt(stored);
-    void this.pubsub.publish(TOKEN_CHANNEL, String(result.generation));
+    const stored = await this.minter.storeMinted(minted, credentials, reason);
+    if (stored) this.adopt(stored, false);
     return stored;
   }
 
@@ -258,30 +185,35 @@ export class ZoomTokenService implements OnModuleInit, OnModuleDestroy {
     const held = this.held;
     if (!held) return null;
     const { accessToken: _secret, ...identity } = held.token;
-    return { ...identity, store: this.store.scope };
+    return { ...identity, store: this.minter.scope };
   }
 
   // ------------------------------------------------------------------ internals
 
-  private async slowPath(): Promise<ZoomToken> {
-    const snapshot = this.state.snapshot();
-    if (
-      snapshot.state === 'rejected' ||
-      (snapshot.state === 'invalid_credentials' && this.sameCredentials(snapshot))
-    ) {
-      if (await this.state.claimProbe()) {
-        this.logger.log(
-          `Probing Zoom with one fresh token for the fleet (state ${snapshot.state})`,
-        );
-        // This caller is the probe's canary: it tries the token; others await its verdict.
-        return this.obtain(snapshot.state === 'rejected' ? 'probe' : 'cold', {
-          force: true,
-          bypassGate: true,
-        });
-      }
-      throw this.blockedError(snapshot);
+  private accepted(token: ZoomToken): void {
+    this.gate.accepted(token);
+    this.canary.accepted(token);
+  }
+
+  /** The token to retry with after a refusal: a replacement for the fleet, through its canary. */
+  private async replacement(): Promise<ZoomToken> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const next = await this.refresh('invalidated');
+      if (this.canary.wasRefused(next)) continue;
+      return this.held?.token.fingerprint === next.fingerprint ? this.throughCanary(next) : next;
     }
-    return this.refresh('cold');
+    throw new DomainError(
+      ErrorCode.ZoomUnavailable,
+      'Zoom refused the access token and no replacement could be obtained.',
+    );
+  }
+
+  /** No usable token here: refresh, unless the gate only lets the fleet's one probe through. */
+  private async withoutToken(): Promise<ZoomToken> {
+    const probe = await this.gate.admitWithoutToken();
+    if (probe === null) return this.refresh('cold');
+    // This caller is the probe's canary: it tries the token; others await its verdict.
+    return this.obtain({ reason: probe, force: true, bypassGate: true });
   }
 
   private refreshAhead(): void {
@@ -294,331 +226,63 @@ export class ZoomTokenService implements OnModuleInit, OnModuleDestroy {
   /** One in-flight refresh per process; everyone else awaits it. */
   private refresh(reason: MintReason): Promise<ZoomToken> {
     if (this.inflight) return this.inflight;
-    const run = this.obtain(reason, {}).finally(() => {
+    const run = this.obtain({ reason }).finally(() => {
       if (this.inflight === run) this.inflight = null;
     });
     this.inflight = run;
     return run;
   }
 
-  /** Follows the shared store; mints only while holding the fleet's lease; waits with a deadline otherwise. */
-  private async obtain(reason: MintReason, options: ObtainOptions): Promise<ZoomToken> {
-    const deadline =
-      this.clock.now() + this.timings.mintTimeoutMs + this.timings.leaseTtlMs + 2_000;
-    let counted = false;
-    for (;;) {
-      if (!options.bypassGate) this.gate();
-      const snapshot = await this.store.read();
-      if (!options.force && this.acceptable(snapshot.token)) return this.adopt(snapshot.token);
-      const lease = await this.leases.tryAcquire(MINT_LEASE, this.timings.leaseTtlMs);
-      if (lease) return this.mintUnderLease(lease, reason, options);
-      if (!counted) {
-        this.leaseWaits.inc();
-        counted = true;
-      }
-      const now = this.clock.now();
-      if (now >= deadline || this.destroyed) {
-        const held = this.held;
-        if (held && now < held.usableUntil) return held.token;
-        throw new DomainError(
-          ErrorCode.ZoomUnavailable,
-          `No Zoom access token became available within ${Math.round((deadline - now + this.timings.mintTimeoutMs) / 1000)} s ` +
-            'while another replica held the mint lease.',
-          { headers: { 'Retry-After': '5' } },
-        );
-      }
-      await this.waitForChange(Math.min(this.timings.pollMs, deadline - now));
-    }
+  private async obtain(request: MintRequest): Promise<ZoomToken> {
+    const { token, mintedHere } = await this.minter.obtain(request, this.choice);
+    return this.adopt(token, mintedHere);
   }
 
-  private async mintUnderLease(
-    lease: Lease,
-    reason: MintReason,
-    options: ObtainOptions,
-  ): Promise<ZoomToken> {
-    const renewEvery = Math.max(100, Math.floor(this.timings.leaseTtlMs / 3));
-    const renewal = setInterval(
-      () => void this.leases.renew(lease, this.timings.leaseTtlMs),
-      renewEvery,
-    );
-    renewal.unref();
-    try {
-      // Someone may have stored a token between our read and our lease.
-      const snapshot = await this.store.read();
-      if (!options.force && this.acceptable(snapshot.token)) return this.adopt(snapshot.token);
-      const credentials = this.credentials.active();
-      const effectiveReason: MintReason =
-        reason === 'cold' && snapshot.token && this.usable(snapshot.token)
-          ? 'refresh_ahead'
-          : reason;
-      const started = this.clock.now();
-      let minted: MintedToken;
-      try {
-        minted = await this.oauth.mint(credentials, { timeoutMs: this.timings.mintTimeoutMs });
-      } catch (error) {
-        throw await this.mintFailed(
-          error,
-          effectiveReason,
-          credentials,
-          this.clock.now() - started,
-        );
-      }
-      const token = toNewToken(minted, credentials, effectiveReason);
-      this.ledger.record({
-        reason: effectiveReason,
-        outcome: 'ok',
-        credentialVersion: credentials.version,
-        latencyMs: minted.latencyMs,
-        tokenFingerprint: token.fingerprint,
-      });
-      this.state.noteMinted(credentials.version);
-      const result = await this.store.write(token, snapshot.generation);
-      if (result.written) {
-        const stored: ZoomToken = { ...token, generation: result.generation };
-        this.logger.log(
-          `Minted token ${token.fingerprint} (generation ${result.generation}, ${effectiveReason}, credential version ${credentials.version}, ` +
-            `${Math.round(minted.lifetimeMs / 1000)} s, ${minted.latencyMs} ms, store ${this.store.scope})`,
-        );
-        void this.pubsub.publish(TOKEN_CHANNEL, String(result.generation));
-        // A forced mint (probe) goes to its caller, who is the canary; otherwise the first caller is.
-        return this.adopt(stored, !options.force);
-      }
-      // Lost the compare-and-set: a newer token or a newer credential version is in the store.
-      const again = await this.store.read();
-      this.logger.warn(
-        `Minted token ${token.fingerprint} was not stored (${result.reason}); following the store`,
-      );
-      if (again.token && this.acceptable(again.token)) return this.adopt(again.token);
-      return this.adopt({ ...token, generation: 0 }, !options.force);
-    } finally {
-      clearInterval(renewal);
-      await this.leases.release(lease);
-    }
-  }
-
-  /** Records a failed mint (ledger, state machine) and returns the error for the caller. */
-  private async mintFailed(
-    error: unknown,
-    reason: MintReason,
-    credentials: ZoomCredentials,
-    latencyMs: number,
-  ): Promise<Error> {
-    if (!(error instanceof TokenEndpointError)) {
-      this.ledger.record({
-        reason,
-        outcome: 'unexpected',
-        credentialVersion: credentials.version,
-        latencyMs,
-      });
-      return error instanceof Error ? error : new Error(String(error), { cause: error });
-    }
-    this.ledger.record({
-      reason,
-      outcome: error.kind,
-      credentialVersion: credentials.version,
-      latencyMs,
-    });
-    if (error.permanent) {
-      await this.state.recordInvalidCredentials(
-        credentials.clientId,
-        credentials.version,
-        error.details.zoomReason ?? error.details.zoomError,
-      );
-      this.logger.error(error.message);
-      return this.blockedError(this.state.snapshot());
-    }
-    const held = this.held;
-    await this.state.recordEndpointFailure({
-      haveToken: held !== null && this.clock.now() < held.usableUntil,
-      words: error.message,
-      retryAfterMs: error.details.retryAfterMs,
-      credentialVersion: credentials.version,
-      zoomError: error.details.zoomReason ?? error.details.zoomError,
-    });
-    this.logger.warn(`Mint failed (${reason}): ${error.message}`);
-    return this.blockedError(this.state.snapshot(), error.message);
-  }
-
-  /** Throws when the state machine forbids minting now (rejected, wrong credentials, backing off). */
-  private gate(): void {
-    const snapshot = this.state.snapshot();
-    if (snapshot.state === 'rejected') throw this.blockedError(snapshot);
-    if (snapshot.state === 'invalid_credentials' && this.sameCredentials(snapshot))
-      throw this.blockedError(snapshot);
-    if (
-      (snapshot.state === 'degraded' || snapshot.state === 'unreachable') &&
-      snapshot.retryAt !== null &&
-      this.clock.now() < snapshot.retryAt
-    ) {
-      throw this.blockedError(snapshot);
-    }
-  }
-
-  private sameCredentials(snapshot: ZoomAuthSnapshot): boolean {
-    return (
-      snapshot.credentialVersion === null ||
-      snapshot.credentialVersion >= this.credentials.active().version
-    );
-  }
-
-  /** The error a caller sees while the state machine holds calls back. */
-  blockedError(snapshot: ZoomAuthSnapshot, words?: string): DomainError {
-    const retryAfter = snapshot.retryAt
-      ? Math.max(1, Math.ceil((snapshot.retryAt - this.clock.now()) / 1000))
-      : 5;
-    const headers = { 'Retry-After': String(retryAfter) };
-    const next = snapshot.retryAt
-      ? ` Next attempt at ${new Date(snapshot.retryAt).toISOString()}.`
-      : '';
-    switch (snapshot.state) {
-      case 'rejected':
-        return new DomainError(
-          ErrorCode.ZoomAuthRejected,
-          `${snapshot.reason} The gateway holds back calls to Zoom meanwhile.${next}`,
-          {
-            headers,
-          },
-        );
-      case 'invalid_credentials':
-        return new DomainError(ErrorCode.ZoomInvalidCredentials, snapshot.reason, { headers });
-      default:
-        return new DomainError(
-          ErrorCode.ZoomUnavailable,
-          `Zoom's token endpoint is not giving tokens: ${words ?? snapshot.reason}`,
-          { headers },
-        );
-    }
-  }
-
-  private usable(token: ZoomToken): boolean {
-    return this.clock.now() < usableUntil(token, DEFAULT_TIMING);
+  /** Waits for the canary's verdict when `token` is an unproven replacement; re-asks if Zoom refused it. */
+  private async throughCanary(token: ZoomToken): Promise<ZoomToken> {
+    if (await this.canary.admit(token)) return token;
+    this.gate.throwIfRejected();
+    return this.getToken();
   }
 
   /** Good to adopt: current credentials, not refused, and outside this replica's refresh window. */
   private acceptable(token: ZoomToken | null): token is ZoomToken {
-    if (!token || this.refused.has(token.fingerprint)) return false;
+    if (!token || this.canary.wasRefused(token)) return false;
     if (token.credentialVersion < this.credentials.active().version) return false;
     return this.clock.now() < refreshAt(token, this.jitter, DEFAULT_TIMING);
   }
 
-  /** `mintedHere`: this process minted it, so its first caller may be the canary. */
-  private adopt(token: ZoomToken, mintedHere = false): ZoomToken {
+  private adopt(token: ZoomToken, mintedHere: boolean): ZoomToken {
     if (this.held?.token.fingerprint !== token.fingerprint) {
-      this.held?.verdict?.settle(false);
+      this.canary.watch(token, mintedHere);
       this.held = {
         token,
         refreshAt: refreshAt(token, this.jitter, DEFAULT_TIMING),
         usableUntil: usableUntil(token, DEFAULT_TIMING),
-        verdict: this.needsVerdict(token) ? this.newVerdict(!mintedHere) : null,
       };
     }
-    this.wake();
+    this.minter.wake();
     return token;
   }
 
-  private needsVerdict(token: ZoomToken): boolean {
-    const replacement = token.reason === 'invalidated' || token.reason === 'probe';
-    return (
-      replacement &&
-      !this.confirmed.has(token.fingerprint) &&
-      this.clock.now() - token.mintedAt < this.timings.freshRefusalMs
-    );
-  }
-
-  private newVerdict(canaryTaken: boolean): Verdict {
-    let settle!: (accepted: boolean) => void;
-    const promise = new Promise<boolean>((resolve) => (settle = resolve));
-    return { promise, settle, canaryTaken };
-  }
-
-  /** The canary gets the token at once; the others wait (bounded) for what Zoom said to it. */
-  private async throughVerdict(held: Held): Promise<ZoomToken> {
-    const verdict = held.verdict;
-    if (!verdict) return held.token;
-    if (!verdict.canaryTaken) {
-      verdict.canaryTaken = true;
-      return held.token;
-    }
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<boolean | 'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), this.timings.verdictWaitMs);
-      timer.unref();
-    });
-    const outcome = await Promise.race([verdict.promise, timeout]);
-    clearTimeout(timer);
-    if (outcome === false) {
-      const snapshot = this.state.snapshot();
-      if (snapshot.state === 'rejected') throw this.blockedError(snapshot);
-      return this.getToken();
-    }
-    // Accepted, or no verdict in time: try it ourselves (a refusal then decides).
-    if (outcome === 'timeout' && this.held === held) held.verdict = null;
-    return held.token;
-  }
-
-  private confirm(tokenFingerprint: string): void {
-    this.confirmed.add(tokenFingerprint);
-    dropOldest(this.confirmed, REFUSED_MEMORY);
-    const held = this.held;
-    if (held?.verdict && held.token.fingerprint === tokenFingerprint) {
-      held.verdict.settle(true);
-      held.verdict = null;
-    }
-  }
-
-  private remember(tokenFingerprint: string): void {
-    this.refused.add(tokenFingerprint);
-    dropOldest(this.refused, REFUSED_MEMORY);
-  }
-
-  private onAnnouncement(message: string): void {
-    if (message.startsWith('ok:')) {
-      this.confirm(message.slice(3));
-      return;
-    }
-    const generation = Number(message);
-    this.wake();
-    if (!Number.isFinite(generation) || (this.held && this.held.token.generation >= generation))
-      return;
-    // Another replica stored a newer token: take it now rather than at our next refresh.
-    void this.store
-      .read()
-      .then((snapshot) => {
-        if (
-          this.acceptable(snapshot.token) &&
-          snapshot.token.generation > (this.held?.token.generation ?? -1)
-        )
-          this.adopt(snapshot.token);
-      })
-      .catch(() => undefined);
+  /** Another replica stored a newer token: take it now rather than at our next refresh. */
+  private async onStored(generation: number): Promise<void> {
+    if (this.held && this.held.token.generation >= generation) return;
+    const token = await this.minter.read().catch(() => null);
+    if (this.acceptable(token) && token.generation > (this.held?.token.generation ?? -1))
+      this.adopt(token, false);
   }
 
   private async onCredentialsActivated(credentials: ZoomCredentials): Promise<void> {
     if (this.held && this.held.token.credentialVersion < credentials.version) this.held = null;
     try {
-      await this.store.retireBelow(credentials.version);
+      await this.minter.retireBelow(credentials.version);
       await this.state.reset(credentials.version);
     } catch (error) {
       this.logger.warn(
         `Could not retire tokens of credential versions below ${credentials.version}: ${error instanceof Error ? error.message : String(error)}`,
       );
     }
-    this.wake();
-  }
-
-  private waitForChange(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wakers.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, Math.max(1, ms));
-      this.wakers.add(done);
-    });
-  }
-
-  private wake(): void {
-    for (const waker of this.wakers) waker();
+    this.minter.wake();
   }
 }

@@ -18,16 +18,22 @@ export interface MintRecord {
   at?: number;
 }
 
-export interface MintSummary {
-  sinceMs: number;
+/** Mint attempts in one rolling window, fleet-wide. */
+export interface MintWindow {
+  /** Attempts, successful or not. */
   total: number;
+  /** Tokens Zoom actually minted. */
+  minted: number;
   byReason: Record<string, number>;
   byOutcome: Record<string, number>;
-  byReasonOutcome: { reason: string; outcome: string; count: number }[];
+}
+
+/** The fleet's mints against the hourly budget (diagnostics, the doctor). */
+export interface MintSummary {
   budgetPerHour: number;
-  /** Successful mints in the last rolling hour, fleet-wide. */
-  mintsLastHour: number;
-  budgetExceeded: boolean;
+  lastHour: MintWindow;
+  lastDay: MintWindow;
+  overBudget: boolean;
 }
 
 const HOUR_MS = 3_600_000;
@@ -74,9 +80,29 @@ export class MintLedgerService {
     await Promise.all(this.pending);
   }
 
-  async summary(options: { sinceMs?: number } = {}): Promise<MintSummary> {
+  async summary(): Promise<MintSummary> {
     const now = this.clock.now();
-    const sinceMs = options.sinceMs ?? now - 24 * HOUR_MS;
+    const [lastHour, lastDay] = await Promise.all([
+      this.window(now - HOUR_MS),
+      this.window(now - 24 * HOUR_MS),
+    ]);
+    return {
+      budgetPerHour: this.config.mintBudgetPerHour,
+      lastHour,
+      lastDay,
+      overBudget: lastHour.minted > this.config.mintBudgetPerHour,
+    };
+  }
+
+  /** The most recent attempts, newest first (diagnostics). */
+  recent(limit = 20): Promise<ZoomTokenMintEntity[]> {
+    return this.repository.find({
+      order: { at: 'DESC', id: 'DESC' },
+      take: Math.min(Math.max(limit, 1), 500),
+    });
+  }
+
+  private async window(sinceMs: number): Promise<MintWindow> {
     const rows = await this.repository
       .createQueryBuilder('m')
       .select('m.reason', 'reason')
@@ -89,32 +115,13 @@ export class MintLedgerService {
     const byReason: Record<string, number> = {};
     const byOutcome: Record<string, number> = {};
     let total = 0;
-    const byReasonOutcome = rows.map((row) => {
+    for (const row of rows) {
       const count = Number(row.count);
       total += count;
       byReason[row.reason] = (byReason[row.reason] ?? 0) + count;
       byOutcome[row.outcome] = (byOutcome[row.outcome] ?? 0) + count;
-      return { reason: row.reason, outcome: row.outcome, count };
-    });
-    const mintsLastHour = await this.mintsSince(now - HOUR_MS);
-    return {
-      sinceMs,
-      total,
-      byReason,
-      byOutcome,
-      byReasonOutcome,
-      budgetPerHour: this.config.mintBudgetPerHour,
-      mintsLastHour,
-      budgetExceeded: mintsLastHour > this.config.mintBudgetPerHour,
-    };
-  }
-
-  /** The most recent attempts, newest first (diagnostics). */
-  recent(limit = 20): Promise<ZoomTokenMintEntity[]> {
-    return this.repository.find({
-      order: { at: 'DESC', id: 'DESC' },
-      take: Math.min(Math.max(limit, 1), 500),
-    });
+    }
+    return { total, minted: byOutcome.ok ?? 0, byReason, byOutcome };
   }
 
   private mintsSince(sinceMs: number): Promise<number> {

@@ -1,19 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { CredentialsService, type RotationAlarm } from '../credentials/credentials.service.js';
-import {
-  type ValidationOutcome,
-  type ZoomAuthStateName,
-  ZoomAuthStateService,
-} from '../token/zoom-auth-state.service.js';
+import type { AuthCause, ZoomAuthState } from '../token/auth-state.js';
+import { ZoomAuthStateService } from '../token/zoom-auth-state.service.js';
 import { type ValidationRecord, ValidationStore } from './validation-store.service.js';
 
-export type ZoomAuthState = ZoomAuthStateName;
-
-/** What health, diagnostics and heartbeats show about Zoom auth. Read-only: never mints, never calls Zoom. */
-export interface ZoomAuthStatus {
+/** What health, diagnostics and heartbeats show about Zoom auth. */
+export interface AuthHealth {
   state: ZoomAuthState;
   /** Why, in words. */
   reason: string;
+  /** Why, as data: what the verdict is made from. */
+  cause: AuthCause;
   /** When the state was entered (ISO). */
   since: string;
   /** The last time Zoom accepted one of our tokens or minted one (ISO; this replica's view or the fleet's last validation). */
@@ -28,12 +25,12 @@ export interface ZoomAuthStatus {
 const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString() : null);
 
 /**
- * This feature's read model of Zoom auth: the token service's state machine (shared by the
- * fleet through Redis) plus the history of scheduled validations (also shared). The
- * validation job writes through here, so both stay in step.
+ * The fleet's read model of Zoom auth: the state machine (ZoomAuthStateService, shared through
+ * Redis) plus the history of validations (also shared). Read-only for its readers: never mints,
+ * never calls Zoom. Validations are written through here, so both stay in step.
  */
 @Injectable()
-export class ZoomAuthStatusService {
+export class AuthHealthReadModel {
   constructor(
     private readonly state: ZoomAuthStateService,
     private readonly validations: ValidationStore,
@@ -47,20 +44,15 @@ export class ZoomAuthStatusService {
   ): Promise<void> {
     await this.validations.record(record);
     if (!options.updateState) return;
-    const outcome: ValidationOutcome =
-      record.outcome === 'ok'
-        ? { ok: true, credentialVersion: record.credentialVersion }
-        : {
-            ok: false,
-            state: record.outcome,
-            reason: record.reason,
-            credentialVersion: record.credentialVersion,
-            zoomError: record.zoom?.message,
-          };
-    await this.state.recordValidation(outcome);
+    await this.state.recordValidation({
+      state: record.outcome,
+      reason: record.reason,
+      cause: record.cause,
+      credentialVersion: record.credentialVersion,
+    });
   }
 
-  async current(): Promise<ZoomAuthStatus> {
+  async current(): Promise<AuthHealth> {
     const snapshot = this.state.snapshot();
     const history = await this.validations.history();
     const lastValidation = history[0] ?? null;
@@ -69,6 +61,7 @@ export class ZoomAuthStatusService {
     return {
       state: snapshot.state,
       reason: snapshot.reason,
+      cause: snapshot.cause,
       since: new Date(snapshot.since).toISOString(),
       lastSuccessAt: iso(lastSuccess),
       retryAt: iso(snapshot.retryAt),
