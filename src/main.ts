@@ -1,14 +1,14 @@
 // oxlint-disable-next-line import/no-unassigned-import -- decorator metadata polyfill, loaded for its effect
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { ConfigError, loadConfig } from './config/app-config.js';
+import { type AppConfig, ConfigError, loadConfig, withProvisioned } from './config/app-config.js';
 import { type EmbeddedSimulator, startEmbeddedSimulator } from './embedded/embedded-simulator.js';
 import { provisionEncryptionKey } from './embedded/encryption-key.js';
 
 async function bootstrap(): Promise<void> {
-  let config;
+  let loaded: AppConfig;
   try {
-    config = loadConfig(process.env);
+    loaded = loadConfig(process.env, { role: 'server' });
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`zoom-gateway: ${error.message}`);
@@ -17,16 +17,20 @@ async function bootstrap(): Promise<void> {
     throw error;
   }
   const logger = new Logger('Bootstrap');
-  const keySource = provisionEncryptionKey(config);
+  const encryption = provisionEncryptionKey(loaded);
   let simulator: EmbeddedSimulator | undefined;
-  if (config.useEmbeddedSimulator) {
-    simulator = await startEmbeddedSimulator(config);
+  if (loaded.useEmbeddedSimulator) {
+    simulator = await startEmbeddedSimulator(loaded);
   }
+  const config = withProvisioned(loaded, {
+    encryptionKey: encryption.key,
+    ...simulator?.provisioned,
+  });
 
   // Loaded only after the configuration is known good, so a bad value fails in milliseconds.
   const { createApp } = await import('./app.factory.js');
   const app = await createApp(config);
-  if (keySource === 'generated') {
+  if (encryption.source === 'generated') {
     logger.warn(
       `No ENCRYPTION_KEY: generated one into ${config.dataDir}/encryption.key (owner-only); back it up`,
     );

@@ -1,7 +1,7 @@
 import { type INestApplicationContext, Logger, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../app.module.js';
-import { loadConfig } from '../config/app-config.js';
+import { loadConfig, withProvisioned } from '../config/app-config.js';
 import { EMBEDDED_SIMULATOR_CREDENTIALS } from '../embedded/embedded-simulator.js';
 import { provisionEncryptionKey } from '../embedded/encryption-key.js';
 
@@ -13,16 +13,18 @@ export async function withAppContext<T>(
   work: (app: INestApplicationContext) => Promise<T>,
   options: { requireZoom: boolean } = { requireZoom: true },
 ): Promise<T> {
-  const config = loadConfig(process.env);
-  provisionEncryptionKey(config);
-  if (!config.zoomCredentials) {
-    if (options.requireZoom) {
-      throw new Error(
-        'No ZOOM_ACCOUNT_ID/ZOOM_CLIENT_ID/ZOOM_CLIENT_SECRET set: this command talks to the configured Zoom',
-      );
-    }
-    config.zoomCredentials = { ...EMBEDDED_SIMULATOR_CREDENTIALS };
+  const loaded = loadConfig(process.env, { role: 'cli' });
+  if (!loaded.zoomCredentials && options.requireZoom) {
+    throw new Error(
+      'No ZOOM_ACCOUNT_ID/ZOOM_CLIENT_ID/ZOOM_CLIENT_SECRET set: this command talks to the configured Zoom',
+    );
   }
+  const config = withProvisioned(loaded, {
+    encryptionKey: provisionEncryptionKey(loaded).key,
+    // The embedded default's stand-in, so the module graph starts; in the CLI role it only
+    // ever seeds an empty database (see CredentialsService).
+    zoomCredentials: loaded.zoomCredentials ? undefined : { ...EMBEDDED_SIMULATOR_CREDENTIALS },
+  });
   Logger.overrideLogger(process.env.CLI_VERBOSE ? ['log', 'warn', 'error'] : ['error']);
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), {
     logger: ['error'],

@@ -1,5 +1,6 @@
 // oxlint-disable-next-line import/no-unassigned-import -- decorator metadata polyfill, loaded for its effect
 import 'reflect-metadata';
+import { errorMessage } from '../common/errors/error-message.js';
 import { ConfigError } from '../config/app-config.js';
 import { COMMANDS } from './commands.js';
 
@@ -18,7 +19,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(`zoom-gateway: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`zoom-gateway: ${errorMessage(error)}`);
     process.exit(error instanceof ConfigError ? 78 : 1);
   },
 );

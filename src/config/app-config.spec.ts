@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ConfigError, loadConfig } from './app-config.js';
+import { ConfigError, loadConfig, withProvisioned } from './app-config.js';
 
 const key = randomBytes(32).toString('base64');
 
@@ -65,6 +65,18 @@ describe(loadConfig.name, () => {
     ['ZOOM_API_BASE_URL', { ZOOM_API_BASE_URL: 'not a url' }],
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
     ['ENCRYPTION_KEY', { DATABASE_URL: 'postgres://u@db/zoom' }],
+    ['ZOOM_RETRY_AFTER_CAP_SECONDS', { ZOOM_RETRY_AFTER_CAP_SECONDS: '0' }],
+    ['ZOOM_RETRY_AFTER_CAP_SECONDS', { ZOOM_RETRY_AFTER_CAP_SECONDS: '1m' }],
+    ['ZOOM_RATE_LIMITS', { ZOOM_RATE_LIMITS: 'light=120,medium' }],
+    ['ZOOM_RATE_LIMITS', { ZOOM_RATE_LIMITS: 'tiny=5' }],
+    ['ZOOM_RATE_LIMITS', { ZOOM_RATE_LIMITS: 'light=0' }],
+    ['ZOOM_RATE_LIMITS', { ZOOM_RATE_LIMITS: 'light=10,light=20' }],
+    ['ZOOM_RATE_LIMITS', { ZOOM_RATE_LIMITS: 'heavy=fast' }],
+    ['CACHE_TTL_SECONDS', { CACHE_TTL_SECONDS: '-1' }],
+    ['MINT_LEDGER_RETENTION_DAYS', { MINT_LEDGER_RETENTION_DAYS: '0' }],
+    ['WEBHOOK_EVENTS_RETENTION_DAYS', { WEBHOOK_EVENTS_RETENTION_DAYS: 'a week' }],
+    ['DATABASE_QUERY_TIMEOUT_MS', { DATABASE_QUERY_TIMEOUT_MS: '10' }],
+    ['DATABASE_CONNECT_TIMEOUT_MS', { DATABASE_CONNECT_TIMEOUT_MS: 'soon' }],
   ];
 
   it.each(invalid)('names %s when its value is wrong', async (variable, env) => {
@@ -89,5 +101,73 @@ describe(loadConfig.name, () => {
     await expect(async () =>
       loadConfig({ API_KEYS: 'a:0123456789abcdef', ADMIN_API_KEYS: 'a:fedcba9876543210' }),
     ).rejects.toThrow(/ADMIN_API_KEYS names the key "a" twice/);
+  });
+
+  it('defaults the resilience and retention settings', async () => {
+    await expect(Promise.resolve(loadConfig({}))).resolves.toMatchObject({
+      role: 'server',
+      zoomRetryAfterCapSeconds: 60,
+      zoomRateLimits: undefined,
+      cacheTtlSeconds: 30,
+      mintLedgerRetentionDays: 30,
+      webhookEventsRetentionDays: 7,
+      databaseQueryTimeoutMs: 5_000,
+      databaseConnectTimeoutMs: 3_000,
+    });
+  });
+
+  it('reads raised per-category rate limits, keeping the plan for categories it does not name', async () => {
+    await expect(
+      Promise.resolve(
+        loadConfig({ ZOOM_RATE_LIMITS: 'light=120, medium=80,heavy=50' }).zoomRateLimits,
+      ),
+    ).resolves.toEqual({ light: 120, medium: 80, heavy: 50 });
+    await expect(
+      Promise.resolve(loadConfig({ ZOOM_RATE_LIMITS: 'heavy=15' }).zoomRateLimits),
+    ).resolves.toEqual({ heavy: 15 });
+  });
+
+  it('turns the cache off with 0 and caps Retry-After at what is set', async () => {
+    const config = loadConfig({ CACHE_TTL_SECONDS: '0', ZOOM_RETRY_AFTER_CAP_SECONDS: '15' });
+    await expect(
+      Promise.resolve([config.cacheTtlSeconds, config.zoomRetryAfterCapSeconds]),
+    ).resolves.toEqual([0, 15]);
+  });
+
+  it('takes the process role from its entry point', async () => {
+    await expect(Promise.resolve(loadConfig({}, { role: 'cli' }).role)).resolves.toBe('cli');
+  });
+
+  it('is frozen, nested values included', async () => {
+    const config = loadConfig({ ZOOM_RATE_LIMITS: 'light=1', API_KEYS: 'a:0123456789abcdef' });
+    await expect(Promise.resolve(Object.isFrozen(config))).resolves.toBe(true);
+    await expect(Promise.resolve(Object.isFrozen(config.database))).resolves.toBe(true);
+    await expect(Promise.resolve(Object.isFrozen(config.apiKeys[0]))).resolves.toBe(true);
+    await expect(Promise.resolve(Object.isFrozen(config.zoomRateLimits))).resolves.toBe(true);
+    await expect(async () => Object.assign(config, { port: 1 })).rejects.toThrow(TypeError);
+  });
+
+  it('adds what start-up provisioned as a new frozen configuration, leaving the loaded one as it was', async () => {
+    const loaded = loadConfig({});
+    const generated = randomBytes(32);
+    const provisioned = withProvisioned(loaded, {
+      encryptionKey: generated,
+      zoomCredentials: { accountId: 'a', clientId: 'c', clientSecret: 's' },
+      zoomOAuthBaseUrl: 'http://127.0.0.1:9999',
+      zoomApiBaseUrl: undefined,
+    });
+    await expect(Promise.resolve(provisioned)).resolves.toMatchObject({
+      encryptionKey: generated,
+      zoomCredentials: { clientId: 'c' },
+      zoomOAuthBaseUrl: 'http://127.0.0.1:9999',
+      zoomApiBaseUrl: 'https://api.zoom.us/v2',
+      useEmbeddedSimulator: true,
+      replicaId: loaded.replicaId,
+    });
+    await expect(Promise.resolve(Object.isFrozen(provisioned))).resolves.toBe(true);
+    await expect(Promise.resolve([loaded.encryptionKey, loaded.zoomCredentials])).resolves.toEqual([
+      undefined,
+      undefined,
+    ]);
   });
 });

@@ -25,37 +25,72 @@ export interface ZoomCredentialsConfig {
  */
 export type ProcessRole = 'server' | 'cli';
 
+export type ZoomRateCategory = 'light' | 'medium' | 'heavy';
+
+/** Requests per second per category, for accounts whose limits Zoom raised; unnamed categories keep the plan's. */
+export type RateLimitOverrides = Readonly<Partial<Record<ZoomRateCategory, number>>>;
+
+/**
+ * Frozen once loaded (deeply: nested objects too). A value known only after start-up work
+ * (the generated encryption key, the embedded simulator's address) enters through
+ * `withProvisioned`, which returns a new frozen configuration; nothing is mutated.
+ */
 export class AppConfig {
-  role!: ProcessRole;
-  port!: number;
-  host!: string;
-  database!: DatabaseConfig;
-  runMigrations!: boolean;
-  redisUrl?: string;
-  redisKeyPrefix!: string;
+  readonly role!: ProcessRole;
+  readonly port!: number;
+  readonly host!: string;
+  readonly database!: DatabaseConfig;
+  readonly runMigrations!: boolean;
+  /** Client-side deadline of one PostgreSQL query (pg `query_timeout` and `statement_timeout`). */
+  readonly databaseQueryTimeoutMs!: number;
+  /** How long a request waits for a PostgreSQL connection from the pool (`connectionTimeoutMillis`). */
+  readonly databaseConnectTimeoutMs!: number;
+  readonly redisUrl?: string;
+  readonly redisKeyPrefix!: string;
   /** Unset when the embedded simulator should be used. */
-  zoomCredentials?: ZoomCredentialsConfig;
-  zoomOAuthBaseUrl!: string;
-  zoomApiBaseUrl!: string;
-  zoomAppId?: string;
-  webhookSecretToken?: string;
-  webhookAdoptCreated!: boolean;
-  apiKeys!: ApiKeyEntry[];
+  readonly zoomCredentials?: Readonly<ZoomCredentialsConfig>;
+  readonly zoomOAuthBaseUrl!: string;
+  readonly zoomApiBaseUrl!: string;
+  readonly zoomAppId?: string;
+  readonly webhookSecretToken?: string;
+  readonly webhookAdoptCreated!: boolean;
+  readonly apiKeys!: readonly ApiKeyEntry[];
   /** 32 bytes; undefined until the embedded default generates one into the data directory. */
-  encryptionKey?: Buffer;
-  rateLimitPlan!: RateLimitPlan;
-  authCheckIntervalSeconds!: number;
-  mintBudgetPerHour!: number;
-  reconcileIntervalSeconds!: number;
-  secretRotationIntervalHours?: number;
-  secretRotationOverlapMinutes!: number;
-  logLevel!: string;
-  dataDir!: string;
-  replicaId!: string;
+  readonly encryptionKey?: Buffer;
+  readonly rateLimitPlan!: RateLimitPlan;
+  /** ZOOM_RATE_LIMITS: overrides the plan's per-second limits for the categories it names. */
+  readonly zoomRateLimits?: RateLimitOverrides;
+  /** The longest any Zoom `Retry-After` is honoured (token endpoint and API), in seconds. */
+  readonly zoomRetryAfterCapSeconds!: number;
+  /** Read-through cache of Zoom GETs; 0 turns it off. */
+  readonly cacheTtlSeconds!: number;
+  readonly authCheckIntervalSeconds!: number;
+  readonly mintBudgetPerHour!: number;
+  /** Mint ledger rows older than this are pruned. */
+  readonly mintLedgerRetentionDays!: number;
+  /** Received webhook events (deduplication records) older than this are pruned. */
+  readonly webhookEventsRetentionDays!: number;
+  readonly reconcileIntervalSeconds!: number;
+  readonly secretRotationIntervalHours?: number;
+  readonly secretRotationOverlapMinutes!: number;
+  readonly logLevel!: string;
+  readonly dataDir!: string;
+  readonly replicaId!: string;
   /** True when ZOOM_* credentials are absent and the built-in simulator stands in for Zoom. */
-  useEmbeddedSimulator!: boolean;
-  embeddedSimulatorPort!: number;
-  shutdownTimeoutMs!: number;
+  readonly useEmbeddedSimulator!: boolean;
+  readonly embeddedSimulatorPort!: number;
+  readonly shutdownTimeoutMs!: number;
+}
+
+type Draft<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Freezes the object and every plain object or array inside it (a Buffer cannot be frozen). */
+function deepFreeze<T extends object>(value: T): T {
+  for (const inner of Object.values(value)) {
+    if (typeof inner === 'object' && inner !== null && !ArrayBuffer.isView(inner))
+      deepFreeze(inner);
+  }
+  return Object.freeze(value);
 }
 
 /** Thrown for a bad environment value; the message names the variable and never echoes a secret. */
@@ -186,6 +221,27 @@ function oneOf<T extends string>(
   return match;
 }
 
+const RATE_CATEGORIES: readonly ZoomRateCategory[] = ['light', 'medium', 'heavy'];
+
+/** `light=120,medium=80,heavy=50`: each category at most once, each a positive whole number. */
+function rateLimits(raw: string | undefined): RateLimitOverrides | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const limits: Partial<Record<ZoomRateCategory, number>> = {};
+  for (const entry of raw.split(',')) {
+    const [name, value, extra] = entry.split('=').map((part) => part.trim());
+    const category = RATE_CATEGORIES.find((candidate) => candidate === name?.toLowerCase());
+    if (!category || value === undefined || extra !== undefined)
+      throw new ConfigError(
+        'ZOOM_RATE_LIMITS',
+        `must be category=limit pairs of light, medium, heavy (e.g. light=120,medium=80,heavy=50), got "${raw}"`,
+      );
+    if (limits[category] !== undefined)
+      throw new ConfigError('ZOOM_RATE_LIMITS', `names ${category} twice`);
+    limits[category] = integer('ZOOM_RATE_LIMITS', value, 0, 1, 100_000);
+  }
+  return limits;
+}
+
 export interface LoadOptions {
   /** Defaults to 'server'; the CLI entry passes 'cli'. */
   role?: ProcessRole;
@@ -195,12 +251,26 @@ export function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
   options: LoadOptions = {},
 ): AppConfig {
-  const config = new AppConfig();
+  const config: Draft<AppConfig> = new AppConfig();
   config.role = options.role ?? 'server';
   config.port = integer('PORT', env.PORT, 3000, 0, 65535);
   config.host = env.HOST?.trim() || '0.0.0.0';
   config.database = database(env.DATABASE_URL);
   config.runMigrations = boolean('RUN_MIGRATIONS', env.RUN_MIGRATIONS, true);
+  config.databaseQueryTimeoutMs = integer(
+    'DATABASE_QUERY_TIMEOUT_MS',
+    env.DATABASE_QUERY_TIMEOUT_MS,
+    5_000,
+    100,
+    600_000,
+  );
+  config.databaseConnectTimeoutMs = integer(
+    'DATABASE_CONNECT_TIMEOUT_MS',
+    env.DATABASE_CONNECT_TIMEOUT_MS,
+    3_000,
+    100,
+    600_000,
+  );
   config.redisUrl = env.REDIS_URL?.trim()
     ? url('REDIS_URL', env.REDIS_URL, '', ['redis', 'rediss'])
     : undefined;
@@ -251,6 +321,15 @@ export function loadConfig(
     ['free', 'pro', 'business'],
     'pro',
   );
+  config.zoomRateLimits = rateLimits(env.ZOOM_RATE_LIMITS);
+  config.zoomRetryAfterCapSeconds = integer(
+    'ZOOM_RETRY_AFTER_CAP_SECONDS',
+    env.ZOOM_RETRY_AFTER_CAP_SECONDS,
+    60,
+    1,
+    86_400,
+  );
+  config.cacheTtlSeconds = integer('CACHE_TTL_SECONDS', env.CACHE_TTL_SECONDS, 30, 0, 86_400);
   config.authCheckIntervalSeconds = integer(
     'ZOOM_AUTH_CHECK_INTERVAL',
     env.ZOOM_AUTH_CHECK_INTERVAL,
@@ -264,6 +343,20 @@ export function loadConfig(
     10,
     1,
     100_000,
+  );
+  config.mintLedgerRetentionDays = integer(
+    'MINT_LEDGER_RETENTION_DAYS',
+    env.MINT_LEDGER_RETENTION_DAYS,
+    30,
+    1,
+    3_650,
+  );
+  config.webhookEventsRetentionDays = integer(
+    'WEBHOOK_EVENTS_RETENTION_DAYS',
+    env.WEBHOOK_EVENTS_RETENTION_DAYS,
+    7,
+    1,
+    3_650,
   );
   config.reconcileIntervalSeconds = integer(
     'RECONCILE_INTERVAL',
@@ -305,5 +398,24 @@ export function loadConfig(
     0,
     600_000,
   );
-  return config;
+  return deepFreeze(config);
+}
+
+/** Values that start-up work provides after the environment has been read. */
+export interface ProvisionedValues {
+  /** The key generated into, or read from, the data directory (embedded default). */
+  encryptionKey?: Buffer;
+  /** Stand-in credentials when no ZOOM_* are set (the embedded simulator, or a CLI command that needs no Zoom). */
+  zoomCredentials?: ZoomCredentialsConfig;
+  /** Where the embedded simulator listens. */
+  zoomOAuthBaseUrl?: string;
+  zoomApiBaseUrl?: string;
+}
+
+/** A new frozen configuration: `config` with the values start-up provisioned. */
+export function withProvisioned(config: AppConfig, values: ProvisionedValues): AppConfig {
+  const defined = Object.fromEntries(
+    Object.entries(values).filter(([, value]) => value !== undefined),
+  );
+  return deepFreeze(Object.assign(new AppConfig(), config, defined));
 }

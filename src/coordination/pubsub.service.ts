@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
+import { errorMessage } from '../common/errors/error-message.js';
 import { AppConfig } from '../config/app-config.js';
 import { REDIS, REDIS_SUBSCRIBER, type RedisClient, redisReady } from './redis.provider.js';
 
@@ -42,9 +43,7 @@ export class PubSubService implements OnModuleDestroy {
         await this.redis.publish(this.channel(name), message);
         if (this.subscriber?.status === 'ready') return;
       } catch (error) {
-        this.logger.warn(
-          `Could not publish ${name}: ${error instanceof Error ? error.message : String(error)}`,
-        );
+        this.logger.warn(`Could not publish ${name}: ${errorMessage(error)}`);
       }
     }
     this.local.emit(name, message, false);

@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import type { AppConfig } from '../config/app-config.js';
+import type { AppConfig, ProvisionedValues } from '../config/app-config.js';
 
 /** Not secret: the built-in simulator is a local stand-in and accepts only loopback callers. */
 export const EMBEDDED_SIMULATOR_CREDENTIALS = {
@@ -10,6 +10,10 @@ export const EMBEDDED_SIMULATOR_CREDENTIALS = {
 
 export interface EmbeddedSimulator {
   baseUrl: string;
+  /** Where the gateway finds the simulator: for `withProvisioned`. */
+  provisioned: Required<
+    Pick<ProvisionedValues, 'zoomCredentials' | 'zoomOAuthBaseUrl' | 'zoomApiBaseUrl'>
+  >;
   configureWebhook(gatewayUrl: string, secretToken: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -27,11 +31,13 @@ export async function startEmbeddedSimulator(config: AppConfig): Promise<Embedde
     stateFile: resolve(join(config.dataDir, 'simulator-state.json')),
   });
   const baseUrl = await simulator.listen(config.embeddedSimulatorPort, '127.0.0.1');
-  config.zoomCredentials = credentials;
-  config.zoomOAuthBaseUrl = simulator.baseUrl;
-  config.zoomApiBaseUrl = simulator.apiBaseUrl;
   return {
     baseUrl,
+    provisioned: {
+      zoomCredentials: credentials,
+      zoomOAuthBaseUrl: simulator.baseUrl,
+      zoomApiBaseUrl: simulator.apiBaseUrl,
+    },
     configureWebhook: (gatewayUrl, secretToken) =>
       simulator.control.setWebhook({ url: `${gatewayUrl}/webhooks/zoom`, secretToken }),
     close: () => simulator.close(),

@@ -21,6 +21,20 @@ export const REDACTED_PATHS = [
   '*.password',
 ];
 
+/**
+ * Readable lines for a person at a terminal, JSON for everything else (log shippers, files,
+ * containers). pino-pretty is loaded only in the first case, so production never needs it.
+ */
+export function prettyTransport(
+  stream: { isTTY?: boolean } = process.stdout,
+): { target: string; options: Record<string, unknown> } | undefined {
+  if (!stream.isTTY) return undefined;
+  return {
+    target: 'pino-pretty',
+    options: { colorize: !process.env.NO_COLOR, translateTime: 'SYS:HH:MM:ss.l', singleLine: true },
+  };
+}
+
 @Module({
   imports: [
     LoggerModule.forRootAsync({
@@ -30,6 +44,7 @@ export const REDACTED_PATHS = [
       useFactory: (config: AppConfig) => ({
         pinoHttp: {
           level: config.logLevel,
+          transport: prettyTransport(),
           base: { replica: config.replicaId },
           redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
           genReqId: (req: IncomingMessage, res: ServerResponse) => {

@@ -152,27 +152,84 @@ describe(CredentialsService.name, () => {
       await expect(Promise.resolve(raw)).resolves.not.toContain(INITIAL_SECRET);
     });
 
-    it('makes an environment secret never seen before the new active version', async () => {
+    it('makes an environment secret never seen before the active version once Zoom accepts it', async () => {
       await replica({ databaseUrl: database.url, encryptionKey: key, secret: INITIAL_SECRET }).then(
         (r) => r.close(),
       );
       open.pop();
+      const changedSecret = await openOverlap(simulator, INITIAL_SECRET);
       const changed = await replica({
         databaseUrl: database.url,
         encryptionKey: key,
-        secret: 'operator-changed-secret-02',
+        secret: changedSecret,
       });
       await expect(Promise.resolve(changed.credentials.active())).resolves.toMatchObject({
         version: 2,
-        clientSecret: 'operator-changed-secret-02',
+        clientSecret: changedSecret,
       });
+      await expect(
+        Promise.resolve(changed.credentials.environmentSecretRefused),
+      ).resolves.toBeNull();
       await expect(states(changed)).resolves.toEqual([
         { version: 1, state: 'retired', hasSecret: false },
         { version: 2, state: 'active', hasSecret: true },
       ]);
+      const events = await changed.store.recentEvents();
+      await expect(
+        Promise.resolve(events.map((e) => [e.version, e.event, e.actor]).toReversed()),
+      ).resolves.toEqual(
+        expect.arrayContaining([
+          [2, 'staged', 'environment'],
+          [2, 'activated', 'environment'],
+        ]),
+      );
     });
 
-    it('only seeds an empty database in a context without an HTTP server (CLI commands)', async () => {
+    it('keeps serving with the stored version when Zoom refuses a mistyped environment secret', async () => {
+      const first = await replica({
+        databaseUrl: database.url,
+        encryptionKey: key,
+        secret: INITIAL_SECRET,
+        replicaId: 'first',
+      });
+      const linesBefore = logger.lines.length;
+      const typo = await replica({
+        databaseUrl: database.url,
+        encryptionKey: key,
+        secret: 'mistyped-secret-value-04',
+        replicaId: 'typo',
+      });
+      await expect(Promise.resolve(typo.credentials.active())).resolves.toMatchObject({
+        version: 1,
+        clientSecret: INITIAL_SECRET,
+      });
+      await expect(
+        Promise.resolve(typo.credentials.environmentSecretRefused),
+      ).resolves.toMatchObject({
+        variable: 'ZOOM_CLIENT_SECRET',
+        clientId: CLIENT_ID,
+        outcome: 'rejected',
+        reason: 'Invalid client_id or client_secret',
+        activeVersion: 1,
+      });
+      // The working version keeps its ciphertext; only the refused candidate's is wiped.
+      await expect(states(typo)).resolves.toEqual([
+        { version: 1, state: 'active', hasSecret: true },
+        { version: 2, state: 'rejected', hasSecret: false },
+      ]);
+      await first.credentials.reload();
+      await expect(Promise.resolve(first.credentials.active().version)).resolves.toBe(1);
+      const errors = logger.lines
+        .slice(linesBefore)
+        .filter((line) => line.startsWith('error') && line.includes('ZOOM_CLIENT_SECRET'));
+      await expect(Promise.resolve(errors)).resolves.toHaveLength(1);
+      await expect(Promise.resolve(errors[0])).resolves.toMatch(
+        /ZOOM_CLIENT_SECRET .* was refused by Zoom: Invalid client_id or client_secret.*stored version 1/,
+      );
+      await expect(rawRows(typo)).resolves.not.toContain('mistyped-secret-value-04');
+    });
+
+    it('only seeds an empty database in the CLI role, whatever the environment says', async () => {
       await replica({ databaseUrl: database.url, encryptionKey: key, secret: INITIAL_SECRET }).then(
         (r) => r.close(),
       );
@@ -181,7 +238,7 @@ describe(CredentialsService.name, () => {
         databaseUrl: database.url,
         encryptionKey: key,
         secret: 'stale-or-mistyped-secret-03',
-        environmentPolicy: 'auto',
+        role: 'cli',
       });
       await expect(Promise.resolve(command.credentials.active())).resolves.toMatchObject({
         version: 1,
@@ -416,7 +473,7 @@ describe(CredentialsService.name, () => {
     await expect(Promise.resolve(all.length)).resolves.toBeGreaterThan(0);
     for (const secret of [
       INITIAL_SECRET,
-      'operator-changed-secret-02',
+      'mistyped-secret-value-04',
       'wrong-secret-value-999',
       'refused-by-zoom-0003',
     ]) {

@@ -1,14 +1,9 @@
-import {
-  Injectable,
-  Logger,
-  type OnModuleDestroy,
-  type OnModuleInit,
-  Optional,
-} from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
-import { AppConfig } from '../../config/app-config.js';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { errorMessage } from '../../common/errors/error-message.js';
+import { AppConfig, type ZoomCredentialsConfig } from '../../config/app-config.js';
+import { JobsService } from '../../coordination/jobs.service.js';
 import { PubSubService } from '../../coordination/pubsub.service.js';
-import { credentialFingerprint, CredentialsStore, messageOf } from './credentials.store.js';
+import { credentialFingerprint, CredentialsStore } from './credentials.store.js';
 import type { ZoomCredentialEntity } from './zoom-credential.entity.js';
 import type { ZoomCredentials } from './zoom-credentials.js';
 
@@ -24,12 +19,35 @@ export interface RotationAlarm {
 }
 
 /**
- * How start-up treats the ZOOM_* environment: a serving replica applies it (seed, or a
- * deliberately changed secret becomes a new version); any other context (CLI commands such as
- * `doctor` or `api-key`, tests without HTTP) only seeds an empty database, so a command run with
- * a stale or missing environment never changes the fleet's credentials.
+ * A ZOOM_* environment that differs from the stored active version and still awaits Zoom's
+ * word (validated by a mint, like a rotation, before anything changes). Holds a secret:
+ * never logged, never serialised.
  */
-export type EnvironmentPolicy = 'apply' | 'seed-only';
+export interface EnvironmentCandidate {
+  readonly credentials: Readonly<ZoomCredentialsConfig>;
+  readonly fingerprint: string;
+  /** The variables that changed, for the one log line and the health detail. */
+  readonly variable: 'ZOOM_CLIENT_SECRET' | 'ZOOM_CLIENT_ID';
+}
+
+/**
+ * This replica's environment names credentials Zoom did not accept (or that could not be
+ * checked): the replica keeps serving with the stored working version. No secret here.
+ */
+export interface EnvironmentSecretRefusal {
+  variable: EnvironmentCandidate['variable'];
+  clientId: string;
+  /** Fingerprint of the refused credentials, to tell them apart from the active version's. */
+  fingerprint: string;
+  /** ISO time of the refusal. */
+  at: string;
+  /** Zoom's reason, or why it could not be checked. */
+  reason: string;
+  /** 'rejected': Zoom said no; 'unverified': Zoom could not be asked (retried at the next start). */
+  outcome: 'rejected' | 'unverified';
+  /** The version this replica keeps using. */
+  activeVersion: number;
+}
 
 /** The pub/sub channel on which every replica hears about a new active version (never a secret). */
 export const CREDENTIALS_CHANNEL = 'credentials';
@@ -97,13 +115,11 @@ function parseAnnouncement(message: string): Announcement | null {
   return null;
 }
 
-/** Set explicitly by an operator command; otherwise decided by whether this process serves HTTP. */
-let environmentPolicy: EnvironmentPolicy | undefined;
-
-/** Overrides the policy for this process; call before the application context is created. */
-export function setCredentialsEnvironmentPolicy(policy: EnvironmentPolicy | undefined): void {
-  environmentPolicy = policy;
-}
+/**
+ * @deprecated The process role (`config.role`) decides: the CLI only ever seeds an empty
+ * database. Kept as a no-op until src/cli/doctor.command.ts drops its call.
+ */
+export function setCredentialsEnvironmentPolicy(_policy?: 'apply' | 'seed-only'): void {}
 
 /**
  * The active credential version, decrypted in memory. Loaded from the database at start-up
@@ -111,25 +127,22 @@ export function setCredentialsEnvironmentPolicy(policy: EnvironmentPolicy | unde
  * announcements (pub/sub) and polling of the active version.
  */
 @Injectable()
-export class CredentialsService implements OnModuleInit, OnModuleDestroy {
+export class CredentialsService implements OnModuleInit {
   private readonly logger = new Logger('ZoomCredentials');
   private current: ZoomCredentials | undefined;
   private readonly listeners: CredentialsListener[] = [];
   private alarm: RotationAlarm | null = null;
-  private poller: NodeJS.Timeout | undefined;
   private reloading: Promise<void> | null = null;
   private pollFailing = false;
+  private candidate: EnvironmentCandidate | null = null;
+  private refusal: EnvironmentSecretRefusal | null = null;
 
   constructor(
     private readonly config: AppConfig,
     private readonly store: CredentialsStore,
     private readonly pubsub: PubSubService,
-    @Optional() private readonly adapterHost?: HttpAdapterHost,
+    private readonly jobs: JobsService,
   ) {}
-
-  private environmentPolicy(): EnvironmentPolicy {
-    return environmentPolicy ?? (this.adapterHost?.httpAdapter ? 'apply' : 'seed-only');
-  }
 
   /** Hot path: synchronous, no I/O. */
   active(): ZoomCredentials {
@@ -150,16 +163,29 @@ export class CredentialsService implements OnModuleInit, OnModuleDestroy {
     return this.alarm;
   }
 
+  /**
+   * Credentials from the environment that differ from the stored active version, waiting to be
+   * validated by a mint (EnvironmentCredentialsAdopter); null when there is nothing to check.
+   */
+  environmentCandidate(): EnvironmentCandidate | null {
+    return this.candidate;
+  }
+
+  /** Set when this replica's ZOOM_* environment was refused; health and diagnostics show it. */
+  get environmentSecretRefused(): EnvironmentSecretRefusal | null {
+    return this.refusal;
+  }
+
+  /** The candidate was validated and activated, or refused: either way nothing is pending. */
+  settleEnvironmentCandidate(refusal: EnvironmentSecretRefusal | null): void {
+    this.candidate = null;
+    this.refusal = refusal;
+  }
+
   async onModuleInit(): Promise<void> {
     await this.bootstrap();
     await this.pubsub.subscribe(CREDENTIALS_CHANNEL, (message) => this.onAnnouncement(message));
-    this.poller = setInterval(() => void this.reload(), CREDENTIALS_POLL_INTERVAL_MS);
-    this.poller.unref();
-  }
-
-  onModuleDestroy(): void {
-    if (this.poller) clearInterval(this.poller);
-    this.poller = undefined;
+    this.jobs.every('credentials-poll', CREDENTIALS_POLL_INTERVAL_MS, () => this.reload());
   }
 
   /**
@@ -207,7 +233,7 @@ export class CredentialsService implements OnModuleInit, OnModuleDestroy {
       // Logged once per outage: the next poll retries.
       if (!this.pollFailing)
         this.logger.warn(
-          `Could not re-read the active Zoom credential version: ${messageOf(error)}`,
+          `Could not re-read the active Zoom credential version: ${errorMessage(error)}`,
         );
       this.pollFailing = true;
     }
@@ -248,31 +274,39 @@ export class CredentialsService implements OnModuleInit, OnModuleDestroy {
       try {
         listener(credentials);
       } catch (error) {
-        this.logger.error(`A credentials listener failed: ${messageOf(error)}`);
+        this.logger.error(`A credentials listener failed: ${errorMessage(error)}`);
       }
     }
   }
 
   /**
-   * Start-up: the environment seeds version 1 into an empty database; afterwards a stored
-   * newer version wins, an environment secret equal to a retired version is ignored, and one
-   * never seen before becomes a new active version (the operator changed it on purpose).
+   * Start-up: the environment seeds version 1 into an empty database; afterwards the stored
+   * active version is used. An environment secret equal to a retired version is ignored; one
+   * never seen before becomes a candidate that Zoom must accept (a validation mint, by
+   * EnvironmentCredentialsAdopter) before it replaces anything. The CLI role only seeds, so a
+   * command run with a stale or missing environment never changes the fleet's credentials.
    */
   private async bootstrap(): Promise<void> {
-    const policy = this.environmentPolicy();
-    // rotate-secret never takes the embedded simulator's stand-in credentials for real ones.
-    const env =
-      environmentPolicy === 'seed-only' && this.config.useEmbeddedSimulator
-        ? undefined
-        : this.config.zoomCredentials;
-    const { row, note } = await this.store.withRotationLock(async () => {
+    const env = this.config.zoomCredentials;
+    const { row, note, candidate } = await this.store.withRotationLock(async () => {
       const rows = await this.store.all();
       const active = rows.find((r) => r.state === 'active');
       if (!env) {
-        if (active) return { row: active, note: 'stored in the database' };
+        if (active) return { row: active, note: 'stored in the database', candidate: null };
         throw new Error(
           'No Zoom credentials: none stored in the database and ZOOM_ACCOUNT_ID/ZOOM_CLIENT_ID/ZOOM_CLIENT_SECRET are not set',
         );
+      }
+      if (!active) {
+        // Nothing works yet that a refused secret could break: seed without asking Zoom.
+        const staged = await this.store.stage({
+          ...env,
+          source: 'environment',
+          actor: 'environment',
+        });
+        const activated = await this.store.activate(staged.row.version, 'environment');
+        const how = rows.length === 0 ? 'seeded from the environment' : 'no active version stored';
+        return { row: activated, note: how, candidate: null };
       }
       const print = credentialFingerprint(env.clientId, env.clientSecret);
       const seen = rows.find(
@@ -281,31 +315,30 @@ export class CredentialsService implements OnModuleInit, OnModuleDestroy {
           r.accountId === env.accountId &&
           (r.state === 'active' || r.state === 'retired'),
       );
-      if (active && (seen || policy === 'seed-only')) {
-        if (seen && seen.version !== active.version) {
-          return {
-            row: active,
-            note: `stored in the database; the environment's secret (fingerprint ${print}) is retired version ${seen.version} and is ignored`,
-          };
-        }
+      if (seen?.version === active.version)
         return {
           row: active,
-          note: seen ? 'stored in the database, same as the environment' : 'stored in the database',
+          note: 'stored in the database, same as the environment',
+          candidate: null,
         };
-      }
-      const reason =
-        rows.length === 0
-          ? 'seeded from the environment'
-          : 'a new secret in the environment (never seen before)';
-      const staged = await this.store.stage({
-        ...env,
-        source: 'environment',
-        actor: 'environment',
-      });
-      const activated = await this.store.activate(staged.row.version, 'environment');
-      return { row: activated, note: reason };
+      if (seen)
+        return {
+          row: active,
+          note: `stored in the database; the environment's secret (fingerprint ${print}) is retired version ${seen.version} and is ignored`,
+          candidate: null,
+        };
+      if (this.config.role === 'cli')
+        return { row: active, note: 'stored in the database', candidate: null };
+      const variable: EnvironmentCandidate['variable'] =
+        env.clientId === active.clientId ? 'ZOOM_CLIENT_SECRET' : 'ZOOM_CLIENT_ID';
+      return {
+        row: active,
+        note: `stored in the database; ${variable} in the environment differs (fingerprint ${print}) and is validated with Zoom before it is used`,
+        candidate: { credentials: env, fingerprint: print, variable },
+      };
     });
     this.current = this.store.decrypt(row);
+    this.candidate = candidate;
     this.logger.log(
       `Zoom credentials: version ${row.version} is active (fingerprint ${row.fingerprint}, client id ${row.clientId}; ${note})`,
     );

@@ -4,8 +4,9 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, In, type EntityManager, type Repository } from 'typeorm';
 import { Clock } from '../../common/clock.js';
 import { EncryptionService, fingerprint } from '../../common/crypto/encryption.service.js';
-import { DomainError, ErrorCode } from '../../common/errors/index.js';
+import { DomainError, ErrorCode, errorMessage } from '../../common/errors/index.js';
 import { AppConfig } from '../../config/app-config.js';
+import { isUniqueViolation } from '../../database/database-errors.js';
 import {
   type CredentialEventKind,
   ZoomCredentialEventEntity,
@@ -370,23 +371,5 @@ export class CredentialsStore {
   }
 }
 
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function errorCode(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const driver = 'driverError' in error ? error.driverError : undefined;
-  const source: object = typeof driver === 'object' && driver !== null ? driver : error;
-  return 'code' in source && typeof source.code === 'string' ? source.code : undefined;
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  const code = errorCode(error);
-  // PostgreSQL unique_violation; SQLite's constraint errors.
-  return (
-    code === '23505' ||
-    code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
-    code === 'SQLITE_CONSTRAINT_UNIQUE'
-  );
-}
+/** @deprecated Use errorMessage from src/common/errors; kept while other folders still import it. */
+export const messageOf = errorMessage;

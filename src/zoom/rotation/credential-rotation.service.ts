@@ -10,12 +10,13 @@ import {
   ZoomOAuthClient,
 } from '../token/zoom-oauth.client.js';
 import { ZoomTokenService } from '../token/zoom-token.service.js';
-import { CredentialsService, type RotationAlarm } from '../credentials/credentials.service.js';
 import {
-  credentialFingerprint,
-  CredentialsStore,
-  messageOf,
-} from '../credentials/credentials.store.js';
+  CredentialsService,
+  type EnvironmentSecretRefusal,
+  type RotationAlarm,
+} from '../credentials/credentials.service.js';
+import { credentialFingerprint, CredentialsStore } from '../credentials/credentials.store.js';
+import { errorMessage } from '../../common/errors/error-message.js';
 import type {
   CredentialSource,
   ZoomCredentialEntity,
@@ -25,6 +26,8 @@ export interface RotationInput {
   clientSecret: string;
   /** Defaults to the active version's client id. */
   clientId?: string;
+  /** Defaults to the active version's account id. */
+  accountId?: string;
   /** Who asked: the API key name, `cli:<user>` or `automated-rotation`. */
   actor: string;
   source: CredentialSource;
@@ -43,6 +46,8 @@ export interface RotationResult {
 
 export interface CredentialsOverview {
   active: { version: number; fingerprint: string; clientId: string } | null;
+  /** This replica's ZOOM_* environment, when Zoom refused it (or it could not be checked). */
+  environmentSecretRefused: EnvironmentSecretRefusal | null;
   versions: Array<{
     version: number;
     state: string;
@@ -109,9 +114,11 @@ export class CredentialRotationService {
         'No active Zoom credential version is stored.',
       );
     const clientId = input.clientId ?? active.clientId;
+    const accountId = input.accountId ?? active.accountId;
     if (
       credentialFingerprint(clientId, input.clientSecret) === active.fingerprint &&
-      clientId === active.clientId
+      clientId === active.clientId &&
+      accountId === active.accountId
     ) {
       this.logger.log(
         `Rotation by ${input.actor}: the secret is already active as version ${active.version}; nothing to do`,
@@ -120,7 +127,7 @@ export class CredentialRotationService {
     }
 
     const staged = await this.store.stage({
-      accountId: active.accountId,
+      accountId,
       clientId,
       clientSecret: input.clientSecret,
       source: input.source,
@@ -167,7 +174,7 @@ export class CredentialRotationService {
     // The validation token is a good token of the new version: the fleet uses it instead of minting again.
     await this.tokens?.storeMinted(validated, staged.credentials).catch((error: unknown) => {
       this.logger.warn(
-        `Could not hand the validation token to the token service: ${messageOf(error)}`,
+        `Could not hand the validation token to the token service: ${errorMessage(error)}`,
       );
     });
     // A rotation by hand settles a failed automated one; the automated job clears its own alarm when done.
@@ -183,6 +190,7 @@ export class CredentialRotationService {
     const [versions, events] = await Promise.all([this.store.all(), this.store.recentEvents(50)]);
     return {
       active: this.credentials.describe(),
+      environmentSecretRefused: this.credentials.environmentSecretRefused,
       versions: versions.map((v) => ({
         version: v.version,
         state: v.state,
@@ -226,7 +234,7 @@ export class CredentialRotationService {
       );
       return new DomainError(ErrorCode.CredentialsRejected, reason, { cause: error });
     }
-    const why = messageOf(error);
+    const why = errorMessage(error);
     await this.store.discard(version, 'abandoned', actor, `Could not validate: ${why}`);
     this.logger.warn(
       `Rotation by ${actor}: version ${version} could not be validated (${why}); nothing changed`,

@@ -3,16 +3,18 @@ import { ZoomApiModule } from '../api/zoom-api.module.js';
 import { ZoomAuthModule } from '../token/zoom-auth.module.js';
 import { CredentialRotationService } from './credential-rotation.service.js';
 import { CredentialsController } from './credentials.controller.js';
+import { EnvironmentCredentialsAdopter } from './environment-credentials.adopter.js';
 import { SecretRotationJob } from './secret-rotation.job.js';
 
 /**
  * Rotation on top of the credentials store: the admin route, the CLI's service and the
  * automated job. Separate from CredentialsModule because it needs the Zoom API client, which
- * itself depends on the token service that depends on the credentials.
+ * itself depends on the token service that depends on the credentials. Environment credentials
+ * that differ from the stored ones are adopted here too: they need a validation mint.
  */
 @Module({
   imports: [ZoomAuthModule, ZoomApiModule],
-  providers: [CredentialRotationService, SecretRotationJob],
+  providers: [CredentialRotationService, SecretRotationJob, EnvironmentCredentialsAdopter],
   controllers: [CredentialsController],
   exports: [CredentialRotationService, SecretRotationJob],
 })

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { AppModule } from '../../app.module.js';
 import { Clock } from '../../common/clock.js';
 import { loadConfig } from '../../config/app-config.js';
+import { FakeClock } from '../../common/testing/fake-clock.js';
+import { JobsService } from '../../coordination/jobs.service.js';
 import { LeaseService } from '../../coordination/lease.service.js';
 import { ZoomSimulator } from '../../zoom-simulator/index.js';
 import { testEncryptionKey } from '../../../test/support/services.js';
@@ -16,6 +18,7 @@ import { CredentialsStore } from '../credentials/credentials.store.js';
 import {
   REVOKE_GRACE_MS,
   ROTATION_CHECK_INTERVAL_MS,
+  ROTATION_CHECK_JOB,
   SecretRotationJob,
 } from './secret-rotation.job.js';
 import {
@@ -28,26 +31,14 @@ import {
 const INITIAL_SECRET = 'job-initial-secret-0001';
 const HOUR = 3_600_000;
 
-/** Real time plus an offset the test moves; sleeps return at once (after an optional hook). */
-class MovableClock extends Clock {
-  offset = 0;
-  onSleep: ((ms: number) => void) | undefined;
-  override now(): number {
-    return Date.now() + this.offset;
-  }
-  override sleep(ms: number): Promise<void> {
-    this.onSleep?.(ms);
-    return Promise.resolve();
-  }
-}
-
 describe(SecretRotationJob.name, () => {
   let simulator: ZoomSimulator;
   let app: INestApplicationContext;
   let job: SecretRotationJob;
   let credentials: CredentialsService;
   let store: CredentialsStore;
-  const clock = new MovableClock();
+  // Real time (Redis-free lease expiries and the database see it too) plus what the test adds.
+  const clock = new FakeClock('real');
 
   beforeAll(async () => {
     simulator = new ZoomSimulator({
@@ -91,21 +82,21 @@ describe(SecretRotationJob.name, () => {
   });
 
   it('does nothing while the active version is younger than the interval', async () => {
-    await expect(job.tick()).resolves.toBeNull();
+    await expect(job.rotateIfDue()).resolves.toBeNull();
     await expect(Promise.resolve(simulator.control.currentSecrets())).resolves.toEqual([
       INITIAL_SECRET,
     ]);
   });
 
   it("rotates through Zoom's API once the interval has passed: new secret active, old one revoked after the grace", async () => {
-    clock.offset += 25 * HOUR;
+    clock.advance(25 * HOUR);
     const sleeps: number[] = [];
     clock.onSleep = (ms) => {
       sleeps.push(ms);
       // Both secrets still work while the fleet switches.
       if (ms === REVOKE_GRACE_MS) expect(simulator.control.currentSecrets()).toHaveLength(2);
     };
-    const result = await job.tick();
+    const result = await job.rotateIfDue();
     clock.onSleep = undefined;
     await expect(Promise.resolve(result)).resolves.toMatchObject({
       version: 2,
@@ -127,14 +118,18 @@ describe(SecretRotationJob.name, () => {
   });
 
   it('leaves a scheduler window to the replica that claimed it first', async () => {
-    clock.offset += 25 * HOUR;
+    clock.advance(25 * HOUR);
     // Another replica claimed this window: due or not, this one skips it.
     await expect(
-      app.get(LeaseService).claimInterval('secret-rotation-check', ROTATION_CHECK_INTERVAL_MS),
+      app.get(LeaseService).claimInterval(ROTATION_CHECK_JOB, ROTATION_CHECK_INTERVAL_MS),
     ).resolves.toBe(true);
-    await expect(job.tick()).resolves.toBeNull();
-    clock.offset += ROTATION_CHECK_INTERVAL_MS;
-    await expect(job.tick()).resolves.toMatchObject({ version: 3, oldSecretRevoked: true });
+    const jobs = app.get(JobsService);
+    await expect(jobs.trigger(ROTATION_CHECK_JOB)).resolves.toBe(false);
+    await expect(Promise.resolve(credentials.active().version)).resolves.toBe(2);
+    clock.advance(ROTATION_CHECK_INTERVAL_MS);
+    await expect(jobs.trigger(ROTATION_CHECK_JOB)).resolves.toBe(true);
+    await expect(Promise.resolve(credentials.active().version)).resolves.toBe(3);
+    await expect(Promise.resolve(simulator.control.currentSecrets())).resolves.toHaveLength(1);
   });
 
   it('leaves the old secret active and raises an alarm when Zoom refuses to open a rotation', async () => {

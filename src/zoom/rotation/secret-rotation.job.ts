@@ -1,13 +1,8 @@
-import {
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnModuleDestroy,
-} from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { Clock } from '../../common/clock.js';
-import { DomainError, ErrorCode } from '../../common/errors/index.js';
+import { DomainError, ErrorCode, errorMessage } from '../../common/errors/index.js';
 import { AppConfig } from '../../config/app-config.js';
-import { LeaseService } from '../../coordination/lease.service.js';
+import { JobsService } from '../../coordination/jobs.service.js';
 import { ZoomApiClient } from '../api/zoom-api.client.js';
 import { CredentialRotationService, type RotationResult } from './credential-rotation.service.js';
 import {
@@ -15,11 +10,12 @@ import {
   CredentialsService,
   type RotationAlarm,
 } from '../credentials/credentials.service.js';
-import { CredentialsStore, messageOf } from '../credentials/credentials.store.js';
+import { CredentialsStore } from '../credentials/credentials.store.js';
 import type { ZoomCredentialEntity } from '../credentials/zoom-credential.entity.js';
 
-/** How often each replica asks "is a rotation due?"; one replica per window runs it. */
+/** How often the fleet asks "is a rotation due?"; one replica per window runs it. */
 export const ROTATION_CHECK_INTERVAL_MS = 60_000;
+export const ROTATION_CHECK_JOB = 'secret-rotation-check';
 /**
  * Between activating the new secret and revoking the old one: long enough for every replica
  * to pick up the new version even if it missed the announcement (two polling periods).
@@ -50,9 +46,8 @@ export function zoomTime(epochMs: number): string {
  * are set. Any failure leaves the old secret active and raises an alarm.
  */
 @Injectable()
-export class SecretRotationJob implements OnApplicationBootstrap, OnModuleDestroy {
+export class SecretRotationJob implements OnApplicationBootstrap {
   private readonly logger = new Logger('SecretRotation');
-  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly config: AppConfig,
@@ -60,7 +55,7 @@ export class SecretRotationJob implements OnApplicationBootstrap, OnModuleDestro
     private readonly credentials: CredentialsService,
     private readonly rotation: CredentialRotationService,
     private readonly zoom: ZoomApiClient,
-    private readonly leases: LeaseService,
+    private readonly jobs: JobsService,
     private readonly clock: Clock,
   ) {}
 
@@ -75,20 +70,14 @@ export class SecretRotationJob implements OnApplicationBootstrap, OnModuleDestro
       `Automated secret rotation is on: every ${this.config.secretRotationIntervalHours} h through Zoom's API for app ${this.config.zoomAppId}, ` +
         `overlap ${this.overlapMs() / 60_000} min`,
     );
-    this.timer = setInterval(() => void this.tick(), ROTATION_CHECK_INTERVAL_MS);
-    this.timer.unref();
+    this.jobs.fleetEvery(ROTATION_CHECK_JOB, ROTATION_CHECK_INTERVAL_MS, async () => {
+      await this.rotateIfDue();
+    });
   }
 
-  onModuleDestroy(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-  }
-
-  /** One scheduler check: the replica that claims this window rotates if the active version is old enough. */
-  async tick(): Promise<AutomatedRotationResult | null> {
+  /** One check (the replica that claimed the window runs it): rotates if the active version is old enough. */
+  async rotateIfDue(): Promise<AutomatedRotationResult | null> {
     if (!this.scheduled) return null;
-    if (!(await this.leases.claimInterval('secret-rotation-check', ROTATION_CHECK_INTERVAL_MS)))
-      return null;
     try {
       return await this.store.withRotationLock(async () => {
         const active = await this.store.findActive();
@@ -97,7 +86,7 @@ export class SecretRotationJob implements OnApplicationBootstrap, OnModuleDestro
       });
     } catch (error) {
       // Already alarmed and logged by rotateLocked; the next window tries again.
-      this.logger.debug?.(`Scheduled rotation did not complete: ${messageOf(error)}`);
+      this.logger.debug?.(`Scheduled rotation did not complete: ${errorMessage(error)}`);
       return null;
     }
   }
@@ -145,7 +134,7 @@ export class SecretRotationJob implements OnApplicationBootstrap, OnModuleDestro
         actor,
         activeVersion,
         'request_new',
-        `Zoom did not open a rotation: ${messageOf(error)}`,
+        `Zoom did not open a rotation: ${errorMessage(error)}`,
       );
     }
 
@@ -164,13 +153,15 @@ export class SecretRotationJob implements OnApplicationBootstrap, OnModuleDestro
         await this.call({ action: 'update', revoke_old_secret_time: zoomTime(extendedTo) });
         keptUntil = zoomTime(extendedTo);
       } catch (extendError) {
-        this.logger.error(`Could not extend the old secret's overlap: ${messageOf(extendError)}`);
+        this.logger.error(
+          `Could not extend the old secret's overlap: ${errorMessage(extendError)}`,
+        );
       }
       throw await this.fail(
         actor,
         activeVersion,
         'validate',
-        `The new secret from Zoom was not activated (${messageOf(error)}); version ${activeVersion} stays active. ` +
+        `The new secret from Zoom was not activated (${errorMessage(error)}); version ${activeVersion} stays active. ` +
           `Zoom revokes the old secret at ${keptUntil}: rotate by hand before then.`,
         keptUntil,
       );
@@ -185,7 +176,7 @@ export class SecretRotationJob implements OnApplicationBootstrap, OnModuleDestro
         actor,
         result.version,
         'revoke_old',
-        `Version ${result.version} is active, but the old secret could not be revoked: ${messageOf(error)}; ` +
+        `Version ${result.version} is active, but the old secret could not be revoked: ${errorMessage(error)}; ` +
           `Zoom revokes it at ${zoomTime(revokeAt)}`,
         zoomTime(revokeAt),
       );

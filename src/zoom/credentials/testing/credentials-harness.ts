@@ -8,15 +8,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { CommonModule } from '../../../common/common.module.js';
-import { loadConfig } from '../../../config/app-config.js';
+import { loadConfig, type ProcessRole } from '../../../config/app-config.js';
 import { ConfigModule } from '../../../config/config.module.js';
 import { CoordinationModule } from '../../../coordination/coordination.module.js';
 import { DatabaseModule } from '../../../database/database.module.js';
 import type { ZoomSimulator } from '../../../zoom-simulator/index.js';
 import { ZoomOAuthClient } from '../../token/zoom-oauth.client.js';
 import { CredentialRotationService } from '../../rotation/credential-rotation.service.js';
+import { EnvironmentCredentialsAdopter } from '../../rotation/environment-credentials.adopter.js';
 import { CredentialsModule } from '../credentials.module.js';
-import { CredentialsService, setCredentialsEnvironmentPolicy } from '../credentials.service.js';
+import { CredentialsService } from '../credentials.service.js';
 import { CredentialsStore } from '../credentials.store.js';
 
 export const ACCOUNT_ID = 'rotation-account';
@@ -69,24 +70,25 @@ export async function startReplica(options: {
   simulator: ZoomSimulator;
   redis?: { url: string; prefix: string };
   replicaId?: string;
-  /** 'auto': decided like the real process would (no HTTP server here: seed-only). */
-  environmentPolicy?: 'apply' | 'auto';
+  /** 'server' (default) adopts an environment Zoom accepts; 'cli' only seeds an empty database. */
+  role?: ProcessRole;
 }): Promise<Replica> {
-  const config = loadConfig({
-    DATABASE_URL: options.databaseUrl,
-    ENCRYPTION_KEY: options.encryptionKey,
-    ZOOM_ACCOUNT_ID: ACCOUNT_ID,
-    ZOOM_CLIENT_ID: CLIENT_ID,
-    ZOOM_CLIENT_SECRET: options.secret,
-    ZOOM_OAUTH_BASE_URL: options.simulator.baseUrl,
-    ZOOM_API_BASE_URL: options.simulator.apiBaseUrl,
-    REDIS_URL: options.redis?.url,
-    REDIS_KEY_PREFIX: options.redis?.prefix,
-    REPLICA_ID: options.replicaId,
-    DATA_DIR: mkdtempSync(join(tmpdir(), 'zg-cred-')),
-  });
-  // No HTTP server here: behave like a serving replica, which applies the environment.
-  setCredentialsEnvironmentPolicy(options.environmentPolicy === 'auto' ? undefined : 'apply');
+  const config = loadConfig(
+    {
+      DATABASE_URL: options.databaseUrl,
+      ENCRYPTION_KEY: options.encryptionKey,
+      ZOOM_ACCOUNT_ID: ACCOUNT_ID,
+      ZOOM_CLIENT_ID: CLIENT_ID,
+      ZOOM_CLIENT_SECRET: options.secret,
+      ZOOM_OAUTH_BASE_URL: options.simulator.baseUrl,
+      ZOOM_API_BASE_URL: options.simulator.apiBaseUrl,
+      REDIS_URL: options.redis?.url,
+      REDIS_KEY_PREFIX: options.redis?.prefix,
+      REPLICA_ID: options.replicaId,
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'zg-cred-')),
+    },
+    { role: options.role ?? 'server' },
+  );
   const module = await Test.createTestingModule({
     imports: [
       ConfigModule.forRoot(config),
@@ -96,7 +98,7 @@ export async function startReplica(options: {
       CredentialsModule,
       HttpModule,
     ],
-    providers: [ZoomOAuthClient, CredentialRotationService],
+    providers: [ZoomOAuthClient, CredentialRotationService, EnvironmentCredentialsAdopter],
   })
     .setLogger(logger)
     .compile();
