@@ -12,10 +12,10 @@ export class MeetingEvents {
   ) {}
 
   /**
-   * `meeting.created` / `meeting.deleted` with the meeting's summary as `object`. `operation`
-   * (Zoom: "all" deletes every occurrence, "single" one occurrence) is `all` for a recurring
-   * meeting deleted whole and `single` otherwise; one deleted occurrence rides in
-   * `object.occurrences`.
+   * `meeting.created` / `meeting.deleted` with the meeting's summary as `object`. For
+   * `meeting.deleted`, `operation` is Zoom's "all" (the whole meeting, every occurrence) or
+   * "single" (one occurrence, which rides in `object.occurrences`); `meeting.created` says
+   * `single`.
    */
   emit(
     event: 'meeting.created' | 'meeting.deleted',
@@ -24,8 +24,7 @@ export class MeetingEvents {
     occurrence?: Occurrence,
   ): void {
     if (!this.webhooks.configured) return;
-    const recurring = m.type === 3 || m.type === 8;
-    const all = event === 'meeting.deleted' && recurring && !occurrence;
+    const all = event === 'meeting.deleted' && !occurrence;
     this.webhooks.emit(event, {
       account_id: this.accountId,
       operator: operator.email,
@@ -64,7 +63,6 @@ export class MeetingEvents {
       account_id: this.accountId,
       operator: operator.email,
       operator_id: operator.id,
-      operation: 'single',
       scope,
       object: { id: m.id, uuid: m.uuid, ...changed },
       old_object: { id: m.id, uuid: m.uuid, ...old },

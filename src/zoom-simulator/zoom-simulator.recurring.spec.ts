@@ -183,6 +183,16 @@ describe(ZoomSimulator.name, () => {
       expect([all.operation, all.object.occurrences]).toEqual(['all', undefined]);
     });
 
+    it('sends operation all when a one-off meeting is deleted, in band or out of band', async () => {
+      const a = await create({ topic: 'One-off' });
+      const b = h.sim.control.createMeetingOutOfBand('me', { topic: 'Portal' });
+      await h.api(token, 'DELETE', `/meetings/${a.body.id}`);
+      h.sim.control.deleteMeetingOutOfBand(String(b.id));
+      await vi.waitFor(() => expect(receiver.events('meeting.deleted')).toHaveLength(2));
+      const operations = receiver.events('meeting.deleted').map((r) => r.json.payload.operation);
+      expect(operations).toEqual(['all', 'all']);
+    });
+
     it('sends meeting.updated with scope single for an occurrence and all for the meeting', async () => {
       const { body } = await create(weekly);
       const id = body.occurrences[0].occurrence_id;
@@ -199,7 +209,7 @@ describe(ZoomSimulator.name, () => {
         [{ occurrence_id: id, start_time: '2026-02-02T09:00:00Z', duration: 50 }],
         30,
       ]);
-      expect([all.scope, all.object.topic]).toEqual(['all', 'Renamed']);
+      expect([all.scope, all.object.topic, 'operation' in all]).toEqual(['all', 'Renamed', false]);
     });
   });
 });
