@@ -1,14 +1,7 @@
-import {
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
-import { SchedulerRegistry } from '@nestjs/schedule';
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { Clock } from '../../common/clock.js';
 import { AppConfig } from '../../config/app-config.js';
-import { LeaseService } from '../../coordination/lease.service.js';
+import { JobsService } from '../../coordination/jobs.service.js';
 import { ZoomApiClient } from '../api/zoom-api.client.js';
 import { CredentialsService } from '../credentials/credentials.service.js';
 import { NO_CAUSE } from '../token/auth-state.js';
@@ -22,25 +15,22 @@ export const VALIDATION_JOB = 'zoom-auth-validation';
 
 /**
  * Scheduled credential validation: every ZOOM_AUTH_CHECK_INTERVAL seconds one replica of the
- * fleet (LeaseService.claimInterval) makes one cheap authenticated call with the current
+ * fleet (JobsService.fleetEvery) makes one cheap authenticated call with the current
  * token and records what it means. It never mints by itself: the token service mints only if
  * it would anyway (no token yet, or the one it has is due). Every replica reads the result.
  */
 @Injectable()
-export class AuthValidationService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class AuthValidationService implements OnApplicationBootstrap {
   private readonly logger = new Logger('ZoomAuthValidation');
-  private running: Promise<ValidationRecord | undefined> | null = null;
 
   constructor(
     private readonly config: AppConfig,
-    private readonly scheduler: SchedulerRegistry,
-    private readonly leases: LeaseService,
+    private readonly jobs: JobsService,
     private readonly zoom: ZoomApiClient,
     private readonly credentials: CredentialsService,
     private readonly health: AuthHealthReadModel,
     private readonly metrics: ZoomAuthMetrics,
     private readonly clock: Clock,
-    private readonly adapterHost: HttpAdapterHost,
   ) {}
 
   get intervalMs(): number {
@@ -48,31 +38,10 @@ export class AuthValidationService implements OnApplicationBootstrap, OnApplicat
   }
 
   onApplicationBootstrap(): void {
-    // Operator commands (no HTTP server) never schedule: only serving replicas validate.
-    if (!this.adapterHost.httpAdapter) return;
-    const timer = setInterval(() => void this.tick(), this.intervalMs);
-    timer.unref();
-    this.scheduler.addInterval(VALIDATION_JOB, timer);
-  }
-
-  onApplicationShutdown(): void {
-    if (this.scheduler.doesExist('interval', VALIDATION_JOB))
-      this.scheduler.deleteInterval(VALIDATION_JOB);
-  }
-
-  /** One scheduled period: validates if this replica wins the period, else leaves it to the winner. */
-  async tick(): Promise<ValidationRecord | undefined> {
-    if (this.running) return undefined;
-    this.running = (async () => {
-      if (!(await this.leases.claimInterval(VALIDATION_JOB, this.intervalMs))) return undefined;
-      return this.validate();
-    })()
-      .catch((error: Error) => {
-        this.logger.error(`Validation run failed: ${error.message}`);
-        return undefined;
-      })
-      .finally(() => (this.running = null));
-    return this.running;
+    // One replica of the fleet per interval; operator commands (role cli) schedule nothing.
+    this.jobs.fleetEvery(VALIDATION_JOB, this.intervalMs, async () => {
+      await this.validate();
+    });
   }
 
   /** Makes the cheap call now and records the outcome (fleet-wide). */

@@ -5,10 +5,9 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
-import { SchedulerRegistry } from '@nestjs/schedule';
 import { Clock } from '../../common/clock.js';
 import { AppConfig } from '../../config/app-config.js';
+import { JobsService } from '../../coordination/jobs.service.js';
 import { REDIS, type RedisClient, redisReady } from '../../coordination/redis.provider.js';
 import { CredentialsService } from '../credentials/credentials.service.js';
 import type { ZoomAuthState } from '../token/auth-state.js';
@@ -46,9 +45,8 @@ export class ReplicaHeartbeatService implements OnApplicationBootstrap, OnApplic
     private readonly config: AppConfig,
     private readonly credentials: CredentialsService,
     private readonly health: AuthHealthReadModel,
-    private readonly scheduler: SchedulerRegistry,
+    private readonly jobs: JobsService,
     private readonly clock: Clock,
-    private readonly adapterHost: HttpAdapterHost,
   ) {
     this.startedAt = new Date(clock.now()).toISOString();
   }
@@ -58,16 +56,12 @@ export class ReplicaHeartbeatService implements OnApplicationBootstrap, OnApplic
   }
 
   onApplicationBootstrap(): void {
-    if (!this.adapterHost.httpAdapter) return; // operator commands are not replicas
-    const timer = setInterval(() => void this.beat(), HEARTBEAT_MS);
-    timer.unref();
-    this.scheduler.addInterval(HEARTBEAT_JOB, timer);
-    void this.beat();
+    // Operator commands (role cli) are not replicas: JobsService schedules nothing for them.
+    this.jobs.every(HEARTBEAT_JOB, HEARTBEAT_MS, () => this.beat(), { immediately: true });
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (!this.scheduler.doesExist('interval', HEARTBEAT_JOB)) return;
-    this.scheduler.deleteInterval(HEARTBEAT_JOB);
+    if (this.config.role !== 'server') return;
     if (redisReady(this.redis))
       await this.redis.del(this.key(this.config.replicaId)).catch(() => undefined);
   }

@@ -1,12 +1,7 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnModuleDestroy,
-  type OnModuleInit,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { Clock } from '../../common/clock.js';
 import { AppConfig } from '../../config/app-config.js';
+import { JobsService } from '../../coordination/jobs.service.js';
 import { LeaseService } from '../../coordination/lease.service.js';
 import { PubSubService } from '../../coordination/pubsub.service.js';
 import { REDIS, type RedisClient, redisReady } from '../../coordination/redis.provider.js';
@@ -23,6 +18,7 @@ import {
 } from './auth-state.js';
 
 const CHANNEL = 'zoom-auth-state';
+const STATE_PULL_JOB = 'zoom-auth-state-pull';
 
 /** Back-off of the rejected state's probe: 5 s doubling to 5 min. */
 export const PROBE_BACKOFF = { initialMs: 5_000, maxMs: 300_000 } as const;
@@ -37,11 +33,10 @@ export const INVALID_CREDENTIALS_RECHECK_MS = 300_000;
  * are written through and announced.
  */
 @Injectable()
-export class ZoomAuthStateService implements OnModuleInit, OnModuleDestroy {
+export class ZoomAuthStateService implements OnModuleInit {
   private readonly logger = new Logger('ZoomAuthState');
   private current: ZoomAuthSnapshot;
   private lastSuccessAt: number | null = null;
-  private poller?: NodeJS.Timeout;
   private readonly listeners: ((snapshot: ZoomAuthSnapshot) => void)[] = [];
   private readonly stateGauge;
 
@@ -51,6 +46,7 @@ export class ZoomAuthStateService implements OnModuleInit, OnModuleDestroy {
     private readonly clock: Clock,
     private readonly pubsub: PubSubService,
     private readonly leases: LeaseService,
+    private readonly jobs: JobsService,
     metrics: MetricsService,
   ) {
     this.current = this.initial('No Zoom auth problem seen since this replica started.');
@@ -69,15 +65,8 @@ export class ZoomAuthStateService implements OnModuleInit, OnModuleDestroy {
   async onModuleInit(): Promise<void> {
     await this.pubsub.subscribe(CHANNEL, (message) => this.receive(message));
     await this.pull();
-    if (this.redis) {
-      // Pub/sub is best effort; a cheap read every few seconds catches a missed announcement.
-      this.poller = setInterval(() => void this.pull(), 3_000);
-      this.poller.unref();
-    }
-  }
-
-  onModuleDestroy(): void {
-    if (this.poller) clearInterval(this.poller);
+    // Pub/sub is best effort; a cheap read every few seconds catches a missed announcement.
+    if (this.redis) this.jobs.every(STATE_PULL_JOB, 3_000, () => this.pull());
   }
 
   /** The verdict now (this replica's copy of the fleet's state). No I/O. */
