@@ -106,6 +106,18 @@ describe('MeetingsReconciler run by an operator (one replica, webhooks off)', ()
     );
   });
 
+  it('runs the same fleet-leased job from the creating-only admin route', async () => {
+    const runsBefore = gateway!.output().split('Reconciliation run (manual)').length;
+    const answer = await api(gateway!, 'POST', '/api/admin/meetings/reconcile', { key: OPS_KEY });
+    await expect(Promise.resolve(answer)).resolves.toMatchObject({
+      status: 200,
+      json: { examined: 0, active: 0, failed: 0, pending: 0 },
+    });
+    await vi.waitFor(() =>
+      expect(gateway!.output().split('Reconciliation run (manual)').length).toBe(runsBefore + 1),
+    );
+  });
+
   it('leaves meetings that start outside the window unchecked', async () => {
     const far = await createMeeting(gateway!, 'next year', 365 * 86_400_000);
     simulator.control.deleteMeetingOutOfBand(far);
@@ -165,7 +177,11 @@ describe('MeetingsReconciler on a schedule (three replicas, RECONCILE_INTERVAL=3
     // Watch whole intervals with one active meeting left: every run asks Zoom about it once.
     const runsBefore = scheduledRuns().length;
     const getsBefore = zoomGets(simulator);
-    await new Promise((r) => setTimeout(r, 4 * INTERVAL_S * 1000));
+    // Until four more intervals have been run (or the deadline says some were missed).
+    await vi.waitFor(() => expect(scheduledRuns().length - runsBefore).toBeGreaterThanOrEqual(4), {
+      timeout: 6 * INTERVAL_S * 1000,
+      interval: 200,
+    });
     const runs = scheduledRuns();
     const windows = runs.map((r) => r.window);
     const first = Math.min(...windows);

@@ -49,6 +49,16 @@ function deletedEvent(meetingId: string): string {
   });
 }
 
+/** meeting.deleted and meeting.updated events a replica processed as ignored, from its metrics. */
+async function ignoredEvents(gateway: GatewayProcess): Promise<number> {
+  const text = await (await fetch(`${gateway.url}/metrics`)).text();
+  return [
+    ...text.matchAll(
+      /zoom_webhook_events_total\{event="meeting\.(?:deleted|updated)",outcome="ignored"\} (\d+)/g,
+    ),
+  ].reduce((sum, m) => sum + Number(m[1]), 0);
+}
+
 describe('WebhooksModule (two replicas, PostgreSQL, Redis, simulator sending signed events)', () => {
   const simulator = new ZoomSimulator({ rateLimits: false });
   let fleet: GatewayFleet;
@@ -163,7 +173,7 @@ describe('WebhooksModule (two replicas, PostgreSQL, Redis, simulator sending sig
         json: { code: 'invalid_signature' },
       });
     }
-    await new Promise((r) => setTimeout(r, 300));
+    // A refused signature is answered before any event is queued: nothing runs in the background.
     await expect(record(meetingId)).resolves.toMatchObject({ status: 'active' });
     const metrics = await (await fetch(`${b.url}/metrics`)).text();
     await expect(Promise.resolve(metrics)).resolves.toMatch(
@@ -205,7 +215,7 @@ describe('WebhooksModule (two replicas, PostgreSQL, Redis, simulator sending sig
       status: 200,
       json: { status: 'duplicate' },
     });
-    await new Promise((r) => setTimeout(r, 300));
+    // A duplicate is told apart before the answer and never queued: nothing runs in the background.
     await expect(record(meetingId)).resolves.toMatchObject({ topic: 'second' });
   });
 
@@ -277,6 +287,38 @@ describe('WebhooksModule (two replicas, PostgreSQL, Redis, simulator sending sig
         (r) => r.status === 'deleted',
       ),
     ).resolves.toMatchObject({ status: 'deleted' });
+  });
+
+  it('keeps the record of a recurring meeting when Zoom deletes or changes one occurrence', async () => {
+    const meetingId = await createMeeting('recurring, one occurrence touched');
+    const occurrences = [{ occurrence_id: '1648194360000', start_time: '2031-01-01T10:00:00Z' }];
+    const events = [
+      {
+        event: 'meeting.deleted',
+        payload: { operation: 'single', object: { id: Number(meetingId), occurrences } },
+      },
+      {
+        event: 'meeting.updated',
+        payload: { scope: 'single', object: { id: Number(meetingId), topic: 'one occurrence' } },
+      },
+    ];
+    const ignoredBefore = await ignoredEvents(b);
+    for (const [i, event] of events.entries()) {
+      const body = JSON.stringify({ ...event, event_ts: Date.now() + i });
+      await expect(webhook(b, body, docs.sign(body, nowSeconds()))).resolves.toMatchObject({
+        status: 200,
+        json: { status: 'accepted' },
+      });
+    }
+    // Both processed (as ignored) before the record is read: no fixed wait.
+    await vi.waitFor(async () => expect(await ignoredEvents(b)).toBe(ignoredBefore + 2), {
+      timeout: 8_000,
+      interval: 100,
+    });
+    await expect(record(meetingId)).resolves.toMatchObject({
+      status: 'active',
+      topic: 'recurring, one occurrence touched',
+    });
   });
 
   it('never logged the secret token or an unhandled error', async () => {
