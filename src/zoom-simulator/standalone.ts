@@ -49,6 +49,8 @@ const options: ZoomSimulatorOptions = {
   controlRoutes: flag(env.ZOOM_SIMULATOR_CONTROL, true),
   plan: planFromEnv(env.ZOOM_SIMULATOR_PLAN),
   rateLimits: flag(env.ZOOM_SIMULATOR_RATE_LIMITS, true),
+  // `X-RateLimit-*` on answers (on by default, as Zoom documents; off, as some captured answers are).
+  rateLimitHeaders: flag(env.ZOOM_SIMULATOR_RATE_LIMIT_HEADERS, true) ? 'all' : 'none',
   stateFile: env.ZOOM_SIMULATOR_STATE_FILE || undefined,
 };
 if (env.ZOOM_SIMULATOR_WEBHOOK_URL) {
