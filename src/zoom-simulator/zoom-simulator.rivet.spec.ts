@@ -12,7 +12,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import axios from 'axios';
+import { createReadStream, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { MeetingsS2SAuthClient } from '@zoom/rivet/meetings';
+import { UsersS2SAuthClient } from '@zoom/rivet/users';
 import { portOf, startSim, type SimHarness } from './testing/sim-test-helpers.js';
 import { ZoomSimulator } from './zoom-simulator.js';
 
@@ -118,6 +122,42 @@ describe(ZoomSimulator.name, () => {
         tokensMinted: 1,
         apiCallsByRoute: { 'GET /v2/meetings/:meetingId': { '200': 1, '404': 1 } },
       });
+    });
+
+    it('reads users and uploads a profile picture as the SDK sends them', async () => {
+      const client = new UsersS2SAuthClient({
+        clientId: 'sim-client-id',
+        clientSecret: 'sim-client-secret',
+        accountId: 'sim-account-id',
+        baseUrl: `${baseUrl}/v2`,
+        disableReceiver: true as const,
+      });
+      const { users } = client.endpoints;
+      const me = await users.getUser({ path: { userId: 'me' } });
+      const first = await users.listUsers({ query: { page_size: 1 } });
+      const second = await users.listUsers({
+        query: { page_size: 1, next_page_token: first.data!.next_page_token! },
+      });
+      expect([me.statusCode, me.data?.email]).toEqual([200, 'sim-owner@example.com']);
+      expect(second.data?.users?.[0]?.id).not.toBe(first.data?.users?.[0]?.id);
+
+      const picture = join(mkdtempSync(join(tmpdir(), 'sim-rivet-')), 'me.jpg');
+      writeFileSync(picture, Buffer.alloc(300_000, 7));
+      const uploaded = await users.uploadUsersProfilePicture({
+        path: { userId: 'me' },
+        // Rivet types the file as a string but appends any value to its form data: a stream.
+        // oxlint-disable-next-line typescript/no-unsafe-type-assertion -- see above
+        body: { pic_file: createReadStream(picture) as unknown as string },
+      });
+      expect(uploaded.statusCode).toBe(201);
+      const control = await fetch(`${baseUrl}/__simulator/control`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ action: 'uploads' }),
+      });
+      await expect(control.json()).resolves.toEqual([
+        expect.objectContaining({ field: 'pic_file', filename: 'me.jpg', bytes: 300_000 }),
+      ]);
     });
 
     it('surfaces the token endpoint’s invalid_client to the SDK', async () => {
