@@ -86,5 +86,18 @@ describe(LeaseService.name, () => {
       clock.advance(1_001);
       await expect(leases.tryAcquire('mint', 1_000)).resolves.not.toBeNull();
     });
+
+    it('forgets expired leases, so interval claims do not pile up', async () => {
+      const clock = new FakeClock(1_000_000);
+      const leases = new LeaseService(null, loadConfig({}), clock);
+      for (let window = 0; window < 50; window++) {
+        await leases.claimInterval('prune', 1_000);
+        clock.advance(1_000);
+      }
+      await expect(Promise.resolve(leases.localLeaseCount)).resolves.toBeLessThanOrEqual(12);
+      clock.advance(60_000);
+      await leases.tryAcquire('mint', 1_000);
+      await expect(Promise.resolve(leases.localLeaseCount)).resolves.toBe(1);
+    });
   });
 });

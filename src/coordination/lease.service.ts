@@ -8,6 +8,8 @@ import { REDIS, type RedisClient, redisReady } from './redis.provider.js';
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 
+const LOCAL_SWEEP_MS = 10_000;
+
 export interface Lease {
   readonly name: string;
   readonly token: string;
@@ -22,6 +24,7 @@ export interface Lease {
 @Injectable()
 export class LeaseService {
   private readonly local = new Map<string, { token: string; expiresAt: number }>();
+  private nextSweepAt = 0;
 
   constructor(
     @Inject(REDIS) private readonly redis: RedisClient | null,
@@ -48,6 +51,7 @@ export class LeaseService {
       }
     }
     const now = this.clock.now();
+    this.sweep(now);
     const held = this.local.get(name);
     if (held && held.expiresAt > now) return null;
     this.local.set(name, { token, expiresAt: now + ttlMs });
@@ -76,6 +80,21 @@ export class LeaseService {
       return;
     }
     if (this.local.get(lease.name)?.token === lease.token) this.local.delete(lease.name);
+  }
+
+  /** Leases held in this process (expired ones are dropped as time passes). */
+  get localLeaseCount(): number {
+    return this.local.size;
+  }
+
+  /**
+   * Drops expired local leases, at most once per LOCAL_SWEEP_MS: interval claims name a new
+   * lease every window, so without this the map would grow for as long as the process runs.
+   */
+  private sweep(now: number): void {
+    if (now < this.nextSweepAt) return;
+    this.nextSweepAt = now + LOCAL_SWEEP_MS;
+    for (const [name, held] of this.local) if (held.expiresAt <= now) this.local.delete(name);
   }
 
   /** Whether anyone (in the fleet when Redis is up) holds the lease now. */

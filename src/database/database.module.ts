@@ -1,11 +1,29 @@
 import { Global, Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { buildDataSourceOptions } from './database.options.js';
 import { runMigrations } from './migration-runner.js';
 
 const logger = new Logger('Database');
+
+/**
+ * PostgreSQL: on a pool of its own without the request deadlines, since a migration, or waiting
+ * for another replica's, may take longer than a request may. SQLite has no such deadlines (and
+ * an in-memory database exists only on its own connection), so it migrates in place.
+ */
+async function migrate(options: DataSourceOptions, dataSource: DataSource): Promise<void> {
+  const own =
+    options.type === 'postgres'
+      ? await new DataSource({ ...options, extra: { max: 2, keepAlive: true } }).initialize()
+      : null;
+  try {
+    const ran = await runMigrations(own ?? dataSource);
+    logger.log(ran.length ? `Ran migrations: ${ran.join(', ')}` : 'Database schema is up to date');
+  } finally {
+    await own?.destroy();
+  }
+}
 
 @Global()
 @Module({
@@ -13,7 +31,10 @@ const logger = new Logger('Database');
     TypeOrmModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
-        ...buildDataSourceOptions(config.database),
+        ...buildDataSourceOptions(config.database, {
+          queryMs: config.databaseQueryTimeoutMs,
+          connectMs: config.databaseConnectTimeoutMs,
+        }),
         // A database that is down at start-up is retried a few times, then the process stops.
         retryAttempts: 5,
         retryDelay: 1_000,
@@ -21,19 +42,13 @@ const logger = new Logger('Database');
       }),
       // Migrations run before any provider can see the DataSource, so nothing reads an old schema.
       dataSourceFactory: async (options) => {
-        const dataSource = await new DataSource(options!).initialize();
-        if (
-          options &&
-          'runMigrationsAtStartup' in options &&
-          options.runMigrationsAtStartup === false
-        ) {
+        if (!options) throw new Error('No database options');
+        const dataSource = await new DataSource(options).initialize();
+        if ('runMigrationsAtStartup' in options && options.runMigrationsAtStartup === false) {
           logger.log('RUN_MIGRATIONS=false: not running migrations at start-up');
-          return dataSource;
+        } else {
+          await migrate(options, dataSource);
         }
-        const ran = await runMigrations(dataSource);
-        logger.log(
-          ran.length ? `Ran migrations: ${ran.join(', ')}` : 'Database schema is up to date',
-        );
         return dataSource;
       },
     }),

@@ -7,8 +7,10 @@ import {
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
+import { isDatabaseUnavailable } from './database-errors.js';
 import { DomainError, type FieldError } from './domain-error.js';
 import { ErrorCode } from './error-code.js';
+import { errorMessage } from './error-message.js';
 
 interface ErrorBody {
   code: string | number;
@@ -35,6 +37,14 @@ const HTTP_CODES: Record<number, ErrorCode> = {
   413: ErrorCode.PayloadTooLarge,
   429: ErrorCode.RateLimited,
   503: ErrorCode.ServiceUnavailable,
+};
+
+/** Seconds a caller waits before retrying when the database is unavailable: one query deadline or so. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+/** Headers a code always carries unless the throw site set its own. */
+const DEFAULT_HEADERS: Partial<Record<ErrorCode, Record<string, string>>> = {
+  [ErrorCode.DatabaseUnavailable]: { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) },
 };
 
 interface BodyParserError {
@@ -87,7 +97,21 @@ export class AllExceptionsFilter implements ExceptionFilter {
       };
       if (exception.options.errors?.length) body.errors = exception.options.errors;
       if (exception.status >= 500) body.correlationId = this.logServerError(exception, request);
-      return { status: exception.status, body, headers: exception.options.headers ?? {} };
+      const headers = { ...DEFAULT_HEADERS[exception.code], ...exception.options.headers };
+      return { status: exception.status, body, headers };
+    }
+    // A driver error that means "the database is not there right now" (refused, dropped, timed
+    // out): the caller may retry, so 503 with Retry-After, not 500. Never its host or port.
+    if (isDatabaseUnavailable(exception)) {
+      return this.describe(
+        new DomainError(
+          ErrorCode.DatabaseUnavailable,
+          'The database is unavailable; retry shortly.',
+          { cause: exception },
+        ),
+        request,
+        zoomSurface,
+      );
     }
     // Nest wraps body-parser's errors in an HttpException whose cause is the original.
     const parserError = bodyParserError(
@@ -165,8 +189,13 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const requestId: unknown = (request as { id?: unknown }).id;
     const correlationId = typeof requestId === 'string' ? requestId : randomUUID();
     const error = exception instanceof Error ? exception : new Error(String(exception));
+    // The cause is for the operator (the log), never for the caller (the body).
+    const cause = error.cause === undefined ? undefined : errorMessage(error.cause);
     this.logger.error(
-      { correlationId, err: { name: error.name, message: error.message, stack: error.stack } },
+      {
+        correlationId,
+        err: { name: error.name, message: error.message, stack: error.stack, cause },
+      },
       `Unhandled error on ${request.method} ${request.path}`,
     );
     return correlationId;

@@ -25,6 +25,8 @@ export enum ErrorCode {
   WebhooksDisabled = 'webhooks_disabled',
   InvalidSignature = 'invalid_signature',
   ServiceUnavailable = 'service_unavailable',
+  /** The gateway's own database did not answer in time, or refused or dropped the connection. */
+  DatabaseUnavailable = 'database_unavailable',
   Internal = 'internal_error',
   RotationInProgress = 'rotation_in_progress',
   RotationNotConfigured = 'rotation_not_configured',
@@ -61,6 +63,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.ZoomAuthRejected]: 503,
   [ErrorCode.ZoomInvalidCredentials]: 503,
   [ErrorCode.ServiceUnavailable]: 503,
+  [ErrorCode.DatabaseUnavailable]: 503,
   [ErrorCode.ZoomTimeout]: 504,
 };
 

@@ -1,3 +1,4 @@
 export * from './error-code.js';
 export * from './domain-error.js';
 export * from './error-message.js';
+export * from './database-errors.js';

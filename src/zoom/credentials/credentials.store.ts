@@ -6,7 +6,7 @@ import { Clock } from '../../common/clock.js';
 import { EncryptionService, fingerprint } from '../../common/crypto/encryption.service.js';
 import { DomainError, ErrorCode, errorMessage } from '../../common/errors/index.js';
 import { AppConfig } from '../../config/app-config.js';
-import { isUniqueViolation } from '../../database/database-errors.js';
+import { isUniqueViolation } from '../../common/errors/database-errors.js';
 import {
   type CredentialEventKind,
   ZoomCredentialEventEntity,

@@ -1,0 +1,67 @@
+import { Logger } from '@nestjs/common';
+import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
+import { AllExceptionsFilter } from './all-exceptions.filter.js';
+import { DomainError } from './domain-error.js';
+import { ErrorCode } from './error-code.js';
+
+interface Answer {
+  status?: number;
+  body?: unknown;
+  headers: Record<string, string>;
+}
+
+function answer(exception: unknown, path = '/api/meetings'): Answer {
+  const result: Answer = { headers: {} };
+  const response = {
+    headersSent: false,
+    setHeader: (name: string, value: string) => void (result.headers[name] = value),
+    status(code: number) {
+      result.status = code;
+      return this;
+    },
+    json: (body: unknown) => void (result.body = body),
+  };
+  const request = { path, method: 'GET', id: 'req-1' };
+  new AllExceptionsFilter().catch(exception, new ExecutionContextHost([request, response]));
+  return result;
+}
+
+describe(AllExceptionsFilter.name, () => {
+  beforeEach(() => {
+    vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+  });
+
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('answers 503 database_unavailable with Retry-After when the database refuses, without its address', async () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:5432'), {
+      code: 'ECONNREFUSED',
+    });
+    const result = answer(refused);
+    await expect(Promise.resolve(result)).resolves.toMatchObject({
+      status: 503,
+      body: { code: 'database_unavailable', correlationId: 'req-1' },
+      headers: { 'Retry-After': '5' },
+    });
+    await expect(Promise.resolve(JSON.stringify(result.body))).resolves.not.toMatch(
+      /10\.0\.0\.5|5432/,
+    );
+  });
+
+  it('gives a thrown database_unavailable its Retry-After too', async () => {
+    const result = answer(new DomainError(ErrorCode.DatabaseUnavailable, 'Database timed out.'));
+    await expect(Promise.resolve([result.status, result.headers])).resolves.toEqual([
+      503,
+      { 'Retry-After': '5' },
+    ]);
+  });
+
+  it('still answers 500 internal_error for a bug', async () => {
+    await expect(Promise.resolve(answer(new TypeError('x is undefined')))).resolves.toMatchObject({
+      status: 500,
+      body: { code: 'internal_error' },
+    });
+  });
+});

@@ -1,0 +1,45 @@
+import { QueryFailedError } from 'typeorm';
+import { isDatabaseUnavailable, isUniqueViolation } from './database-errors.js';
+
+function withCode(message: string, code: string): Error {
+  return Object.assign(new Error(message), { code });
+}
+
+describe('database errors', () => {
+  it('recognises a unique violation on PostgreSQL and SQLite, wrapped by TypeORM or not', async () => {
+    const pg = new QueryFailedError('INSERT', [], withCode('duplicate key', '23505'));
+    await expect(Promise.resolve(isUniqueViolation(pg))).resolves.toBe(true);
+    await expect(
+      Promise.resolve(isUniqueViolation(withCode('UNIQUE failed', 'SQLITE_CONSTRAINT_UNIQUE'))),
+    ).resolves.toBe(true);
+    await expect(
+      Promise.resolve(isUniqueViolation(withCode('not null', 'SQLITE_CONSTRAINT_NOTNULL'))),
+    ).resolves.toBe(false);
+  });
+
+  it.each([
+    ['a refused connection', withCode('connect ECONNREFUSED 10.0.0.5:5432', 'ECONNREFUSED')],
+    ['a pool that waited too long', new Error('timeout exceeded when trying to connect')],
+    ['a frozen server (client-side query timeout)', new Error('Query read timeout')],
+    ['a dropped connection', new Error('Connection terminated unexpectedly')],
+    [
+      'statement_timeout, wrapped by TypeORM',
+      new QueryFailedError('SELECT', [], withCode('canceling statement', '57014')),
+    ],
+    ['an administrator shutdown', withCode('terminating connection', '57P01')],
+    ['a connection exception class', withCode('connection failure', '08006')],
+    ['a busy SQLite file', withCode('database is locked', 'SQLITE_BUSY')],
+    ['a cause further down', new Error('read failed', { cause: new Error('Query read timeout') })],
+  ])('calls %s "database unavailable"', async (_name, error) => {
+    await expect(Promise.resolve(isDatabaseUnavailable(error))).resolves.toBe(true);
+  });
+
+  it.each([
+    ['a unique violation', new QueryFailedError('INSERT', [], withCode('duplicate', '23505'))],
+    ['a syntax error', withCode('syntax error at or near', '42601')],
+    ['a programming error', new TypeError('x is undefined')],
+    ['a string', 'nope'],
+  ])('does not call %s "database unavailable"', async (_name, error) => {
+    await expect(Promise.resolve(isDatabaseUnavailable(error))).resolves.toBe(false);
+  });
+});
