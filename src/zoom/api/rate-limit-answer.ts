@@ -4,9 +4,8 @@ import type { ZoomResponse } from './zoom-api.types.js';
 export type RateLimitKind = 'per_second' | 'daily' | 'concurrent';
 
 function bodyField(data: unknown, field: 'code' | 'message'): unknown {
-  return typeof data === 'object' && data !== null && field in data
-    ? (data as Record<string, unknown>)[field]
-    : undefined;
+  if (typeof data !== 'object' || data === null) return undefined;
+  return field in data ? (data as Partial<Record<typeof field, unknown>>)[field] : undefined;
 }
 
 /**
@@ -26,7 +25,14 @@ export function classifyRateLimit(
   if (type.includes('daily')) return 'daily';
   if (type.includes('concurrent')) return 'concurrent';
   if (type.includes('qps') || type.includes('second')) return 'per_second';
-  const message = String(bodyField(response.data, 'message') ?? '').toLowerCase();
+  const rawMessage = bodyField(response.data, 'message');
+  const message = (
+    typeof rawMessage === 'string'
+      ? rawMessage
+      : typeof response.data === 'string'
+        ? response.data
+        : ''
+  ).toLowerCase();
   if (/daily|per day|24[- ]hour|a day\b/.test(message)) return 'daily';
   if (/concurrent|simultaneous/.test(message)) return 'concurrent';
   if (/per[- ]second|qps|too many requests|rate limit/.test(message)) return 'per_second';

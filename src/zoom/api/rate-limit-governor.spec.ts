@@ -2,9 +2,14 @@ import { Redis } from 'ioredis';
 import { Clock } from '../../common/clock.js';
 import { DomainError, ErrorCode } from '../../common/errors/index.js';
 import { AppConfig } from '../../config/app-config.js';
+import { JobsService } from '../../coordination/jobs.service.js';
+import { LeaseService } from '../../coordination/lease.service.js';
+import { PubSubService } from '../../coordination/pubsub.service.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
 import { createRedisNamespace } from '../../../test/support/services.js';
+import { DailyBlocks } from './daily-blocks.js';
 import { RateLimitGovernor, resetTime } from './rate-limit-governor.js';
+import { RateLimits } from './rate-limits.js';
 import type { ZoomRequest, ZoomResponse } from './zoom-api.types.js';
 
 const heavy: ZoomRequest = {
@@ -13,12 +18,13 @@ const heavy: ZoomRequest = {
   category: 'heavy',
   route: 'GET /report',
 };
+const light: ZoomRequest = { ...heavy, category: 'light' };
 const create = (user: string): ZoomRequest => ({
   method: 'POST',
   path: `/users/${user}/meetings`,
   category: 'medium',
   dailyLimitUser: user,
-  route: 'POST /users/:userId/meetings',
+  route: 'POST /users/{userId}/meetings',
 });
 const ok: ZoomResponse = { status: 200, data: {}, headers: {} };
 const qps429: ZoomResponse = {
@@ -34,8 +40,6 @@ const qps429: ZoomResponse = {
   },
 };
 
-const attempt = async (): Promise<ZoomResponse> => ok;
-
 async function refusal(run: Promise<unknown>): Promise<DomainError> {
   const error = await run.then(
     () => undefined,
@@ -46,25 +50,65 @@ async function refusal(run: Promise<unknown>): Promise<DomainError> {
   return error;
 }
 
+/** Start times of `count` calls made at once through `governors` in turn, relative to the first. */
+async function burst(governors: RateLimitGovernor[], request: ZoomRequest, count: number) {
+  const times: number[] = [];
+  await Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      governors[i % governors.length].run(request, async () => (times.push(Date.now()), ok)),
+    ),
+  );
+  times.sort((x, y) => x - y);
+  return times.map((t) => t - times[0]);
+}
+
 describe(RateLimitGovernor.name, () => {
   let namespace: Awaited<ReturnType<typeof createRedisNamespace>>;
   const clients: Redis[] = [];
 
-  function governor(withRedis = true, plan: AppConfig['rateLimitPlan'] = 'pro'): RateLimitGovernor {
+  async function governor(
+    options: {
+      redis?: boolean;
+      plan?: AppConfig['rateLimitPlan'];
+      limits?: AppConfig['zoomRateLimits'];
+    } = {},
+  ): Promise<{
+    governor: RateLimitGovernor;
+    redis: Redis | null;
+    blocks: DailyBlocks;
+    limits: RateLimits;
+  }> {
     const config = Object.assign(new AppConfig(), {
-      rateLimitPlan: plan,
+      rateLimitPlan: options.plan ?? 'pro',
+      zoomRateLimits: options.limits,
       redisKeyPrefix: namespace.prefix,
+      replicaId: `replica-${clients.length}`,
+      role: 'server',
     });
-    const redis = withRedis ? new Redis(namespace.url, { maxRetriesPerRequest: 1 }) : null;
-    if (redis) clients.push(redis);
-    return new RateLimitGovernor(config, new Clock(), redis, new MetricsService());
-  }
-
-  /** A governor whose Redis connection is up (the governor paces in-process until it is). */
-  async function ready(g: RateLimitGovernor): Promise<RateLimitGovernor> {
-    const redis = clients.at(-1);
-    if (redis && redis.status !== 'ready') await new Promise((done) => redis.once('ready', done));
-    return g;
+    const connect = () => {
+      const client = new Redis(namespace.url, { maxRetriesPerRequest: 1 });
+      clients.push(client);
+      return client;
+    };
+    const redis = options.redis === false ? null : connect();
+    const subscriber = options.redis === false ? null : connect();
+    for (const client of [redis, subscriber])
+      if (client && client.status !== 'ready')
+        await new Promise((done) => client.once('ready', done));
+    const clock = new Clock();
+    const pubsub = new PubSubService(redis, subscriber, config);
+    const jobs = new JobsService(config, new LeaseService(redis, config, clock));
+    const limits = new RateLimits(config, redis, pubsub);
+    const blocks = new DailyBlocks(config, clock, redis, pubsub, jobs);
+    await limits.onModuleInit();
+    await blocks.onModuleInit();
+    jobs.onModuleDestroy();
+    return {
+      governor: new RateLimitGovernor(config, clock, redis, new MetricsService(), limits, blocks),
+      redis,
+      blocks,
+      limits,
+    };
   }
 
   beforeAll(async () => {
@@ -76,50 +120,48 @@ describe(RateLimitGovernor.name, () => {
     await namespace.cleanup();
   });
 
-  it('spaces a burst evenly across two replicas sharing Redis', async () => {
-    const [a, b] = [await ready(governor()), await ready(governor())];
-    const times: number[] = [];
-    const timed = async () => {
-      times.push(Date.now());
-      return ok;
-    };
-    await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? a : b).run(heavy, timed)));
-    times.sort((x, y) => x - y);
-    const gaps = times.slice(1).map((t, i) => t - times[i]);
-    // Heavy on pro is 10/s: one call per 110 ms (10% margin), whichever replica makes it.
-    await expect(Promise.resolve(Math.min(...gaps))).resolves.toBeGreaterThanOrEqual(95);
-    await expect(Promise.resolve((times.at(-1) ?? 0) - times[0])).resolves.toBeGreaterThanOrEqual(
-      7 * 100,
-    );
+  it('lets a burst up to the limit go at once, as Zoom counts a second', async () => {
+    const { governor: g } = await governor();
+    const offsets = await burst([g], heavy, 10); // Heavy on pro: 10/s
+    expect(offsets.at(-1)).toBeLessThan(100);
+  });
+
+  it('makes only the calls beyond the limit wait, across two replicas sharing Redis', async () => {
+    const [a, b] = [(await governor()).governor, (await governor()).governor];
+    const offsets = await burst([a, b], heavy, 14);
+    expect(offsets.filter((t) => t < 500)).toHaveLength(10);
+    // The 11th waits until the 1st leaves the sliding second (1,020 ms with the jitter margin).
+    expect(offsets[10]).toBeGreaterThanOrEqual(980);
   });
 
   it('paces in-process when there is no Redis', async () => {
-    const g = governor(false);
-    const times: number[] = [];
-    await Promise.all(
-      Array.from({ length: 4 }, () => g.run(heavy, async () => (times.push(Date.now()), ok))),
-    );
-    await expect(
-      Promise.resolve(Math.max(...times) - Math.min(...times)),
-    ).resolves.toBeGreaterThanOrEqual(300);
+    const { governor: g } = await governor({ redis: false, plan: 'free' }); // Heavy on free: 1/s
+    const offsets = await burst([g], heavy, 3);
+    expect(offsets[1]).toBeGreaterThanOrEqual(980);
+    expect(offsets[2]).toBeGreaterThanOrEqual(1_980);
+  });
+
+  it('makes one Redis round trip per call while nothing is blocked', async () => {
+    const { governor: g, redis } = await governor();
+    const sent = vi.spyOn(redis!, 'sendCommand');
+    await g.run(create('nobody-blocked@example.com'), async () => ok);
+    await g.run(light, async () => ok);
+    expect(sent.mock.calls.map(([command]) => command.name)).toEqual(['evalsha', 'evalsha']);
   });
 
   it('retries a per-second 429 from Zoom in the next second and answers the retry', async () => {
-    const g = await ready(governor());
+    const { governor: g } = await governor();
     const answers = [qps429, ok];
     const times: number[] = [];
     const response = await g.run(heavy, async () => (times.push(Date.now()), answers.shift()!));
-    await expect(Promise.resolve(response.status)).resolves.toBe(200);
-    await expect(Promise.resolve(times.length)).resolves.toBe(2);
-    // The retry waits for Zoom's next clock second.
-    await expect(Promise.resolve(Math.floor(times[1] / 1000))).resolves.toBeGreaterThan(
-      Math.floor(times[0] / 1000),
-    );
+    expect([response.status, times.length]).toEqual([200, 2]);
+    expect(Math.floor(times[1] / 1000)).toBeGreaterThan(Math.floor(times[0] / 1000));
   });
 
   it('refuses further creates for a user after Zoom reported its daily limit, on every replica, until the reset', async () => {
-    const [a, b] = [await ready(governor()), await ready(governor())];
-    const reset = new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const [a, b] = [(await governor()).governor, await governor()];
+    const midnight = (Math.floor(Date.now() / 86_400_000) + 1) * 86_400_000;
+    // A captured daily-limit answer: no X-RateLimit-Type and no Retry-After, only the message.
     const capped: ZoomResponse = {
       status: 429,
       data: {
@@ -127,73 +169,69 @@ describe(RateLimitGovernor.name, () => {
         message:
           'You have exceeded the daily rate limit (100) of Meeting Create/Update API requests permitted for this particular user.',
       },
-      headers: {
-        'x-ratelimit-type': 'Daily-limit',
-        'x-ratelimit-category': 'Medium',
-        'retry-after': reset,
-      },
+      headers: {},
     };
     const first = await a.run(create('capped@example.com'), async () => capped);
-    await expect(Promise.resolve(first.status)).resolves.toBe(429);
+    expect(first.status).toBe(429);
+    const toldToWait = Number(first.headers['retry-after']);
+    expect(toldToWait).toBeGreaterThan(0);
+    expect(toldToWait).toBeLessThanOrEqual(Math.ceil((midnight - Date.now()) / 1000) + 1);
 
+    // Announced to the fleet: the other replica learns it without asking Redis per call.
+    await vi.waitFor(() => expect(b.blocks.blockedUntil('user:capped@example.com')).toBeDefined());
     let calls = 0;
-    const error = await refusal(b.run(create('Capped@example.com'), async () => (calls++, ok)));
-    await expect(Promise.resolve([error.status, error.code])).resolves.toEqual([
-      429,
-      ErrorCode.DailyLimitReached,
-    ]);
-    const retryAfter = Number(error.options.headers?.['Retry-After']);
-    await expect(Promise.resolve(retryAfter)).resolves.toBeGreaterThan(3500);
-    await expect(Promise.resolve(retryAfter)).resolves.toBeLessThanOrEqual(3600);
+    const error = await refusal(
+      b.governor.run(create('Capped@example.com'), async () => (calls++, ok)),
+    );
+    expect([error.status, error.code]).toEqual([429, ErrorCode.DailyLimitReached]);
     await expect(
-      b.run(create('someone-else@example.com'), async () => (calls++, ok)),
+      b.governor.run(create('someone-else@example.com'), async () => (calls++, ok)),
     ).resolves.toMatchObject({ status: 200 });
-    await expect(Promise.resolve(calls)).resolves.toBe(1);
+    expect(calls).toBe(1);
   });
 
-  it('paces to a lower per-second limit Zoom reports in X-RateLimit-Limit', async () => {
-    const [a, b] = [await ready(governor()), await ready(governor())];
-    const light: ZoomRequest = { ...heavy, category: 'light' };
-    const answers = [
-      {
-        ...qps429,
-        headers: { ...qps429.headers, 'x-ratelimit-category': 'Light', 'x-ratelimit-limit': '4' },
+  it('paces to the per-second limit Zoom reports on ordinary answers, on every replica', async () => {
+    const [a, b] = [(await governor()).governor, await governor()];
+    const reported: ZoomResponse = {
+      ...ok,
+      headers: {
+        'x-ratelimit-category': 'Light',
+        'x-ratelimit-type': 'QPS',
+        'x-ratelimit-limit': '2',
       },
-    ];
-    await a.run(light, async () => answers.shift() ?? ok);
-    await new Promise((r) => setTimeout(r, 50)); // the learned limit is written to Redis in the background
-    const times: number[] = [];
-    await Promise.all(
-      Array.from({ length: 3 }, () => b.run(light, async () => (times.push(Date.now()), ok))),
-    );
-    // 4/s with the 10% margin: 275 ms apart (30/s would be 37 ms).
-    await expect(
-      Promise.resolve(Math.max(...times) - Math.min(...times)),
-    ).resolves.toBeGreaterThanOrEqual(2 * 260);
+    };
+    await a.run(light, async () => reported);
+    await vi.waitFor(() => expect(b.limits.limit('light')).toBe(2));
+    const offsets = await burst([b.governor], light, 3);
+    expect(offsets[2]).toBeGreaterThanOrEqual(980);
+  });
+
+  it('paces to ZOOM_RATE_LIMITS over the plan', async () => {
+    const { governor: g } = await governor({ redis: false, limits: { heavy: 2 } });
+    const offsets = await burst([g], heavy, 3);
+    expect(offsets[1]).toBeLessThan(100);
+    expect(offsets[2]).toBeGreaterThanOrEqual(980);
   });
 
   it('answers 429 with Retry-After at once when the line is longer than the bounded wait', async () => {
-    const g = governor(false, 'free'); // Heavy on free: 1/s, so 15 s of line holds 14 calls
-    for (let i = 0; i < 14; i++) void g.run(heavy, attempt);
+    const { governor: g } = await governor({ redis: false, plan: 'free' }); // 1/s: 15 s of line holds 16
+    const queued = Array.from({ length: 15 }, () =>
+      g.run(heavy, async () => ok).catch(() => undefined),
+    );
     const started = Date.now();
-    const refused = await refusal(g.run(heavy, attempt));
-    await expect(Promise.resolve([refused.status, refused.code])).resolves.toEqual([
-      429,
-      ErrorCode.RateLimited,
-    ]);
-    await expect(
-      Promise.resolve(Number(refused.options.headers?.['Retry-After'])),
-    ).resolves.toBeGreaterThanOrEqual(1);
-    await expect(Promise.resolve(Date.now() - started)).resolves.toBeLessThan(100);
+    const refused = await refusal(g.run(heavy, async () => ok));
+    expect([refused.status, refused.code]).toEqual([429, ErrorCode.RateLimited]);
+    expect(Number(refused.options.headers?.['Retry-After'])).toBeGreaterThanOrEqual(1);
+    expect(Date.now() - started).toBeLessThan(100);
+    void Promise.all(queued);
   });
 
-  it('reads Zoom daily Retry-After as a date or seconds, else the next UTC midnight', async () => {
+  it('reads Zoom daily Retry-After as a date or seconds, never past the next UTC midnight', () => {
     const now = Date.UTC(2030, 0, 1, 12, 0, 0);
-    await expect(Promise.resolve(resetTime('2030-01-02T00:00:00Z', now))).resolves.toBe(
-      Date.UTC(2030, 0, 2),
-    );
-    await expect(Promise.resolve(resetTime('120', now))).resolves.toBe(now + 120_000);
-    await expect(Promise.resolve(resetTime('garbage', now))).resolves.toBe(Date.UTC(2030, 0, 2));
-    await expect(Promise.resolve(resetTime(undefined, now))).resolves.toBe(Date.UTC(2030, 0, 2));
+    expect(resetTime('2030-01-01T18:00:00Z', now)).toBe(Date.UTC(2030, 0, 1, 18));
+    expect(resetTime('2030-01-05T00:00:00Z', now)).toBe(Date.UTC(2030, 0, 2));
+    expect(resetTime('120', now)).toBe(now + 120_000);
+    expect(resetTime('garbage', now)).toBe(Date.UTC(2030, 0, 2));
+    expect(resetTime(undefined, now)).toBe(Date.UTC(2030, 0, 2));
   });
 });

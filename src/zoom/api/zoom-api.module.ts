@@ -3,7 +3,9 @@ import { Module } from '@nestjs/common';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { ZoomAuthModule } from '../token/zoom-auth.module.js';
+import { DailyBlocks } from './daily-blocks.js';
 import { RateLimitGovernor } from './rate-limit-governor.js';
+import { RateLimits } from './rate-limits.js';
 import { ZoomApiClient } from './zoom-api.client.js';
 import { ZoomHttpTransport } from './zoom-http.transport.js';
 
@@ -18,7 +20,7 @@ import { ZoomHttpTransport } from './zoom-http.transport.js';
     }),
     ZoomAuthModule,
   ],
-  providers: [RateLimitGovernor, ZoomApiClient, ZoomHttpTransport],
+  providers: [RateLimits, DailyBlocks, RateLimitGovernor, ZoomApiClient, ZoomHttpTransport],
   exports: [ZoomApiClient, RateLimitGovernor, ZoomHttpTransport],
 })
 export class ZoomApiModule {}
