@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Caller } from '../auth/api-key.service.js';
-import { DomainError, ErrorCode, ZoomApiError } from '../common/errors/index.js';
+import { DomainError, ErrorCode, errorMessage, ZoomApiError } from '../common/errors/index.js';
 import { RateLimitGovernor } from '../zoom/api/rate-limit-governor.js';
 import { ZoomApiClient } from '../zoom/api/zoom-api.client.js';
 import type { ZoomQuery } from '../zoom/api/zoom-api.types.js';
@@ -9,7 +9,6 @@ import type { MeetingEntity } from './meeting.entity.js';
 import { IdempotencyService, type ZoomAnswer } from './idempotency.service.js';
 import { MeetingLifecycle } from './meeting-lifecycle.service.js';
 import { MeetingsRepository } from './meetings.repository.js';
-import { errorMessage } from './meetings.util.js';
 import { type ZoomMeeting, zoomJson } from './zoom-meeting.js';
 
 /**

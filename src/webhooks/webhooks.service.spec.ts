@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/errors/index.js';
 import { loadConfig } from '../config/app-config.js';
+import { JobsService } from '../coordination/jobs.service.js';
 import { LeaseService } from '../coordination/lease.service.js';
 import { buildDataSourceOptions } from '../database/database.options.js';
 import { runMigrations } from '../database/migration-runner.js';
@@ -81,8 +82,7 @@ describe(WebhooksService.name, () => {
       clock,
       eventStore,
       new WebhookEventProcessor(config, records),
-      new LeaseService(null, config, clock),
-      new SchedulerRegistry(),
+      new JobsService(config, new LeaseService(null, config, clock), new SchedulerRegistry()),
       metrics,
     );
   }

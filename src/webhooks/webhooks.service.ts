@@ -4,13 +4,12 @@ import {
   Logger,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Clock } from '../common/clock.js';
-import { DomainError, ErrorCode } from '../common/errors/index.js';
+import { DomainError, ErrorCode, errorMessage } from '../common/errors/index.js';
 import { AppConfig } from '../config/app-config.js';
-import { LeaseService } from '../coordination/lease.service.js';
+import { JobsService } from '../coordination/jobs.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { KeyedWorkQueue } from './keyed-work-queue.js';
 import { WebhookEventProcessor } from './webhook-event.processor.js';
@@ -39,8 +38,6 @@ export type WebhookAnswer =
   | { plainToken: string; encryptedToken: string }
   | { status: 'accepted' | 'duplicate'; event: string };
 
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
-
 type ClaimResult =
   { kind: 'new' } | { kind: 'duplicate' } | { kind: 'error'; error: Error } | { kind: 'slow' };
 
@@ -55,7 +52,7 @@ type ClaimResult =
 export class WebhooksService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Webhooks');
   private readonly queue = new KeyedWorkQueue(CONCURRENCY, BACKLOG, (error) =>
-    this.logger.error(`Webhook processing failed: ${messageOf(error)}`),
+    this.logger.error(`Webhook processing failed: ${errorMessage(error)}`),
   );
   private readonly delayed = new Set<NodeJS.Timeout>();
   private readonly events;
@@ -66,8 +63,7 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
     private readonly clock: Clock,
     private readonly store: WebhookEventStore,
     private readonly processor: WebhookEventProcessor,
-    private readonly leases: LeaseService,
-    private readonly scheduler: SchedulerRegistry,
+    private readonly jobs: JobsService,
     metrics: MetricsService,
   ) {
     this.events = metrics.counter(
@@ -97,9 +93,8 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
     this.logger.log(
       'Webhooks on: POST /webhooks/zoom accepts Zoom events signed with ZOOM_WEBHOOK_SECRET_TOKEN',
     );
-    const timer = setInterval(() => void this.pruneOnce(), PRUNE_INTERVAL_MS);
-    timer.unref();
-    this.scheduler.addInterval('webhook-events-prune', timer);
+    // One replica of the fleet per interval prunes (JobsService claims the window through the lease).
+    this.jobs.fleetEvery('webhook-events-prune', PRUNE_INTERVAL_MS, () => this.pruneOnce());
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -234,15 +229,14 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
     } catch (error) {
       // At most once: a failed event is not retried; its row says so and reconciliation catches up.
       this.events.inc({ event: label, outcome: 'failed' });
-      this.logger.error(`Processing ${event.event} failed: ${messageOf(error)}`);
-      await this.store.complete(id, 'failed', messageOf(error)).catch(() => undefined);
+      this.logger.error(`Processing ${event.event} failed: ${errorMessage(error)}`);
+      await this.store.complete(id, 'failed', errorMessage(error)).catch(() => undefined);
     }
   }
 
-  /** Prunes old event ids; one replica per interval does it. */
+  /** Prunes old event ids and says when events were left unprocessed. */
   private async pruneOnce(): Promise<void> {
     try {
-      if (!(await this.leases.claimInterval('webhook-events-prune', PRUNE_INTERVAL_MS))) return;
       const now = this.clock.now();
       const pruned = await this.store.prune(now - RETENTION_MS);
       const unfinished = await this.store.countUnfinished(now - 10 * 60_000);
@@ -253,7 +247,7 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
         );
       }
     } catch (error) {
-      this.logger.warn(`Pruning webhook events failed: ${messageOf(error)}`);
+      this.logger.warn(`Pruning webhook events failed: ${errorMessage(error)}`);
     }
   }
 }

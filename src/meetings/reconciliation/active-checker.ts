@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../../common/clock.js';
-import { ZoomApiError } from '../../common/errors/index.js';
+import { errorMessage, ZoomApiError } from '../../common/errors/index.js';
 import { ZoomApiClient } from '../../zoom/api/zoom-api.client.js';
 import { MeetingLifecycle } from '../meeting-lifecycle.service.js';
 import { clip } from '../meeting.entity.js';
@@ -9,7 +9,6 @@ import {
   type CheckOutcome,
   MeetingsRepository,
 } from '../meetings.repository.js';
-import { errorMessage } from '../meetings.util.js';
 import type { ZoomMeeting } from '../zoom-meeting.js';
 
 /** Active records checked per run, and the start-time window that makes a record worth checking. */

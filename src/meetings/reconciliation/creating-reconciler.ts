@@ -1,12 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../../common/clock.js';
-import { ZoomApiError } from '../../common/errors/index.js';
+import { errorMessage, ZoomApiError } from '../../common/errors/index.js';
 import { ZoomApiClient } from '../../zoom/api/zoom-api.client.js';
 import { IdempotencyService } from '../idempotency.service.js';
 import { MeetingLifecycle } from '../meeting-lifecycle.service.js';
 import type { MeetingEntity } from '../meeting.entity.js';
 import { MeetingsRepository } from '../meetings.repository.js';
-import { errorMessage } from '../meetings.util.js';
 import { type ZoomListItem, zoomIdString } from '../zoom-meeting.js';
 import { matchCreatingRecord } from './meeting-matching.js';
 

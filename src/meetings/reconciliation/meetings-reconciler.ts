@@ -1,11 +1,10 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
 import { Clock } from '../../common/clock.js';
 import { DomainError, ErrorCode } from '../../common/errors/index.js';
 import { AppConfig } from '../../config/app-config.js';
+import { JobsService } from '../../coordination/jobs.service.js';
 import { LeaseService } from '../../coordination/lease.service.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
-import { errorMessage } from '../meetings.util.js';
 import { ActiveChecker, type ActiveCheck } from './active-checker.js';
 import { CreatingReconciler, type ReconcileResult } from './creating-reconciler.js';
 
@@ -50,7 +49,7 @@ export class MeetingsReconciler implements OnApplicationBootstrap {
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly leases: LeaseService,
-    private readonly scheduler: SchedulerRegistry,
+    private readonly jobs: JobsService,
     private readonly creating: CreatingReconciler,
     private readonly active: ActiveChecker,
     metrics: MetricsService,
@@ -72,25 +71,17 @@ export class MeetingsReconciler implements OnApplicationBootstrap {
   }
 
   onApplicationBootstrap(): void {
-    const timer = setInterval(() => void this.tick(), this.intervalMs);
-    timer.unref();
-    this.scheduler.addInterval(TASK, timer);
+    // One replica of the fleet per interval window (JobsService claims it through the lease).
+    this.jobs.fleetEvery(TASK, this.intervalMs, () => this.scheduled());
     this.logger.log(
       `Reconciliation every ${this.config.reconcileIntervalSeconds} s, by one replica of the fleet per interval`,
     );
   }
 
-  /** One scheduled tick: work only if this replica is the first in the fleet to claim the window. */
-  async tick(): Promise<ReconciliationReport | null> {
-    if (this.running) return null;
-    try {
-      const window = Math.floor(this.clock.now() / this.intervalMs);
-      if (!(await this.leases.claimInterval(TASK, this.intervalMs))) return null;
-      return await this.run('scheduled', {}, window);
-    } catch (error) {
-      this.logger.error(`Reconciliation failed: ${errorMessage(error)}`);
-      return null;
-    }
+  /** One scheduled run, in the interval window this replica claimed. */
+  private async scheduled(): Promise<void> {
+    const window = Math.floor(this.clock.now() / this.intervalMs);
+    await this.run('scheduled', {}, window);
   }
 
   /** Runs now (admin routes); waits briefly for a run in progress in the fleet, then answers 409. */
