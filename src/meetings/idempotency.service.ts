@@ -3,12 +3,12 @@ import { randomUUID } from 'node:crypto';
 import type { Caller } from '../auth/api-key.service.js';
 import { Clock } from '../common/clock.js';
 import { EncryptionService, sha256Hex } from '../common/crypto/encryption.service.js';
-import { DomainError, ErrorCode } from '../common/errors/index.js';
+import { DomainError, ErrorCode, isUniqueViolation } from '../common/errors/index.js';
 import type { MeetingBody } from './dto/meeting-body.schema.js';
 import type { MeetingEntity } from './meeting.entity.js';
 import { MeetingLifecycle } from './meeting-lifecycle.service.js';
 import { MeetingsRepository } from './meetings.repository.js';
-import { canonicalJson, isUniqueViolation } from './meetings.util.js';
+import { canonicalJson } from './meetings.util.js';
 import { zoomTime } from './zoom-meeting.js';
 
 /** An answer to relay as is: Zoom's JSON text, so its int64 ids reach the caller exactly. */

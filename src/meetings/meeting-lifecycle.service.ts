@@ -1,11 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Caller } from '../auth/api-key.service.js';
 import { Clock } from '../common/clock.js';
+import { isUniqueViolation } from '../common/errors/index.js';
 import type { MeetingBody } from './dto/meeting-body.schema.js';
 import { changeColumns, newMeetingRecord, type NewRecord, zoomColumns } from './meeting-columns.js';
 import type { MeetingEntity } from './meeting.entity.js';
 import { MeetingsRepository } from './meetings.repository.js';
-import { isUniqueViolation } from './meetings.util.js';
 import type { ZoomMeeting, ZoomMeetingChange, ZoomMeetingWithId } from './zoom-meeting.js';
 
 /**

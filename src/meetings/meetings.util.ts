@@ -10,27 +10,3 @@ export function canonicalJson(value: unknown): string {
   }
   return JSON.stringify(value) ?? 'null';
 }
-
-/**
- * A unique-index violation on PostgreSQL (23505) or SQLite (SQLITE_CONSTRAINT_UNIQUE).
- * A second copy lives in src/zoom/credentials/credentials.store.ts (not this module's folder);
- * the two should become one in src/common.
- */
-export function isUniqueViolation(error: unknown): boolean {
-  const driver: unknown =
-    typeof error === 'object' && error !== null && 'driverError' in error
-      ? error.driverError
-      : error;
-  const code =
-    typeof driver === 'object' &&
-    driver !== null &&
-    'code' in driver &&
-    typeof driver.code === 'string'
-      ? driver.code
-      : '';
-  return (
-    code === '23505' ||
-    code === 'SQLITE_CONSTRAINT_UNIQUE' ||
-    code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
-  );
-}
