@@ -5,13 +5,15 @@ type SchemaObject = Extract<Parameters<typeof ApiBody>[0], { schema: unknown }>[
 /** OpenAPI view of Zoom's create/update body (validated by meeting-body.schema.ts). */
 export const MEETING_BODY_OPENAPI: SchemaObject = {
   type: 'object',
-  additionalProperties: false,
+  // Fields the gateway does not know are forwarded to Zoom unchanged.
+  additionalProperties: true,
   properties: {
     topic: { type: 'string', maxLength: 200 },
-    type: { type: 'integer', enum: [1, 2, 3, 8] },
+    type: { type: 'integer', enum: [1, 2, 3, 8, 10] },
     start_time: {
       type: 'string',
-      description: 'yyyy-MM-ddTHH:mm:ssZ (GMT) or yyyy-MM-ddTHH:mm:ss (local, with timezone)',
+      description:
+        'yyyy-MM-ddTHH:mm:ssZ (GMT; fractional seconds and offsets accepted) or yyyy-MM-ddTHH:mm:ss (local, with timezone)',
     },
     duration: { type: 'integer', minimum: 0 },
     timezone: { type: 'string' },
