@@ -1,7 +1,6 @@
 import { userInfo } from 'node:os';
 import { DomainError } from '../common/errors/index.js';
 import { CredentialRotationService } from '../zoom/rotation/credential-rotation.service.js';
-import { setCredentialsEnvironmentPolicy } from '../zoom/credentials/credentials.service.js';
 import type { CliCommand } from './cli-command.js';
 import { resolve, withAppContext } from './cli-context.js';
 
@@ -94,7 +93,6 @@ export const rotateSecretCommand: CliCommand = {
       );
       return 65;
     }
-    setCredentialsEnvironmentPolicy('seed-only');
     const actor = `cli:${safeUser()}`;
     try {
       const result = await withAppContext(
