@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ZoomApiModule } from '../api/zoom-api.module.js';
+import { ZoomCacheModule } from '../cache/zoom-cache.module.js';
 import { ZoomPassThroughController } from './pass-through.controller.js';
 import { ZoomPassThroughService } from './pass-through.service.js';
 
@@ -8,7 +9,7 @@ import { ZoomPassThroughService } from './pass-through.service.js';
  * so the meetings routes (records, idempotency) match before this one.
  */
 @Module({
-  imports: [ZoomApiModule],
+  imports: [ZoomApiModule, ZoomCacheModule],
   controllers: [ZoomPassThroughController],
   providers: [ZoomPassThroughService],
 })

@@ -9,6 +9,7 @@ import { parseZoomJson, ZoomApiClient } from '../api/zoom-api.client.js';
 import type { ZoomRequest, ZoomResponse } from '../api/zoom-api.types.js';
 import { ZoomHttpTransport } from '../api/zoom-http.transport.js';
 import { describeZoomRoute } from '../api/zoom-routes.js';
+import { ZoomReadCache } from '../cache/zoom-read-cache.js';
 import type { ZoomToken } from '../token/token-store/token-store.js';
 import { OutgoingBody } from './outgoing-body.js';
 import { forwardedRequestHeaders, relayedResponseHeaders } from './forwarded-headers.js';
@@ -38,10 +39,24 @@ export class ZoomPassThroughService {
     private readonly client: ZoomApiClient,
     private readonly transport: ZoomHttpTransport,
     private readonly metrics: MetricsService,
+    private readonly cache: ZoomReadCache,
   ) {}
 
   async forward(request: Request & { rawBody?: Buffer }, response: Response): Promise<void> {
     const { path, search } = zoomPathOf(request.originalUrl);
+    const cached = request.method === 'GET' ? ZoomReadCache.resourceOf(path) : undefined;
+    if (cached) {
+      const hit = await this.cache.get(cached, search, bypassesCache(request));
+      if (hit) {
+        response
+          .status(200)
+          .setHeader('content-type', hit.contentType)
+          .setHeader('age', String(Math.max(0, Math.floor((Date.now() - hit.storedAt) / 1000))))
+          .setHeader('x-cache', 'HIT')
+          .end(hit.body);
+        return;
+      }
+    }
     const route = describeZoomRoute(request.method, path);
     const body = OutgoingBody.from(request);
     const aborted = new AbortController();
@@ -62,9 +77,33 @@ export class ZoomPassThroughService {
     };
     const headers = forwardedRequestHeaders(request.headers);
     const answer = await this.client.exchange(zoomRequest, (token) =>
-      this.attempt(zoomRequest, `${path}${search}`, headers, body, token, aborted.signal),
+      this.attempt(zoomRequest, `${path}${search}`, headers, body, token, aborted.signal, !!cached),
     );
+    await this.remember(request.method, path, search, cached, answer);
     await this.relay(answer, response);
+  }
+
+  /** Keeps a cacheable 200 for the next reader; a write through the door forgets what it changed. */
+  private async remember(
+    method: string,
+    path: string,
+    search: string,
+    cached: ReturnType<typeof ZoomReadCache.resourceOf>,
+    answer: RelayedAnswer,
+  ): Promise<void> {
+    if (cached) {
+      const contentType = answer.headers['content-type'] ?? '';
+      if (answer.status === 200 && answer.raw && contentType.includes('json'))
+        await this.cache.set(cached, search, {
+          contentType,
+          body: answer.raw.toString('utf8'),
+          storedAt: Date.now(),
+        });
+      answer.headers['x-cache'] = 'MISS';
+      return;
+    }
+    const written = method === 'HEAD' ? undefined : ZoomReadCache.writtenResource(path);
+    if (written && answer.status < 500) await this.cache.invalidate(written);
   }
 
   private async attempt(
@@ -74,6 +113,7 @@ export class ZoomPassThroughService {
     body: OutgoingBody,
     token: ZoomToken,
     signal: AbortSignal,
+    readWhole: boolean,
   ): Promise<RelayedAnswer> {
     const started = performance.now();
     const payload = body.next();
@@ -95,7 +135,7 @@ export class ZoomPassThroughService {
         route: req.route,
       });
       this.metrics.observeZoomCall(req.route, answer.status, (performance.now() - started) / 1_000);
-      if (!INSPECTED_STATUSES.has(answer.status)) {
+      if (!readWhole && !INSPECTED_STATUSES.has(answer.status)) {
         return {
           status: answer.status,
           headers: answer.headers,
@@ -140,6 +180,12 @@ export class ZoomPassThroughService {
       response.destroy();
     }
   }
+}
+
+/** `Cache-Control: no-cache` (or no-store, or `Pragma: no-cache`): the caller wants Zoom's answer now. */
+function bypassesCache(request: Request): boolean {
+  const control = `${request.headers['cache-control'] ?? ''} ${request.headers.pragma ?? ''}`;
+  return /no-cache|no-store/i.test(control);
 }
 
 /** Reads a small answer whole; a larger one is cut (only its status and code matter here). */

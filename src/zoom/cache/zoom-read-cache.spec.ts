@@ -1,0 +1,81 @@
+import { AppConfig } from '../../config/app-config.js';
+import { MetricsService } from '../../metrics/metrics.service.js';
+import { createRedisNamespace } from '../../../test/support/services.js';
+import { ZoomReadCache } from './zoom-read-cache.js';
+
+const answer = (body: string) => ({ contentType: 'application/json', body, storedAt: Date.now() });
+const meeting = { kind: 'meeting', id: '85746065432' } as const;
+
+function cacheWith(settings: Partial<AppConfig>): {
+  cache: ZoomReadCache;
+  metrics: MetricsService;
+} {
+  const config = Object.assign(new AppConfig(), { cacheTtlSeconds: 30, ...settings });
+  const metrics = new MetricsService();
+  return { cache: new ZoomReadCache(config, metrics), metrics };
+}
+
+describe(ZoomReadCache.name, () => {
+  let namespace: Awaited<ReturnType<typeof createRedisNamespace>>;
+  const opened: ZoomReadCache[] = [];
+
+  beforeAll(async () => {
+    namespace = await createRedisNamespace();
+  });
+
+  afterAll(async () => {
+    for (const cache of opened) await cache.onModuleDestroy();
+    await namespace.cleanup();
+  });
+
+  it('names the meetings and users whose GETs it keeps, and what a write below them changes', () => {
+    expect(ZoomReadCache.resourceOf('/meetings/85746065432')).toEqual(meeting);
+    expect(ZoomReadCache.resourceOf('/users/Jane%40Example.com')).toEqual({
+      kind: 'user',
+      id: 'jane@example.com',
+    });
+    expect(ZoomReadCache.resourceOf('/meetings/85746065432/registrants')).toBeUndefined();
+    expect(ZoomReadCache.writtenResource('/meetings/85746065432/status')).toEqual(meeting);
+  });
+
+  it('keeps answers per query string in memory and forgets every variant on invalidation', async () => {
+    const { cache, metrics } = cacheWith({});
+    await cache.set(meeting, '', answer('{"id":1}'));
+    await cache.set(meeting, '?occurrence_id=1', answer('{"id":1,"o":1}'));
+    expect((await cache.get(meeting, '', false))?.body).toBe('{"id":1}');
+    expect((await cache.get(meeting, '?occurrence_id=1', false))?.body).toBe('{"id":1,"o":1}');
+    expect(await cache.get(meeting, '', true)).toBeUndefined();
+    await cache.invalidate(meeting);
+    expect(await cache.get(meeting, '?occurrence_id=1', false)).toBeUndefined();
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/zoom_cache_requests_total\{result="hit",resource="meeting"\} 2/);
+    expect(text).toMatch(/zoom_cache_requests_total\{result="bypass",resource="meeting"\} 1/);
+  });
+
+  it('shares answers between replicas through Redis', async () => {
+    const settings = { redisUrl: namespace.url, redisKeyPrefix: namespace.prefix };
+    const [a, b] = [cacheWith(settings).cache, cacheWith(settings).cache];
+    opened.push(a, b);
+    await vi.waitFor(async () => {
+      await a.set(meeting, '', answer('{"shared":true}'));
+      expect((await b.get(meeting, '', false))?.body).toBe('{"shared":true}');
+    });
+    await b.invalidate(meeting);
+    expect(await a.get(meeting, '', false)).toBeUndefined();
+  });
+
+  it('is a quick miss, never an error, when Redis does not answer', async () => {
+    const { cache } = cacheWith({ redisUrl: 'redis://127.0.0.1:1', redisKeyPrefix: 'x:' });
+    opened.push(cache);
+    const started = Date.now();
+    await cache.set(meeting, '', answer('{}'));
+    expect(await cache.get(meeting, '', false)).toBeUndefined();
+    expect(Date.now() - started).toBeLessThan(500);
+  });
+
+  it('is off when CACHE_TTL_SECONDS is 0', async () => {
+    const { cache } = cacheWith({ cacheTtlSeconds: 0 });
+    await cache.set(meeting, '', answer('{}'));
+    expect([cache.enabled, await cache.get(meeting, '', false)]).toEqual([false, undefined]);
+  });
+});

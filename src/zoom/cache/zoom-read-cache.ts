@@ -1,0 +1,163 @@
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { createKeyv } from '@keyv/redis';
+import { type Cache, createCache } from 'cache-manager';
+import { Keyv } from 'keyv';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Counter } from 'prom-client';
+import { errorMessage } from '../../common/errors/error-message.js';
+import { AppConfig } from '../../config/app-config.js';
+import { MetricsService } from '../../metrics/metrics.service.js';
+
+/** One cached Zoom answer: only 200s with a JSON body are kept. */
+export interface CachedAnswer {
+  contentType: string;
+  body: string;
+  storedAt: number;
+}
+
+/** The Zoom resources whose GETs are cached, named by the path they live at. */
+type Resource = { kind: 'meeting' | 'user'; id: string };
+
+/** A cache read or write that takes longer than this is given up: a miss, never a wait. */
+const CACHE_DEADLINE_MS = 50;
+/** Without Redis, the newest this many resources stay in process memory. */
+const MEMORY_ENTRIES = 5_000;
+
+/** A Map that forgets its oldest entries beyond `limit`: Keyv's in-memory store, bounded. */
+class BoundedMap<V> extends Map<string, V> {
+  constructor(private readonly limit: number) {
+    super();
+  }
+
+  override set(name: string, value: V): this {
+    this.delete(name);
+    super.set(name, value);
+    if (this.size > this.limit) {
+      const oldest = this.keys().next();
+      if (!oldest.done) this.delete(oldest.value);
+    }
+    return this;
+  }
+}
+
+/**
+ * Read-through cache of Zoom GETs for meetings and users (cache-manager over Keyv: Redis for a
+ * fleet, process memory alone), for CACHE_TTL_SECONDS. A hit spends no Zoom quota. Each
+ * resource is one cache entry holding its answers by query string, so any write through the
+ * gateway, and any webhook about it, invalidates all its variants at once. Callers bypass it with
+ * `Cache-Control: no-cache`. A slow or broken cache is a miss, never an error.
+ */
+@Injectable()
+export class ZoomReadCache implements OnModuleDestroy {
+  private readonly logger = new Logger(ZoomReadCache.name);
+  private readonly cache: Cache | null;
+  private readonly requests: Counter<'result' | 'resource'>;
+
+  constructor(
+    private readonly config: AppConfig,
+    metrics: MetricsService,
+  ) {
+    this.requests = metrics.counter(
+      'zoom_cache_requests_total',
+      'Reads of the Zoom read-through cache by result (hit, miss, bypass) and resource',
+      ['result', 'resource'],
+    );
+    this.cache = config.cacheTtlSeconds > 0 ? createCache({ stores: [this.store()] }) : null;
+  }
+
+  private store(): Keyv {
+    if (!this.config.redisUrl) return new Keyv({ store: new BoundedMap(MEMORY_ENTRIES) });
+    const keyv = createKeyv(this.config.redisUrl, {
+      namespace: `${this.config.redisKeyPrefix}cache`,
+      throwOnConnectError: false,
+      throwOnErrors: false,
+      connectionTimeout: 2_000,
+    });
+    keyv.on('error', (error: unknown) => this.logger.debug(`cache store: ${errorMessage(error)}`));
+    return keyv;
+  }
+
+  /** The resource a `/v2`-relative path names, if its GETs are cached. */
+  static resourceOf(path: string): Resource | undefined {
+    const meeting = /^\/meetings\/(\d{1,19})\/?$/i.exec(path);
+    if (meeting?.[1]) return { kind: 'meeting', id: meeting[1] };
+    const user = /^\/users\/([^/]{1,128})\/?$/i.exec(path);
+    if (user?.[1]) return { kind: 'user', id: decode(user[1]).toLowerCase() };
+    return undefined;
+  }
+
+  /** The resource a write to `path` (or below it) changes, for invalidation. */
+  static writtenResource(path: string): Resource | undefined {
+    const meeting = /^\/meetings\/(\d{1,19})(?:\/|$)/i.exec(path);
+    if (meeting?.[1]) return { kind: 'meeting', id: meeting[1] };
+    const user = /^\/users\/([^/]{1,128})(?:\/|$)/i.exec(path);
+    if (user?.[1]) return { kind: 'user', id: decode(user[1]).toLowerCase() };
+    return undefined;
+  }
+
+  get enabled(): boolean {
+    return this.cache !== null;
+  }
+
+  async get(resource: Resource, query: string, bypass: boolean): Promise<CachedAnswer | undefined> {
+    if (!this.cache) return undefined;
+    if (bypass) {
+      this.requests.inc({ result: 'bypass', resource: resource.kind });
+      return undefined;
+    }
+    const variants = await this.within(this.cache.get<Record<string, CachedAnswer>>(key(resource)));
+    const hit = variants?.[query];
+    this.requests.inc({ result: hit ? 'hit' : 'miss', resource: resource.kind });
+    return hit;
+  }
+
+  async set(resource: Resource, query: string, answer: CachedAnswer): Promise<void> {
+    if (!this.cache) return;
+    const cache = this.cache;
+    const variants =
+      (await this.within(cache.get<Record<string, CachedAnswer>>(key(resource)))) ?? {};
+    variants[query] = answer;
+    await this.within(cache.set(key(resource), variants, this.config.cacheTtlSeconds * 1000));
+  }
+
+  async invalidate(resource: Resource): Promise<void> {
+    if (!this.cache) return;
+    await this.within(this.cache.del(key(resource)));
+  }
+
+  async invalidateMeeting(meetingId: string): Promise<void> {
+    await this.invalidate({ kind: 'meeting', id: meetingId });
+  }
+
+  private async within<T>(operation: Promise<T>): Promise<T | undefined> {
+    const cancel = new AbortController();
+    const deadline = delay(CACHE_DEADLINE_MS, undefined, { signal: cancel.signal }).catch(
+      () => undefined,
+    );
+    try {
+      return await Promise.race([operation, deadline]);
+    } catch (error) {
+      this.logger.debug(`cache unavailable: ${errorMessage(error)}`);
+      return undefined;
+    } finally {
+      cancel.abort();
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    // A store still trying to reach Redis must not hold up shutdown.
+    if (this.cache) await this.within(this.cache.disconnect());
+  }
+}
+
+function key(resource: Resource): string {
+  return `${resource.kind}:${resource.id}`;
+}
+
+function decode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
