@@ -17,6 +17,8 @@ export interface ZoomAnswer {
   json: string;
   /** True when the answer is a stored one for a repeated Idempotency-Key. */
   replayed?: boolean;
+  /** Zoom's headers worth relaying (tracking id, rate limits). */
+  headers?: Record<string, string>;
 }
 
 export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ZoomApiModule } from '../zoom/api/zoom-api.module.js';
+import { ZoomCacheModule } from '../zoom/cache/zoom-cache.module.js';
 import { IdempotencyService } from './idempotency.service.js';
 import { MeetingEntity } from './meeting.entity.js';
 import { MeetingLifecycle } from './meeting-lifecycle.service.js';
@@ -19,7 +20,7 @@ import { ZoomMeetingsController } from './zoom-meetings.controller.js';
  * Exports MeetingLifecycle for webhooks (markDeletedByZoom, applyZoomUpdate, adoptFromZoom).
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([MeetingEntity]), ZoomApiModule],
+  imports: [TypeOrmModule.forFeature([MeetingEntity]), ZoomApiModule, ZoomCacheModule],
   controllers: [ZoomMeetingsController, MeetingRecordsController, ReconcileController],
   providers: [
     MeetingsRepository,

@@ -9,6 +9,9 @@ import { Clock } from '../common/clock.js';
 import { EncryptionService } from '../common/crypto/encryption.service.js';
 import { buildDataSourceOptions } from '../database/database.options.js';
 import { runMigrations } from '../database/migration-runner.js';
+import { AppConfig } from '../config/app-config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { ZoomReadCache } from '../zoom/cache/zoom-read-cache.js';
 import { RateLimitGovernor } from '../zoom/api/rate-limit-governor.js';
 import { ZoomApiClient } from '../zoom/api/zoom-api.client.js';
 import type { ZoomRequest, ZoomResponse } from '../zoom/api/zoom-api.types.js';
@@ -72,6 +75,14 @@ describe(MeetingsService.name, () => {
         { provide: EncryptionService, useValue: new EncryptionService(randomBytes(32)) },
         { provide: ZoomApiClient, useValue: zoom },
         { provide: RateLimitGovernor, useValue: { assertNotBlocked: async () => undefined } },
+        // Off (TTL 0): these tests count the calls that reach Zoom.
+        {
+          provide: ZoomReadCache,
+          useValue: new ZoomReadCache(
+            Object.assign(new AppConfig(), { cacheTtlSeconds: 0 }),
+            new MetricsService(),
+          ),
+        },
       ],
     }).compile();
     meetings = moduleRef.get(MeetingsService);

@@ -9,6 +9,8 @@ import type { MeetingEntity } from './meeting.entity.js';
 import { IdempotencyService, type ZoomAnswer } from './idempotency.service.js';
 import { MeetingLifecycle } from './meeting-lifecycle.service.js';
 import { MeetingsRepository } from './meetings.repository.js';
+import { ZoomReadCache } from '../zoom/cache/zoom-read-cache.js';
+import { zoomAnswerHeaders } from './zoom-answer.js';
 import { type ZoomMeeting, zoomJson } from './zoom-meeting.js';
 
 /**
@@ -27,6 +29,7 @@ export class MeetingsService {
     private readonly records: MeetingsRepository,
     private readonly lifecycle: MeetingLifecycle,
     private readonly idempotency: IdempotencyService,
+    private readonly cache: ZoomReadCache,
   ) {}
 
   async create(
@@ -48,7 +51,12 @@ export class MeetingsService {
     return this.callZoomCreate(record, userId, body);
   }
 
-  async get(meetingId: string, query: ZoomQuery): Promise<ZoomAnswer> {
+  /** Zoom's meeting, from the read-through cache within CACHE_TTL_SECONDS unless `bypassCache`. */
+  async get(meetingId: string, query: ZoomQuery, bypassCache = false): Promise<ZoomAnswer> {
+    const resource = { kind: 'meeting', id: meetingId } as const;
+    const variant = new URLSearchParams(stringQuery(query)).toString();
+    const hit = await this.cache.get(resource, variant, bypassCache);
+    if (hit) return { status: 200, json: hit.body, headers: { 'x-cache': 'HIT' } };
     const response = await this.withGoneTracking(meetingId, () =>
       this.zoom.request({
         method: 'GET',
@@ -58,12 +66,18 @@ export class MeetingsService {
         route: 'GET /meetings/:meetingId',
       }),
     );
-    return { status: response.status, json: zoomJson(response.data) };
+    const json = zoomJson(response.data);
+    await this.cache.set(resource, variant, {
+      contentType: 'application/json',
+      body: json,
+      storedAt: Date.now(),
+    });
+    return { status: response.status, json, headers: zoomAnswerHeaders(response.headers) };
   }
 
-  async update(meetingId: string, body: MeetingBody, query: ZoomQuery): Promise<void> {
+  async update(meetingId: string, body: MeetingBody, query: ZoomQuery): Promise<ZoomAnswer> {
     const record = await this.records.findByZoomId(meetingId);
-    await this.withGoneTracking(meetingId, () =>
+    const response = await this.withGoneTracking(meetingId, () =>
       this.zoom.request({
         method: 'PATCH',
         path: `/meetings/${meetingId}`,
@@ -75,13 +89,15 @@ export class MeetingsService {
         route: 'PATCH /meetings/:meetingId',
       }),
     );
+    await this.cache.invalidateMeeting(meetingId);
     // One occurrence changed: the record describes the whole series, which did not change.
     if (record && query.occurrence_id === undefined)
       await this.lifecycle.applyZoomUpdate(meetingId, body);
+    return { status: 204, json: '', headers: zoomAnswerHeaders(response.headers) };
   }
 
-  async delete(caller: Caller, meetingId: string, query: ZoomQuery): Promise<void> {
-    await this.withGoneTracking(meetingId, () =>
+  async delete(caller: Caller, meetingId: string, query: ZoomQuery): Promise<ZoomAnswer> {
+    const response = await this.withGoneTracking(meetingId, () =>
       this.zoom.request({
         method: 'DELETE',
         path: `/meetings/${meetingId}`,
@@ -90,12 +106,14 @@ export class MeetingsService {
         route: 'DELETE /meetings/:meetingId',
       }),
     );
+    await this.cache.invalidateMeeting(meetingId);
     // One occurrence deleted: the meeting and its other occurrences live on.
     if (query.occurrence_id === undefined)
       await this.lifecycle.markDeletedByZoom(
         meetingId,
         `deleted through the gateway by ${caller.name}`,
       );
+    return { status: 204, json: '', headers: zoomAnswerHeaders(response.headers) };
   }
 
   async listZoom(userId: string, query: ZoomQuery): Promise<ZoomAnswer> {
@@ -106,7 +124,11 @@ export class MeetingsService {
       category: 'medium',
       route: 'GET /users/:userId/meetings',
     });
-    return { status: response.status, json: zoomJson(response.data) };
+    return {
+      status: response.status,
+      json: zoomJson(response.data),
+      headers: zoomAnswerHeaders(response.headers),
+    };
   }
 
   private async callZoomCreate(
@@ -115,6 +137,7 @@ export class MeetingsService {
     body: MeetingBody,
   ): Promise<ZoomAnswer> {
     let meeting: ZoomMeeting;
+    let headers: Record<string, string> = {};
     try {
       const response = await this.zoom.request<ZoomMeeting>({
         method: 'POST',
@@ -125,6 +148,7 @@ export class MeetingsService {
         route: 'POST /users/:userId/meetings',
       });
       meeting = response.data;
+      headers = zoomAnswerHeaders(response.headers);
     } catch (error) {
       if (provesNothingCreated(error)) {
         await this.lifecycle
@@ -149,7 +173,7 @@ export class MeetingsService {
         `Meeting created in Zoom but its record ${record.id} could not be completed: ${errorMessage(error)}`,
       );
     }
-    return { status: 201, json };
+    return { status: 201, json, headers };
   }
 
   /** Zoom's 404 with code 3001 proves the meeting is gone: the record follows, the 404 is relayed. */
@@ -172,6 +196,14 @@ export class MeetingsService {
 }
 
 /** Errors after which Zoom certainly made nothing: Zoom's 4xx refusals and the gateway's own refusals. */
+/** A query as a stable cache variant: the parameters in the caller's order, as Zoom reads them. */
+function stringQuery(query: ZoomQuery): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(query))
+    if (value !== undefined) out[name] = String(value);
+  return out;
+}
+
 function provesNothingCreated(error: unknown): boolean {
   if (error instanceof ZoomApiError) return error.httpStatus >= 400 && error.httpStatus < 500;
   if (error instanceof DomainError) {

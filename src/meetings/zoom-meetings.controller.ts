@@ -3,7 +3,6 @@ import {
   Controller,
   Delete,
   Get,
-  HttpCode,
   Param,
   Patch,
   Post,
@@ -18,7 +17,7 @@ import type { ZoomQuery } from '../zoom/api/zoom-api.types.js';
 import type { MeetingBody } from './dto/meeting-body.schema.js';
 import { MEETING_BODY_OPENAPI } from './dto/meeting-body.openapi.js';
 import { MeetingsService } from './meetings.service.js';
-import { relay } from './zoom-answer.js';
+import { BypassCache, relay } from './zoom-answer.js';
 import {
   IdempotencyKey,
   ParseWith,
@@ -61,37 +60,38 @@ export class ZoomMeetingsController {
   async get(
     @Param('meetingId', new ParseWith(parseMeetingId)) meetingId: string,
     @Query(new ParseWith(parseGetQuery)) query: ZoomQuery,
+    @BypassCache() bypassCache: boolean,
     @Res() res: Response,
   ): Promise<void> {
-    relay(res, await this.meetings.get(meetingId, query));
+    relay(res, await this.meetings.get(meetingId, query, bypassCache));
   }
 
   @Patch('meetings/:meetingId')
-  @HttpCode(204)
   @ApiOperation({
     summary: 'Update a meeting in Zoom (204); the record follows, unless one occurrence changed',
   })
   @ApiBody({ schema: MEETING_BODY_OPENAPI })
-  update(
+  async update(
     @Param('meetingId', new ParseWith(parseMeetingId)) meetingId: string,
     @Body(new ParseWith(parseMeetingBody)) body: MeetingBody,
     @Query(new ParseWith(parsePatchQuery)) query: ZoomQuery,
+    @Res() res: Response,
   ): Promise<void> {
-    return this.meetings.update(meetingId, body, query);
+    relay(res, await this.meetings.update(meetingId, body, query));
   }
 
   @Delete('meetings/:meetingId')
-  @HttpCode(204)
   @ApiOperation({
     summary:
       'Delete a meeting in Zoom (204); the record is marked deleted (also on 404/3001), unless one occurrence was deleted',
   })
-  delete(
+  async delete(
     @CurrentCaller() caller: Caller,
     @Param('meetingId', new ParseWith(parseMeetingId)) meetingId: string,
     @Query(new ParseWith(parseDeleteQuery)) query: ZoomQuery,
+    @Res() res: Response,
   ): Promise<void> {
-    return this.meetings.delete(caller, meetingId, query);
+    relay(res, await this.meetings.delete(caller, meetingId, query));
   }
 
   @Get('users/:userId/meetings')

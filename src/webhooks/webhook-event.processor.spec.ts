@@ -4,6 +4,8 @@ import type {
   ZoomMeetingObject,
   ZoomMeetingUpdate,
 } from './meeting-records.port.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { ZoomReadCache } from '../zoom/cache/zoom-read-cache.js';
 import { WebhookEventProcessor } from './webhook-event.processor.js';
 
 /** The meeting records as webhooks see them: what was asked of them. */
@@ -33,7 +35,12 @@ describe(WebhookEventProcessor.name, () => {
 
   beforeEach(() => {
     records = new RecordedMeetings();
-    processor = new WebhookEventProcessor(loadConfig({}), records);
+    const config = loadConfig({});
+    processor = new WebhookEventProcessor(
+      config,
+      records,
+      new ZoomReadCache(config, new MetricsService()),
+    );
   });
 
   it('keeps the record when one occurrence is deleted (operation single)', async () => {

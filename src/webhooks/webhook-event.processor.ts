@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
+import { ZoomReadCache } from '../zoom/cache/zoom-read-cache.js';
 import { MEETING_RECORDS, type MeetingRecordsPort } from './meeting-records.port.js';
 import {
   meetingObjectOf,
@@ -21,6 +22,7 @@ export class WebhookEventProcessor {
   constructor(
     private readonly config: AppConfig,
     @Inject(MEETING_RECORDS) private readonly records: MeetingRecordsPort,
+    private readonly cache: ZoomReadCache,
   ) {}
 
   async process(event: ZoomWebhookEvent): Promise<ProcessingResult> {
@@ -28,6 +30,8 @@ export class WebhookEventProcessor {
       return { outcome: 'ignored', detail: 'event type not handled' };
     const meeting = meetingObjectOf(event);
     if (!meeting) return { outcome: 'ignored', detail: 'no meeting id in payload.object' };
+    // Whatever Zoom says changed, a cached copy of the meeting (any occurrence) is now stale.
+    if (event.event !== 'meeting.created') await this.cache.invalidateMeeting(meeting.id);
     // One occurrence of a recurring meeting deleted or changed: the series and its record live on.
     if (oneOccurrenceOnly(event))
       return { outcome: 'ignored', detail: 'one occurrence only; the meeting record stays' };

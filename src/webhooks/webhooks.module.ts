@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MeetingsModule } from '../meetings/meetings.module.js';
+import { ZoomCacheModule } from '../zoom/cache/zoom-cache.module.js';
 import { MeetingLifecycle } from '../meetings/meeting-lifecycle.service.js';
 import { MEETING_RECORDS } from './meeting-records.port.js';
 import { WebhookEventProcessor } from './webhook-event.processor.js';
@@ -9,7 +10,7 @@ import { WebhooksService } from './webhooks.service.js';
 
 /** POST /webhooks/zoom: Zoom's signed events keep the meeting records true to Zoom. */
 @Module({
-  imports: [MeetingsModule],
+  imports: [MeetingsModule, ZoomCacheModule],
   controllers: [WebhooksController],
   providers: [
     WebhooksService,

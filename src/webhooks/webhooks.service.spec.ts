@@ -17,6 +17,7 @@ import type {
   ZoomMeetingObject,
   ZoomMeetingUpdate,
 } from './meeting-records.port.js';
+import { ZoomReadCache } from '../zoom/cache/zoom-read-cache.js';
 import { WebhookEventProcessor } from './webhook-event.processor.js';
 import { WebhookEventStore } from './webhook-event.store.js';
 import { ACK_BUDGET_MS, WebhooksService } from './webhooks.service.js';
@@ -81,7 +82,7 @@ describe(WebhooksService.name, () => {
       config,
       clock,
       eventStore,
-      new WebhookEventProcessor(config, records),
+      new WebhookEventProcessor(config, records, new ZoomReadCache(config, metrics)),
       new JobsService(config, new LeaseService(null, config, clock), new SchedulerRegistry()),
       metrics,
     );

@@ -13,6 +13,7 @@ const DEFAULT_TIMEOUT_MS = 15_000;
 
 /** Headers worth relaying to our caller when Zoom refuses a call. */
 const RELAYED_HEADERS = [
+  'x-zm-trackingid',
   'retry-after',
   'x-ratelimit-category',
   'x-ratelimit-type',
