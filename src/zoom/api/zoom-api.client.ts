@@ -53,11 +53,6 @@ function zoomErrorBody(data: unknown): ZoomErrorBody | undefined {
   return typeof data === 'object' && data !== null ? data : undefined;
 }
 
-/** Zoom's answer for a token it does not honour: HTTP 401 with code 124 (invalid or expired). */
-export function isTokenRefusal(status: number, body: unknown): boolean {
-  return status === 401 && zoomErrorBody(body)?.code === 124;
-}
-
 /** A streamed body was refused with the token; it cannot be sent again, but the caller can. */
 function unreplayable(req: ZoomRequest): DomainError {
   return new DomainError(

@@ -16,6 +16,8 @@ export interface ZoomRequest {
   /** A label for metrics: the route template, e.g. `POST /users/:userId/meetings`. */
   route: string;
   timeoutMs?: number;
+  /** The internal app (API key's app name) the call is made for: its fair share of the limits. */
+  app?: string;
   /** False when the body is a stream already sent: the call must not be repeated (no 401 or 429 retry). */
   retryable?: boolean;
 }
