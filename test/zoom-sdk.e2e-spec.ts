@@ -7,7 +7,7 @@ import { MeetingsS2SAuthClient } from '@zoom/rivet/meetings';
 import { UsersS2SAuthClient } from '@zoom/rivet/users';
 import { ZoomSimulator } from '../src/zoom-simulator/zoom-simulator.js';
 import { GatewayFleet, simulatorToken } from './support/fleet.js';
-import type { GatewayProcess } from './support/gateway-process.js';
+import { type GatewayProcess, startGateway } from './support/gateway-process.js';
 
 // Zoom's own Node SDK (@zoom/rivet, unmodified) pointed at two built gateway replicas, as the
 // README tells a new user to do: the base URL switched to the gateway's /v2, and a token store
@@ -176,6 +176,20 @@ describe("Zoom's SDK through the gateway (two replicas, PostgreSQL, Redis, simul
     for (const path of ['/v2/users/%2e%2e/%2e%2e/oauth/token', '/v2/users/../../oauth/token'])
       expect(await rawStatus(a, path)).toBe(400);
     expect(simulator.control.requests()).toHaveLength(before);
+  });
+
+  it("sends calls to the regional host the token answer's api_url names when ZOOM_API_BASE_URL is unset", async () => {
+    // Without ZOOM_API_BASE_URL the default would be api.zoom.us, unreachable here: only
+    // following api_url (the simulator names itself) reaches Zoom.
+    const regional = await startGateway({ ...fleet.env, ZOOM_API_BASE_URL: undefined });
+    try {
+      const me = await fetch(`${regional.url}/v2/users/me`, {
+        headers: { Authorization: `Bearer ${APP_KEY}` },
+      });
+      expect(me.status).toBe(200);
+    } finally {
+      await regional.stop();
+    }
   });
 
   it('refuses a caller without a key before anything reaches Zoom', async () => {

@@ -51,6 +51,11 @@ export class AppConfig {
   readonly zoomCredentials?: Readonly<ZoomCredentialsConfig>;
   readonly zoomOAuthBaseUrl!: string;
   readonly zoomApiBaseUrl!: string;
+  /**
+   * ZOOM_API_BASE_URL was set: calls go there. Unset, they go to the regional host the token
+   * answer's `api_url` names (Zoom's advice for accounts outside the US), else the default.
+   */
+  readonly zoomApiBaseUrlExplicit!: boolean;
   readonly zoomAppId?: string;
   readonly webhookSecretToken?: string;
   readonly webhookAdoptCreated!: boolean;
@@ -287,6 +292,7 @@ export function loadConfig(
     'https://api.zoom.us/v2',
     ['http', 'https'],
   );
+  config.zoomApiBaseUrlExplicit = Boolean(env.ZOOM_API_BASE_URL?.trim());
   config.zoomAppId = env.ZOOM_APP_ID?.trim() || undefined;
   config.webhookSecretToken = env.ZOOM_WEBHOOK_SECRET_TOKEN?.trim() || undefined;
   config.webhookAdoptCreated = boolean(

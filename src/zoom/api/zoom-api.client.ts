@@ -6,6 +6,7 @@ import { nodeErrorCode } from '../../common/errors/node-error-code.js';
 import { AppConfig } from '../../config/app-config.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
 import { type ZoomToken, ZoomTokenService } from '../token/zoom-token.service.js';
+import { zoomApiBase } from './zoom-api-base.js';
 import { RateLimitGovernor } from './rate-limit-governor.js';
 import type { ZoomQuery, ZoomRequest, ZoomResponse } from './zoom-api.types.js';
 
@@ -147,7 +148,7 @@ export class ZoomApiClient {
       // a cancellation error with a stack) after every successful call, a measurable cost per request.
       const response = await this.http.axiosRef.request<string>({
         method: req.method,
-        url: `${this.config.zoomApiBaseUrl}${req.path}`,
+        url: `${zoomApiBase(this.config, token)}${req.path}`,
         params: queryString(req.query),
         data: req.body,
         headers: {

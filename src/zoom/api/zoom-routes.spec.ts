@@ -3,7 +3,7 @@ import { DEFAULT_CATEGORY, describeZoomRoute } from './zoom-routes.js';
 describe(describeZoomRoute.name, () => {
   it('labels a create as Medium and names the host user whose daily quota it spends', () => {
     expect(describeZoomRoute('POST', '/users/jane%40example.com/meetings')).toEqual({
-      template: '/users/{userId}/meetings',
+      template: '/users/:userId/meetings',
       category: 'medium',
       dailyLimitUser: 'jane@example.com',
     });
@@ -30,7 +30,7 @@ describe(describeZoomRoute.name, () => {
 
   it('matches a trailing slash and any case, as Zoom does', () => {
     expect(describeZoomRoute('GET', '/Users/me/Meetings/').template).toBe(
-      '/users/{userId}/meetings',
+      '/users/:userId/meetings',
     );
   });
 });

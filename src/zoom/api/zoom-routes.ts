@@ -8,7 +8,7 @@ import type { ZoomRateCategory } from './zoom-api.types.js';
  * per minute by Zoom, are paced as Heavy here, the strictest per-second category the governor has).
  */
 export interface ZoomRouteInfo {
-  /** The route template, e.g. `/users/{userId}/meetings`: a bounded label for metrics and logs. */
+  /** The route template, e.g. `/users/:userId/meetings`: a bounded label for metrics and logs. */
   template: string;
   category: ZoomRateCategory;
   /**
@@ -20,6 +20,7 @@ export interface ZoomRouteInfo {
 
 interface RouteRule extends ZoomRouteInfo {
   method: string;
+  label: string;
   pattern: RegExp;
   params: string[];
 }
@@ -118,6 +119,7 @@ function compile(line: string): RouteRule {
   return {
     method,
     template,
+    label: template.replace(/\{(\w+)\}/g, ':$1'),
     // oxlint-disable-next-line typescript/no-unsafe-type-assertion -- the table above only names the three categories
     category: category as ZoomRateCategory,
     dailyLimitParam: daily?.replace(/^daily=/, ''),
@@ -144,7 +146,8 @@ export function describeZoomRoute(
     if (!match) continue;
     const index = rule.dailyLimitParam ? rule.params.indexOf(rule.dailyLimitParam) : -1;
     const dailyLimitUser = index >= 0 ? decodeSegment(match[index + 1] ?? '') : undefined;
-    return { template: rule.template, category: rule.category, dailyLimitUser };
+    // Labelled in Express style (`/users/:userId`), like the meetings routes' own labels.
+    return { template: rule.label, category: rule.category, dailyLimitUser };
   }
   const lower = path.toLowerCase();
   const product = PRODUCT_DEFAULTS.find((p) => lower.startsWith(p.prefix));

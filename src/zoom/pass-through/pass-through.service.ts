@@ -7,6 +7,7 @@ import { AppConfig } from '../../config/app-config.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
 import { parseZoomJson, ZoomApiClient } from '../api/zoom-api.client.js';
 import type { ZoomRequest, ZoomResponse } from '../api/zoom-api.types.js';
+import { zoomApiBase } from '../api/zoom-api-base.js';
 import { ZoomHttpTransport } from '../api/zoom-http.transport.js';
 import { describeZoomRoute } from '../api/zoom-routes.js';
 import { ZoomReadCache } from '../cache/zoom-read-cache.js';
@@ -121,7 +122,7 @@ export class ZoomPassThroughService {
     try {
       const answer = await this.transport.send({
         method: req.method,
-        url: `${this.config.zoomApiBaseUrl}${pathAndQuery}`,
+        url: `${zoomApiBase(this.config, token)}${pathAndQuery}`,
         headers: {
           ...headers,
           ...(length !== undefined && payload !== undefined

@@ -54,6 +54,7 @@ function toNewToken(
     expiresAt: minted.expiresAt,
     fingerprint: fingerprint(minted.accessToken),
     reason,
+    apiUrl: minted.apiUrl,
   };
 }
 

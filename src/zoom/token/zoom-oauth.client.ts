@@ -22,6 +22,8 @@ export interface MintedToken {
   mintedAt: number;
   lifetimeMs: number;
   scopes: string[];
+  /** The account's regional API host from the answer's `api_url` (`https://api-eu.zoom.us`), if any. */
+  apiUrl?: string;
   claims: TokenClaims;
   latencyMs: number;
 }
@@ -73,6 +75,20 @@ export function decodeClaims(token: string): TokenClaims {
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** An `api_url` worth following: an http(s) origin, without credentials, path or query. */
+export function apiHost(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length > 200) return undefined;
+  try {
+    const url = new URL(value);
+    if (!['http:', 'https:'].includes(url.protocol) || url.username || url.password)
+      return undefined;
+    if (url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) return undefined;
+    return url.origin;
+  } catch {
+    return undefined;
+  }
 }
 
 export function parseRetryAfter(header: unknown, now: number): number | undefined {
@@ -144,6 +160,7 @@ export class ZoomOAuthClient {
         expiresAt: started + expiresIn * 1_000,
         lifetimeMs: expiresIn * 1_000,
         scopes: typeof body.scope === 'string' ? body.scope.split(' ').filter(Boolean) : [],
+        apiUrl: apiHost(body.api_url),
         claims: decodeClaims(body.access_token),
         latencyMs,
       };

@@ -11,16 +11,16 @@ import type {
 /** The authenticated-encryption purpose of a stored token: a ciphertext cannot be replayed as anything else. */
 export const TOKEN_AAD = 'zoom-token';
 
-const TOKEN_FIELDS = "'sealed', 'fp', 'minted', 'exp', 'reason'";
+const TOKEN_FIELDS = "'sealed', 'fp', 'minted', 'exp', 'reason', 'api'";
 
-/** CAS write: KEYS[1] hash; ARGV expectedGen, cv, sealed, fp, minted, exp, reason, ttlMs. Returns {1,gen} | {0,gen} stale | {-1,gen} retired. */
+/** CAS write: KEYS[1] hash; ARGV expectedGen, cv, sealed, fp, minted, exp, reason, ttlMs, api. Returns {1,gen} | {0,gen} stale | {-1,gen} retired. */
 export const WRITE_SCRIPT = `
 local gen = tonumber(redis.call('HGET', KEYS[1], 'gen') or '0')
 local cv = tonumber(redis.call('HGET', KEYS[1], 'cv') or '0')
 if gen ~= tonumber(ARGV[1]) then return {0, gen} end
 if tonumber(ARGV[2]) < cv then return {-1, gen} end
 gen = gen + 1
-redis.call('HSET', KEYS[1], 'gen', gen, 'cv', ARGV[2], 'sealed', ARGV[3], 'fp', ARGV[4], 'minted', ARGV[5], 'exp', ARGV[6], 'reason', ARGV[7])
+redis.call('HSET', KEYS[1], 'gen', gen, 'cv', ARGV[2], 'sealed', ARGV[3], 'fp', ARGV[4], 'minted', ARGV[5], 'exp', ARGV[6], 'reason', ARGV[7], 'api', ARGV[9])
 redis.call('PEXPIRE', KEYS[1], ARGV[8])
 return {1, gen}`;
 
@@ -103,6 +103,7 @@ export class RedisTokenStore implements TokenStore {
         fingerprint: hash.fp,
         // Written by write() only; a value from elsewhere reads as the default, like a missing one.
         reason: hash.reason !== undefined && isMintReason(hash.reason) ? hash.reason : 'cold',
+        apiUrl: hash.api || undefined,
       },
     };
   }
@@ -120,6 +121,7 @@ export class RedisTokenStore implements TokenStore {
       String(token.expiresAt),
       token.reason,
       String(RECORD_TTL_MS),
+      token.apiUrl ?? '',
     );
     if (!isWriteReply(reply))
       throw new Error(`Unexpected reply from the token write script: ${JSON.stringify(reply)}`);

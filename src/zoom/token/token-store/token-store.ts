@@ -12,6 +12,8 @@ export interface ZoomToken {
   /** sha256 prefix of the token: names it in logs, the ledger and compare-and-delete. */
   fingerprint: string;
   reason: MintReason;
+  /** The regional API host the token answer named (`api_url`), if any. */
+  apiUrl?: string;
 }
 
 export type NewToken = Omit<ZoomToken, 'generation'>;
