@@ -46,14 +46,6 @@ export function parseZoomJson(text: string): unknown {
   }
 }
 
-/**
- * Zoom's error bodies are JSON objects whose fields are all optional; any object is kept as Zoom
- * sent it (so it can be relayed whole), anything else is not an error body.
- */
-function zoomErrorBody(data: unknown): ZoomErrorBody | undefined {
-  return typeof data === 'object' && data !== null ? data : undefined;
-}
-
 /** A streamed body was refused with the token; it cannot be sent again, but the caller can. */
 function unreplayable(req: ZoomRequest): DomainError {
   return new DomainError(
