@@ -1,6 +1,7 @@
 // `npm run bench`: what the gateway costs and what it saves, each scenario measured side by side
 // with its comparison in the same run. Writes bench/results/<date>.json, <date>.md and one SVG
-// per scenario. Options: --quick (short runs, into bench/results/tmp), --only=id,id.
+// per scenario. Options: --quick (short runs, into bench/results/tmp), --only=id,id (or the
+// environment: BENCH_ONLY=id,id and BENCH_QUICK=1, as `npm run bench` passes no arguments).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
@@ -14,18 +15,32 @@ import { errorMessage } from './lib/json.js';
 import type { Goal, Scenario, ScenarioOutcome } from './lib/scenario.js';
 import { hotPath } from './scenarios/hot-path.js';
 import { memory } from './scenarios/memory.js';
-import { overhead } from './scenarios/overhead.js';
+import { burstScenario } from './scenarios/burst.js';
+import { latency } from './scenarios/latency.js';
+import { proxy } from './scenarios/proxy.js';
+import { redisTrips } from './scenarios/redis-trips.js';
 import { scale } from './scenarios/scale.js';
 import { storm } from './scenarios/storm.js';
 
-const SCENARIOS: Scenario[] = [hotPath, storm, overhead, scale, memory];
+// The former `overhead` scenario (gateway vs the simulator called directly) is covered by `proxy`
+// (saturation and CPU per request against a bare proxy, and a Zoom-like 50 ms upstream) and
+// `latency` (added latency at fixed rates, now open loop).
+const SCENARIOS: Scenario[] = [
+  hotPath,
+  storm,
+  proxy,
+  latency,
+  redisTrips,
+  burstScenario,
+  scale,
+  memory,
+];
 
 function parseArgs(argv: string[]): { quick: boolean; only?: Set<string> } {
-  const quick = argv.includes('--quick');
-  const onlyArg = argv.find((a) => a.startsWith('--only='));
-  const only = onlyArg
-    ? new Set(onlyArg.slice('--only='.length).split(',').filter(Boolean))
-    : undefined;
+  const quick = argv.includes('--quick') || ['1', 'true'].includes(process.env.BENCH_QUICK ?? '');
+  const onlyArg =
+    argv.find((a) => a.startsWith('--only='))?.slice('--only='.length) ?? process.env.BENCH_ONLY;
+  const only = onlyArg ? new Set(onlyArg.split(',').filter(Boolean)) : undefined;
   for (const id of only ?? []) {
     if (!SCENARIOS.some((s) => s.id === id)) {
       throw new Error(`unknown scenario "${id}"; known: ${SCENARIOS.map((s) => s.id).join(', ')}`);

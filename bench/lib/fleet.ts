@@ -12,6 +12,8 @@ import {
 
 export interface Fleet {
   gateways: GatewayProcess[];
+  /** the fleet's Redis key prefix: every key it writes starts with it */
+  redisPrefix: string;
   apiKey: string;
   headers: Record<string, string>;
   stop(): Promise<void>;
@@ -28,6 +30,8 @@ export async function startFleet(
   env: Record<string, string> = {},
   entry: GatewayOptions['entry'] = 'shipped',
   execArgv: string[] = [],
+  /** false: no REDIS_URL (single instance, in-process governor and token store) */
+  withRedis = true,
 ): Promise<Fleet> {
   const database = await createPostgresDatabase();
   const redis = await createRedisNamespace();
@@ -38,8 +42,7 @@ export async function startFleet(
       startGateway(`${name}-${i + 1}`, {
         simulatorUrl,
         databaseUrl: database.url,
-        redisUrl: redis.url,
-        redisKeyPrefix: redis.prefix,
+        ...(withRedis ? { redisUrl: redis.url, redisKeyPrefix: redis.prefix } : {}),
         encryptionKey,
         apiKey,
         env,
@@ -59,5 +62,11 @@ export async function startFleet(
     await stop();
     throw failed.reason;
   }
-  return { gateways, apiKey, headers: { Authorization: `Bearer ${apiKey}` }, stop };
+  return {
+    gateways,
+    redisPrefix: redis.prefix,
+    apiKey,
+    headers: { Authorization: `Bearer ${apiKey}` },
+    stop,
+  };
 }

@@ -15,6 +15,8 @@ const GATEWAY_MAIN = join(BUILD_ROOT, 'src/main.js');
 /** bench/gateway-entry.ts: the same gateway with the governor's plan limits lifted. */
 const GATEWAY_LIMITS_LIFTED = join(BUILD_ROOT, 'bench/gateway-entry.js');
 const SIMULATOR_MAIN = join(BUILD_ROOT, 'src/zoom-simulator/standalone.js');
+/** bench/bare-proxy.ts: node:http in, undici out, an API-key check and a cached bearer. */
+const BARE_PROXY_MAIN = join(BUILD_ROOT, 'bench/bare-proxy.js');
 /** Child output goes to files here (git-ignored), never through the bench's own event loop. */
 export const LOG_DIR = resolve('bench/results/tmp/logs');
 
@@ -139,7 +141,10 @@ export interface SimulatorProcess {
  * The simulator runs as its own process (the built standalone), so the load generator in the
  * bench process and the simulator never share an event loop; it is driven through its control routes.
  */
-export async function startSimulator(name = 'simulator'): Promise<SimulatorProcess> {
+export async function startSimulator(
+  name = 'simulator',
+  env: Record<string, string> = {},
+): Promise<SimulatorProcess> {
   const port = await freePort();
   const proc = spawnLogged(name, SIMULATOR_MAIN, {
     PATH: process.env.PATH ?? '',
@@ -151,6 +156,7 @@ export async function startSimulator(name = 'simulator'): Promise<SimulatorProce
     // The gateway's own governor is what paces Zoom calls; the simulator's limits would only
     // measure Zoom's limits, not the gateway.
     ZOOM_SIMULATOR_RATE_LIMITS: 'off',
+    ...env,
   });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(`${url}/__simulator/stats`, proc, 15_000);
@@ -198,6 +204,41 @@ export interface GatewayOptions {
   env?: Record<string, string>;
   /** extra node flags, e.g. --cpu-prof */
   execArgv?: string[];
+}
+
+export interface ServerProcess {
+  name: string;
+  url: string;
+  pid: number;
+  cpuSeconds(): number;
+  stop(): Promise<void>;
+}
+
+/**
+ * The bare proxy (bench/bare-proxy.ts) as its own process, in front of the simulator, with one
+ * token minted at start-up and callers admitted by `Authorization: Bearer <apiKey>`.
+ */
+export async function startBareProxy(
+  name: string,
+  simulatorUrl: string,
+  apiKey: string,
+): Promise<ServerProcess> {
+  const port = await freePort();
+  const proc = spawnLogged(name, BARE_PROXY_MAIN, {
+    PATH: process.env.PATH ?? '',
+    NODE_ENV: 'production',
+    PROXY_PORT: String(port),
+    PROXY_OAUTH_BASE_URL: simulatorUrl,
+    PROXY_API_BASE_URL: `${simulatorUrl}/v2`,
+    PROXY_API_KEY: apiKey,
+    PROXY_ACCOUNT_ID: SIM_CREDENTIALS.accountId,
+    PROXY_CLIENT_ID: SIM_CREDENTIALS.clientId,
+    PROXY_CLIENT_SECRET: SIM_CREDENTIALS.clientSecret,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(`${url}/__proxy/health`, proc, 15_000);
+  const pid = proc.child.pid!;
+  return { name, url, pid, cpuSeconds: () => cpuSeconds(pid), stop: () => proc.stop() };
 }
 
 export interface GatewayProcess {

@@ -1,0 +1,214 @@
+// Scenario 5: Redis commands per Zoom call on the hot path (issue 16, item 2: one round trip or
+// fewer). One replica as shipped (plan business, Redis); Redis MONITOR records every command
+// while N calls of each route go through, and the commands of the gateway's own connections
+// (those that touch its key prefix) are counted, less what those connections send while idle
+// (heartbeats, leases, scheduled jobs) over as long. MONITOR sees this Redis's other users too
+// (tests may be running): they are left out by connection, so the count is the gateway's alone.
+import { Redis } from 'ioredis';
+import { REDIS_TEST_URL } from '../../test/support/services.js';
+import { startFleet } from '../lib/fleet.js';
+import { CreatedMeeting, readJson } from '../lib/json.js';
+import { runLoad } from '../lib/load.js';
+import { progress, sleep } from '../lib/progress.js';
+import {
+  fmt,
+  table,
+  type Scenario,
+  type ScenarioContext,
+  type ScenarioOutcome,
+} from '../lib/scenario.js';
+import { round } from '../lib/stats.js';
+
+const MEETING_BODY = JSON.stringify({
+  topic: 'bench redis',
+  type: 2,
+  start_time: '2030-01-01T10:00:00Z',
+  duration: 30,
+});
+const GOAL_PER_CALL = 1;
+
+interface Seen {
+  /** Redis server time, ms */
+  at: number;
+  command: string;
+  source: string;
+  touchesPrefix: boolean;
+}
+
+interface RouteTrips {
+  route: string;
+  calls: number;
+  seconds: number;
+  commands: number;
+  idleCommandsInSameTime: number;
+  perCall: number;
+  byCommand: Record<string, number>;
+  /** commands the governor's script runs inside Redis per call (no round trips) */
+  insideScriptsPerCall: number;
+}
+
+export const redisTrips: Scenario = {
+  id: 'redis',
+  title: 'Redis round trips per call',
+  async run({ quick, simulator }: ScenarioContext): Promise<ScenarioOutcome> {
+    const title = '5. Redis round trips per Zoom call';
+    const calls = quick ? 60 : 200;
+    await simulator.reset({ tokens: true, meetings: true });
+    const fleet = await startFleet('redis-trips', 1, simulator.url, {
+      ZOOM_RATE_LIMIT_PLAN: 'business',
+      CACHE_TTL_SECONDS: '0',
+    });
+    const monitorClient = new Redis(REDIS_TEST_URL, { lazyConnect: true });
+    try {
+      const gateway = fleet.gateways[0];
+      const created = await fetch(`${gateway.url}/v2/users/me/meetings`, {
+        method: 'POST',
+        headers: { ...fleet.headers, 'Content-Type': 'application/json' },
+        body: MEETING_BODY,
+      });
+      const meeting = await readJson(created, CreatedMeeting);
+      if (created.status !== 201) throw new Error(`create answered ${created.status}`);
+      const routes = [
+        {
+          route: 'GET /v2/meetings/{id}',
+          method: 'GET' as const,
+          path: `/meetings/${String(meeting.id)}`,
+        },
+        { route: 'GET /v2/users/me', method: 'GET' as const, path: '/users/me' },
+        {
+          route: 'POST /v2/users/me/meetings',
+          method: 'POST' as const,
+          path: '/users/me/meetings',
+          body: MEETING_BODY,
+        },
+      ];
+      // Warm every route once (token in memory, script cached by its SHA) before counting.
+      for (const r of routes)
+        await runLoad({
+          urls: [`${gateway.url}/v2${r.path}`],
+          method: r.method,
+          headers: { ...fleet.headers, 'Content-Type': 'application/json' },
+          body: r.body,
+          connections: 1,
+          amount: 2,
+        });
+
+      const seen: Seen[] = [];
+      const monitor = await monitorClient.monitor();
+      monitor.on('monitor', (time: string, args: string[], source: string) => {
+        seen.push({
+          at: Number(time) * 1000,
+          command: (args[0] ?? '').toLowerCase(),
+          source,
+          touchesPrefix: args.some((a) => a.includes(fleet.redisPrefix)),
+        });
+      });
+      await sleep(200);
+      const windows: { name: string; from: number; to: number }[] = [];
+      const mark = async (name: string, work: () => Promise<unknown>) => {
+        // Redis's clock and ours are the same machine's clock.
+        const from = Date.now();
+        await work();
+        windows.push({ name, from, to: Date.now() });
+      };
+      await mark('idle', () => sleep(quick ? 2_000 : 4_000));
+      for (const r of routes) {
+        await mark(r.route, () =>
+          runLoad({
+            urls: [`${gateway.url}/v2${r.path}`],
+            method: r.method,
+            headers: { ...fleet.headers, 'Content-Type': 'application/json' },
+            body: r.body,
+            connections: 4,
+            amount: calls,
+          }),
+        );
+      }
+      await sleep(200);
+      monitor.disconnect();
+      // The gateway's connections: those that sent any command naming its key prefix. MONITOR also
+      // shows the commands a script runs inside Redis (source "lua"): no round trip, counted apart.
+      const ours = new Set(
+        seen.filter((s) => s.touchesPrefix && s.source !== 'lua').map((s) => s.source),
+      );
+      const inScripts = (w: { from: number; to: number }) =>
+        seen.filter((s) => s.source === 'lua' && s.touchesPrefix && s.at >= w.from && s.at <= w.to)
+          .length;
+      const inWindow = (w: { from: number; to: number }) =>
+        seen.filter((s) => ours.has(s.source) && s.at >= w.from && s.at <= w.to);
+      const idle = windows[0];
+      const idlePerMs = inWindow(idle).length / (idle.to - idle.from);
+      const results: RouteTrips[] = windows.slice(1).map((w) => {
+        const commands = inWindow(w);
+        const byCommand: Record<string, number> = {};
+        for (const c of commands) byCommand[c.command] = (byCommand[c.command] ?? 0) + 1;
+        const idleShare = idlePerMs * (w.to - w.from);
+        return {
+          route: w.name,
+          calls,
+          seconds: round((w.to - w.from) / 1000, 2),
+          commands: commands.length,
+          idleCommandsInSameTime: round(idleShare, 1),
+          perCall: round((commands.length - idleShare) / calls, 2),
+          byCommand,
+          insideScriptsPerCall: round(inScripts(w) / calls, 2),
+        };
+      });
+      for (const r of results)
+        progress(
+          `redis ${r.route}: ${r.commands} commands for ${r.calls} calls (${r.perCall}/call) ${JSON.stringify(r.byCommand)}`,
+        );
+      const idleByCommand: Record<string, number> = {};
+      for (const c of inWindow(idle))
+        idleByCommand[c.command] = (idleByCommand[c.command] ?? 0) + 1;
+      const met = results.every((r) => r.perCall <= GOAL_PER_CALL + 0.05);
+      const markdown = [
+        `## ${title}`,
+        '',
+        `One replica as shipped (plan business, Redis, PostgreSQL). Redis \`MONITOR\` records every command while ${calls} calls of each route ` +
+          "go through (4 connections); only the gateway's own connections count (those that touch its key prefix), less what they send " +
+          `when idle over as long (${fmt.int(inWindow(idle).length)} commands in ${((idle.to - idle.from) / 1000).toFixed(1)} s idle: ${JSON.stringify(idleByCommand)}). ` +
+          'Each command is one round trip unless pipelined; the governor sends one `EVALSHA`.',
+        '',
+        table(
+          [
+            'route',
+            'calls',
+            'commands (gateway connections)',
+            'idle share',
+            'round trips per call',
+            'by command',
+            'commands inside the script, per call',
+          ],
+          results.map((r) => [
+            r.route,
+            r.calls,
+            r.commands,
+            r.idleCommandsInSameTime,
+            `**${r.perCall}**`,
+            `\`${JSON.stringify(r.byCommand)}\``,
+            r.insideScriptsPerCall,
+          ]),
+        ),
+        '',
+        `Goal: one round trip or fewer per Zoom call: **${met ? 'met' : 'missed'}**.`,
+        '',
+      ].join('\n');
+      return {
+        result: { calls, idleCommands: inWindow(idle).length, idleByCommand, results },
+        markdown,
+        goals: [
+          {
+            scenario: 'redis',
+            goal: 'one Redis round trip or fewer per Zoom call on the hot path',
+            measured: results.map((r) => `${r.route}: ${r.perCall}`).join('; '),
+            met,
+          },
+        ],
+      };
+    } finally {
+      monitorClient.disconnect();
+      await fleet.stop();
+    }
+  },
+};
