@@ -11,6 +11,7 @@ import { Clock } from '../common/clock.js';
 import { JobsService } from './jobs.service.js';
 import { LeaseService } from './lease.service.js';
 import { PubSubService } from './pubsub.service.js';
+import { redisBreakerOf } from './redis-breaker.js';
 import { REDIS, REDIS_SUBSCRIBER, type RedisClient, redisProviders } from './redis.provider.js';
 
 /**
@@ -45,6 +46,7 @@ export class CoordinationModule implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    redisBreakerOf(this.redis)?.stop();
     for (const client of [this.redis, this.subscriber]) {
       if (client) await client.quit().catch(() => client.disconnect());
     }

@@ -1,6 +1,7 @@
 import { Logger, type Provider } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { AppConfig } from '../config/app-config.js';
+import { guardRedisClient, redisBreakerOf } from './redis-breaker.js';
 
 /** The shared Redis client, or null when the gateway runs as a single instance (no REDIS_URL). */
 export const REDIS = Symbol('REDIS');
@@ -11,6 +12,12 @@ export type RedisClient = Redis;
 
 const logger = new Logger('Redis');
 
+/**
+ * A command's deadline: short enough for a request's budget. A hung Redis costs this once per
+ * replica; the breaker then refuses commands at once until a background probe gets an answer.
+ */
+export const REDIS_COMMAND_TIMEOUT_MS = 500;
+
 export function createRedisClient(url: string, role: string): Redis {
   const client = new Redis(url, {
     // Fail fast while Redis is down so callers fall back to in-process coordination
@@ -18,7 +25,7 @@ export function createRedisClient(url: string, role: string): Redis {
     enableOfflineQueue: role === 'subscriber',
     maxRetriesPerRequest: 1,
     connectTimeout: 2_000,
-    commandTimeout: role === 'subscriber' ? undefined : 2_000,
+    commandTimeout: role === 'subscriber' ? undefined : REDIS_COMMAND_TIMEOUT_MS,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
     lazyConnect: false,
   });
@@ -34,6 +41,8 @@ export function createRedisClient(url: string, role: string): Redis {
     if (down) logger.log(`Redis (${role}) is back; fleet coordination resumed`);
     down = false;
   });
+  // The subscriber only listens; every command a caller waits on goes through the guarded one.
+  if (role !== 'subscriber') guardRedisClient(client);
   return client;
 }
 
@@ -52,7 +61,11 @@ export const redisProviders: Provider[] = [
   },
 ];
 
-/** True when the client can run a command now (connected and ready). */
+/**
+ * True when the client can run a command now: connected, ready, and its breaker closed. While
+ * the breaker is open (Redis failed or hung) every user falls back to in-process coordination
+ * at once, without awaiting Redis.
+ */
 export function redisReady(client: Redis | null): client is Redis {
-  return client !== null && client.status === 'ready';
+  return client !== null && client.status === 'ready' && redisBreakerOf(client)?.open !== true;
 }

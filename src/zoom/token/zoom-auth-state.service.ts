@@ -26,6 +26,13 @@ export const PROBE_BACKOFF = { initialMs: 5_000, maxMs: 300_000 } as const;
 export const ENDPOINT_BACKOFF = { initialMs: 1_000, maxMs: 60_000 } as const;
 /** With invalid_client, the same credentials are re-checked at most this often for the whole fleet. */
 export const INVALID_CREDENTIALS_RECHECK_MS = 300_000;
+/** How long a state without a back-off (ok, rejected, invalid_credentials) stays in Redis. */
+const STATE_TTL_MS = 24 * 3600 * 1000;
+
+/** States whose only content is a back-off from Zoom's token endpoint (429, 5xx, no answer). */
+function isBackoff(state: ZoomAuthState): boolean {
+  return state === 'degraded' || state === 'unreachable';
+}
 
 /**
  * The auth state machine, shared by the fleet through Redis (a JSON record plus pub/sub, with
@@ -56,6 +63,14 @@ export class ZoomAuthStateService implements OnModuleInit {
       ['state'],
     );
     this.publishGauge();
+  }
+
+  /**
+   * ZOOM_RETRY_AFTER_CAP_SECONDS: the longest the fleet honours a Retry-After, and the longest a
+   * back-off state lives, in memory or in Redis (one huge Retry-After must not lock the fleet out).
+   */
+  get backoffCapMs(): number {
+    return this.config.zoomRetryAfterCapSeconds * 1_000;
   }
 
   private get key(): string {
@@ -165,7 +180,7 @@ export class ZoomAuthStateService implements OnModuleInit {
     );
     // Jitter so that the fleet's next attempt is not a thundering herd on a struggling endpoint.
     const jittered = exponential * (0.75 + Math.random() * 0.5);
-    const backoff = Math.max(jittered, options.retryAfterMs ?? 0);
+    const backoff = Math.min(this.backoffCapMs, Math.max(jittered, options.retryAfterMs ?? 0));
     const state: ZoomAuthState = options.haveToken ? 'degraded' : 'unreachable';
     await this.transition({
       state,
@@ -198,7 +213,7 @@ export class ZoomAuthStateService implements OnModuleInit {
         ? now + PROBE_BACKOFF.initialMs
         : outcome.state === 'invalid_credentials'
           ? now + INVALID_CREDENTIALS_RECHECK_MS
-          : now + (outcome.retryAfterMs ?? ENDPOINT_BACKOFF.initialMs);
+          : now + Math.min(this.backoffCapMs, outcome.retryAfterMs ?? ENDPOINT_BACKOFF.initialMs);
     await this.transition({
       state: outcome.state,
       reason: outcome.reason,
@@ -219,6 +234,21 @@ export class ZoomAuthStateService implements OnModuleInit {
   ): Promise<void> {
     if (this.current.state === 'ok' && this.current.credentialVersion === credentialVersion) return;
     await this.transition({ ...this.initial(words), credentialVersion });
+  }
+
+  /**
+   * An operator clears the fleet's back-off (admin reset, `doctor --reset-backoff`): every replica
+   * may mint again at once. A problem that persists puts the state back with its next answer.
+   */
+  async clearBackoff(actor: string): Promise<ZoomAuthSnapshot> {
+    const previous = this.current;
+    if (previous.state !== 'ok')
+      this.logger.warn(`Zoom auth back-off (${previous.state}) cleared by ${actor}`);
+    await this.transition({
+      ...this.initial(`Back-off cleared by ${actor}.`),
+      credentialVersion: previous.credentialVersion,
+    });
+    return this.snapshot();
   }
 
   /**
@@ -269,18 +299,28 @@ export class ZoomAuthStateService implements OnModuleInit {
     }
     const message = JSON.stringify(next);
     if (redisReady(this.redis)) {
-      await this.redis.set(this.key, message, 'PX', 24 * 3600 * 1000).catch(() => undefined);
+      // A back-off outlives neither its cap nor a restart of the fleet past it.
+      const ttl = isBackoff(next.state) ? this.backoffCapMs : STATE_TTL_MS;
+      await this.redis.set(this.key, message, 'PX', ttl).catch(() => undefined);
     }
     await this.pubsub.publish(CHANNEL, message).catch(() => undefined);
   }
 
   private apply(next: ZoomAuthSnapshot): void {
     const previous = this.current;
-    this.current = { ...next, lastSuccessAt: null };
+    this.current = { ...this.capped(next), lastSuccessAt: null };
     this.publishGauge();
     if (previous.state !== next.state || previous.retryAt !== next.retryAt) {
       for (const listener of this.listeners) listener(this.snapshot());
     }
+  }
+
+  /** A back-off announced by a replica with a larger cap (or stored before there was one) is cut to ours. */
+  private capped(next: ZoomAuthSnapshot): ZoomAuthSnapshot {
+    if (!isBackoff(next.state) || next.retryAt === null) return next;
+    const latest = this.clock.now() + this.backoffCapMs;
+    if (next.retryAt <= latest) return next;
+    return { ...next, retryAt: latest, backoffMs: Math.min(next.backoffMs, this.backoffCapMs) };
   }
 
   private receive(message: string): void {

@@ -15,6 +15,7 @@ interface Seen {
 async function tokenEndpoint(reply: {
   status: number;
   body: object;
+  headers?: Record<string, string>;
 }): Promise<{ server: Server; url: string; seen: Seen[] }> {
   const seen: Seen[] = [];
   const server = createServer((req: IncomingMessage, res) => {
@@ -23,7 +24,7 @@ async function tokenEndpoint(reply: {
     req.on('end', () => {
       seen.push({ url: req.url ?? '', body, authorization: req.headers.authorization });
       res
-        .writeHead(reply.status, { 'Content-Type': 'application/json' })
+        .writeHead(reply.status, { 'Content-Type': 'application/json', ...reply.headers })
         .end(JSON.stringify(reply.body));
     });
   });
@@ -41,10 +42,10 @@ const credentials = {
   fingerprint: 'f',
 };
 
-function client(baseUrl: string): ZoomOAuthClient {
+function client(baseUrl: string, env: Record<string, string> = {}): ZoomOAuthClient {
   return new ZoomOAuthClient(
     new HttpService(create()),
-    loadConfig({ ZOOM_OAUTH_BASE_URL: baseUrl }),
+    loadConfig({ ZOOM_OAUTH_BASE_URL: baseUrl, ...env }),
     new Clock(),
   );
 }
@@ -90,6 +91,23 @@ describe(ZoomOAuthClient.name, () => {
       await expect(failure).rejects.toMatchObject({ kind: 'invalid_client', permanent: true });
       await expect(failure).rejects.toThrow(/cid/);
       await expect(failure).rejects.not.toThrow(/s3cret/);
+    } finally {
+      endpoint.server.close();
+    }
+  });
+
+  it('honours a Retry-After no longer than ZOOM_RETRY_AFTER_CAP_SECONDS', async () => {
+    const endpoint = await tokenEndpoint({
+      status: 429,
+      body: { reason: 'Too many requests' },
+      headers: { 'Retry-After': '100000' },
+    });
+    try {
+      const failure = client(endpoint.url, { ZOOM_RETRY_AFTER_CAP_SECONDS: '7' }).mint(credentials);
+      await expect(failure).rejects.toMatchObject({
+        kind: 'rate_limited',
+        details: { retryAfterMs: 7_000 },
+      });
     } finally {
       endpoint.server.close();
     }

@@ -107,6 +107,14 @@ export class ZoomOAuthClient {
     private readonly clock: Clock,
   ) {}
 
+  /** Zoom's Retry-After, cut to ZOOM_RETRY_AFTER_CAP_SECONDS: a huge one must not lock the fleet out. */
+  private retryAfter(header: unknown): number | undefined {
+    const ms = parseRetryAfter(header, this.clock.now());
+    return ms === undefined
+      ? undefined
+      : Math.min(ms, this.config.zoomRetryAfterCapSeconds * 1_000);
+  }
+
   async mint(
     credentials: ZoomCredentials,
     options: { timeoutMs?: number } = {},
@@ -174,7 +182,7 @@ export class ZoomOAuthClient {
           : undefined;
     const details = { status: response.status, zoomError, zoomReason };
     if (response.status === 429) {
-      const retryAfterMs = parseRetryAfter(response.headers['retry-after'], this.clock.now());
+      const retryAfterMs = this.retryAfter(response.headers['retry-after']);
       throw new TokenEndpointError(
         'rate_limited',
         "Zoom's token endpoint is rate limiting this app",
@@ -182,7 +190,7 @@ export class ZoomOAuthClient {
       );
     }
     if (response.status >= 500) {
-      const retryAfterMs = parseRetryAfter(response.headers['retry-after'], this.clock.now());
+      const retryAfterMs = this.retryAfter(response.headers['retry-after']);
       throw new TokenEndpointError(
         'server_error',
         `Zoom's token endpoint answered HTTP ${response.status}`,

@@ -1,4 +1,5 @@
 import { Test, type TestingModule } from '@nestjs/testing';
+import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,6 +48,7 @@ async function startReplica(
   simulator: ZoomSimulator,
   prefix: string,
   index: number,
+  extra: Record<string, string> = {},
 ): Promise<Replica> {
   const dir = mkdtempSync(join(tmpdir(), 'zg-token-spec-'));
   const config = loadConfig({
@@ -62,6 +64,7 @@ async function startReplica(
     REDIS_URL,
     REDIS_KEY_PREFIX: prefix,
     REPLICA_ID: `spec-replica-${index}`,
+    ...extra,
   });
   const moduleRef: TestingModule = await Test.createTestingModule({
     imports: [
@@ -94,13 +97,17 @@ const getMe = {
 describe(ZoomTokenService.name, () => {
   let simulator: ZoomSimulator;
   let replicas: Replica[];
+  let prefix: string;
 
   beforeEach(async () => {
     simulator = new ZoomSimulator({ ...CREDS, rateLimits: false });
     await simulator.listen(0);
-    const prefix = `zg-test-${randomBytes(6).toString('hex')}:`;
+    prefix = `zg-test-${randomBytes(6).toString('hex')}:`;
     replicas = [];
-    for (let i = 0; i < 3; i++) replicas.push(await startReplica(simulator, prefix, i));
+    for (let i = 0; i < 3; i++)
+      replicas.push(
+        await startReplica(simulator, prefix, i, { ZOOM_RETRY_AFTER_CAP_SECONDS: '40' }),
+      );
   });
 
   afterEach(async () => {
@@ -252,5 +259,32 @@ describe(ZoomTokenService.name, () => {
     expect((replicas[1].state.snapshot().retryAt ?? 0) - Date.now()).toBeGreaterThan(25_000);
     await Promise.all(replicas.map((r) => r.tokens.getAccessToken().catch(() => undefined)));
     expect(simulator.control.stats().tokenRequests).toBe(1);
+  });
+
+  it('caps a huge Retry-After at ZOOM_RETRY_AFTER_CAP_SECONDS, in memory and in Redis', async () => {
+    simulator.control.setTokenEndpointRateLimited(100_000);
+    await rejection(replicas[0].tokens.getAccessToken(), DomainError);
+    await vi.waitFor(() => expect(replicas[1].state.snapshot().state).toBe('unreachable'));
+    const left = (replicas[1].state.snapshot().retryAt ?? 0) - Date.now();
+    expect(left).toBeGreaterThan(30_000);
+    expect(left).toBeLessThanOrEqual(40_000);
+    const redis = new Redis(REDIS_URL);
+    try {
+      const ttl = await redis.pttl(`${prefix}zoom-auth:state`);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(40_000);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('lets the whole fleet mint again at once when an operator clears the back-off', async () => {
+    simulator.control.setTokenEndpointRateLimited(30);
+    await rejection(replicas[0].tokens.getAccessToken(), DomainError);
+    await vi.waitFor(() => expect(replicas[2].state.snapshot().state).toBe('unreachable'));
+    simulator.control.setTokenEndpointRateLimited(null);
+    await replicas[1].state.clearBackoff('spec');
+    await vi.waitFor(() => expect(replicas[2].state.snapshot().retryAt).toBeNull());
+    await expect(replicas[2].tokens.getAccessToken()).resolves.toMatch(/\./);
   });
 });

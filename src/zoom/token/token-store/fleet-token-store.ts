@@ -63,7 +63,8 @@ export class FleetTokenStore implements TokenStore {
         this.degrade(error instanceof Error ? error.message : String(error));
       }
     } else if (this.shared) {
-      this.degrade(`connection ${this.redis?.status ?? 'absent'}`);
+      const connection = this.redis?.status ?? 'absent';
+      this.degrade(connection === 'ready' ? 'breaker open' : `connection ${connection}`);
     }
     return operation(this.memory);
   }
