@@ -1,4 +1,6 @@
+import { userInfo } from 'node:os';
 import { setCredentialsEnvironmentPolicy } from '../zoom/credentials/credentials.service.js';
+import { AuthResetService } from '../zoom/auth-health/auth-reset.service.js';
 import { DoctorService, type DoctorReport } from '../zoom/auth-health/doctor.service.js';
 import { DOCTOR_EXIT_CODES } from '../zoom/auth-health/zoom-verdict.js';
 import type { CliCommand } from './cli-command.js';
@@ -79,19 +81,46 @@ export function renderDoctorTable(report: DoctorReport, paint: Paint): string {
   return lines.join('\n');
 }
 
+/** The operator's name for the audit trail: `cli:<user>`. */
+function cliActor(): string {
+  try {
+    return `cli:${
+      userInfo()
+        .username.replace(/[^A-Za-z0-9._-]/g, '')
+        .slice(0, 48) || 'unknown'
+    }`;
+  } catch {
+    return 'cli:unknown';
+  }
+}
+
 /**
- * `npm run doctor [-- --json]`: one mint with the stored active credentials, one cheap call,
- * and the verdict in words. Exit 0 when healthy; otherwise a code per verdict (DOCTOR_EXIT_CODES).
+ * `npm run doctor [-- --json] [-- --reset-backoff]`: one mint with the stored active credentials,
+ * one cheap call, and the verdict in words. Exit 0 when healthy; otherwise a code per verdict
+ * (DOCTOR_EXIT_CODES). `--reset-backoff` first clears the fleet's Zoom auth back-off (audited),
+ * so the doctor's own mint and every replica may try Zoom again at once.
  */
 export const doctorCommand: CliCommand = {
   name: 'doctor',
   summary:
-    'doctor [--json]: mint one token and make one cheap call; say what is wrong with the Zoom app, if anything',
+    "doctor [--json] [--reset-backoff]: mint one token and make one cheap call; say what is wrong with the Zoom app, if anything; --reset-backoff first clears the fleet's back-off",
   async run(args) {
     const json = args.includes('--json');
+    const resetBackoff = args.includes('--reset-backoff');
     // Test what the fleet uses: the stored active version; the environment only seeds an empty database.
     setCredentialsEnvironmentPolicy('seed-only');
-    const report = await withAppContext((app) => resolve(app, DoctorService).run());
+    const report = await withAppContext(async (app) => {
+      if (resetBackoff) {
+        const { cleared } = await resolve(app, AuthResetService).reset(cliActor());
+        const line =
+          cleared.state === 'ok'
+            ? 'Back-off reset: nothing to clear (Zoom auth was ok).'
+            : `Back-off reset: cleared ${cleared.state} for the fleet (${cleared.reason})`;
+        // On stderr with --json, so stdout stays one JSON document.
+        (json ? console.error : console.log)(line);
+      }
+      return resolve(app, DoctorService).run();
+    });
     if (json) {
       console.log(JSON.stringify(report, null, 2));
     } else {

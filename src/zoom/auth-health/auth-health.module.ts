@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 import { ZoomApiModule } from '../api/zoom-api.module.js';
 import { ZoomAuthModule } from '../token/zoom-auth.module.js';
 import { AuthHealthReadModel } from './auth-health.read-model.js';
+import { AuthResetService } from './auth-reset.service.js';
 import { AuthValidationService } from './auth-validation.service.js';
 import { DiagnosticsController } from './diagnostics.controller.js';
 import { DiagnosticsService } from './diagnostics.service.js';
@@ -28,7 +29,14 @@ import { ZoomProbeService } from './zoom-probe.service.js';
     DiagnosticsService,
     ZoomProbeService,
     DoctorService,
+    AuthResetService,
   ],
-  exports: [AuthHealthReadModel, AuthValidationService, DoctorService, DiagnosticsService],
+  exports: [
+    AuthHealthReadModel,
+    AuthValidationService,
+    DoctorService,
+    DiagnosticsService,
+    AuthResetService,
+  ],
 })
 export class AuthHealthModule {}

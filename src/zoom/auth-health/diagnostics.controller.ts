@@ -1,6 +1,8 @@
-import { Controller, Get } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminOnly } from '../../auth/auth.decorators.js';
+import { Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Caller } from '../../auth/api-key.service.js';
+import { AdminOnly, CurrentCaller } from '../../auth/auth.decorators.js';
+import { AuthResetService } from './auth-reset.service.js';
 import { type Diagnostics, DiagnosticsService } from './diagnostics.service.js';
 
 @ApiTags('admin')
@@ -8,7 +10,10 @@ import { type Diagnostics, DiagnosticsService } from './diagnostics.service.js';
 @AdminOnly()
 @Controller('api/admin/zoom')
 export class DiagnosticsController {
-  constructor(private readonly diagnostics: DiagnosticsService) {}
+  constructor(
+    private readonly diagnostics: DiagnosticsService,
+    private readonly resets: AuthResetService,
+  ) {}
 
   @Get('diagnostics')
   @ApiOperation({
@@ -17,5 +22,18 @@ export class DiagnosticsController {
   })
   diagnose(): Promise<Diagnostics> {
     return this.diagnostics.diagnose();
+  }
+
+  @Post('auth/reset')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: "Clear the fleet's Zoom auth back-off now: every replica may mint again at once",
+    description:
+      'For a back-off the operator knows is over (a Retry-After, an outage, a fixed app). ' +
+      'Audited in the credentials trail; a problem that persists comes back with the next answer.',
+  })
+  @ApiNoContentResponse()
+  async reset(@CurrentCaller() caller: Caller): Promise<void> {
+    await this.resets.reset(caller.name);
   }
 }

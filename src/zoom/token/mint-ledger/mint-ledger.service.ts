@@ -1,8 +1,9 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { MoreThanOrEqual, type Repository } from 'typeorm';
+import { LessThan, MoreThanOrEqual, type Repository } from 'typeorm';
 import { Clock } from '../../../common/clock.js';
 import { AppConfig } from '../../../config/app-config.js';
+import { JobsService } from '../../../coordination/jobs.service.js';
 import { MetricsService } from '../../../metrics/metrics.service.js';
 import type { MintReason } from '../token-store/token-store.js';
 import { ZoomTokenMintEntity } from './zoom-token-mint.entity.js';
@@ -37,13 +38,17 @@ export interface MintSummary {
 }
 
 const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/** The prune job: one replica of the fleet per hour (the ledger grows by about one row an hour). */
+export const MINT_LEDGER_PRUNE_JOB = 'mint-ledger-prune';
 
 /**
  * The ledger of every mint: a row per attempt and a Prometheus counter. Writes never block the
  * caller (fire-and-forget, errors logged); a budget of mints per rolling hour warns when exceeded.
  */
 @Injectable()
-export class MintLedgerService {
+export class MintLedgerService implements OnModuleInit {
   private readonly logger = new Logger('ZoomMintLedger');
   private readonly mints;
   private readonly pending = new Set<Promise<void>>();
@@ -55,11 +60,34 @@ export class MintLedgerService {
     private readonly config: AppConfig,
     private readonly clock: Clock,
     metrics: MetricsService,
+    private readonly jobs: JobsService,
   ) {
     this.mints = metrics.counter('zoom_token_mints_total', 'Attempts to mint a Zoom access token', [
       'reason',
       'outcome',
     ]);
+  }
+
+  onModuleInit(): void {
+    this.jobs.fleetEvery(MINT_LEDGER_PRUNE_JOB, HOUR_MS, async () => {
+      const pruned = await this.prune();
+      if (pruned)
+        this.logger.log(
+          `Pruned ${pruned} mint ledger row(s) older than ${this.config.mintLedgerRetentionDays} day(s)`,
+        );
+    });
+  }
+
+  /**
+   * Deletes rows older than MINT_LEDGER_RETENTION_DAYS (never inside the day the summary reads);
+   * resolves with how many went.
+   */
+  async prune(): Promise<number> {
+    const days = Math.max(1, this.config.mintLedgerRetentionDays);
+    const result = await this.repository.delete({
+      at: LessThan(new Date(this.clock.now() - days * DAY_MS)),
+    });
+    return result.affected ?? 0;
   }
 
   /** Records one mint attempt without making the caller wait for the database. */
@@ -84,7 +112,7 @@ export class MintLedgerService {
     const now = this.clock.now();
     const [lastHour, lastDay] = await Promise.all([
       this.window(now - HOUR_MS),
-      this.window(now - 24 * HOUR_MS),
+      this.window(now - DAY_MS),
     ]);
     return {
       budgetPerHour: this.config.mintBudgetPerHour,
