@@ -1,12 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import {
+  ADMIN_GRANTS,
+  DEFAULT_APP_GRANTS,
+  formatGrants,
+  type Grants,
+  GrantsSyntaxError,
+  parseGrants,
+} from '../auth/grants.js';
 
 /** The one typed configuration, built once from the environment at start-up. */
 export interface ApiKeyEntry {
+  /** The app: several entries may share it (a key and its successor, during a rotation). */
   name: string;
   key: string;
   admin: boolean;
+  grants: Grants;
 }
 
 export type DatabaseConfig = { type: 'sqlite'; path: string } | { type: 'postgres'; url: string };
@@ -170,21 +180,52 @@ function database(raw: string | undefined): DatabaseConfig {
 
 const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
+/** `name:key` or `name[grants]:key`: a name never holds `[` or `:`, so the key may hold anything but `,` and spaces. */
+const KEY_ENTRY = /^([^[:]*)(?:\[([^\]]*)\])?:(.*)$/;
+
 function apiKeys(variable: string, raw: string | undefined, admin: boolean): ApiKeyEntry[] {
   if (raw === undefined || raw.trim() === '') return [];
   return raw.split(',').map((entry, index) => {
-    const trimmed = entry.trim();
-    const colon = trimmed.indexOf(':');
-    const name = colon > 0 ? trimmed.slice(0, colon) : '';
-    const key = colon > 0 ? trimmed.slice(colon + 1) : '';
+    const match = KEY_ENTRY.exec(entry.trim());
+    const name = match?.[1] ?? '';
+    const key = match?.[3] ?? '';
     if (!KEY_NAME.test(name) || key.length < 16 || /\s/.test(key)) {
       throw new ConfigError(
         variable,
-        `entry ${index + 1} must be name:key (name of letters, digits, . _ -; key of at least 16 characters without spaces)`,
+        `entry ${index + 1} must be name:key or name[grants]:key (name of letters, digits, . _ -; key of at least 16 characters without spaces)`,
       );
     }
-    return { name, key, admin };
+    const text = match?.[2];
+    let grants = admin ? ADMIN_GRANTS : DEFAULT_APP_GRANTS;
+    if (text !== undefined) {
+      try {
+        grants = parseGrants(text, { admin });
+      } catch (error) {
+        if (!(error instanceof GrantsSyntaxError)) throw error;
+        throw new ConfigError(variable, `entry ${index + 1} (${name}): ${error.message}`);
+      }
+    }
+    return { name, key, admin, grants };
   });
+}
+
+/** One app per name: the same name may come twice in one variable (rotation overlap) with the same grants. */
+function checkApps(entries: readonly ApiKeyEntry[]): void {
+  const seen = new Map<string, ApiKeyEntry>();
+  for (const entry of entries) {
+    const variable = entry.admin ? 'ADMIN_API_KEYS' : 'API_KEYS';
+    const earlier = seen.get(entry.name);
+    if (earlier && earlier.admin !== entry.admin)
+      throw new ConfigError(variable, `names the key "${entry.name}" twice`);
+    if (earlier && formatGrants(earlier.grants) !== formatGrants(entry.grants))
+      throw new ConfigError(
+        variable,
+        `gives the app "${entry.name}" two different grants; its keys share one set`,
+      );
+    if (earlier?.key === entry.key)
+      throw new ConfigError(variable, `names the key "${entry.name}" twice`);
+    seen.set(entry.name, entry);
+  }
 }
 
 function encryptionKey(raw: string | undefined): Buffer | undefined {
@@ -304,16 +345,7 @@ export function loadConfig(
     ...apiKeys('API_KEYS', env.API_KEYS, false),
     ...apiKeys('ADMIN_API_KEYS', env.ADMIN_API_KEYS, true),
   ];
-  const names = new Set<string>();
-  for (const entry of config.apiKeys) {
-    if (names.has(entry.name)) {
-      throw new ConfigError(
-        entry.admin ? 'ADMIN_API_KEYS' : 'API_KEYS',
-        `names the key "${entry.name}" twice`,
-      );
-    }
-    names.add(entry.name);
-  }
+  checkApps(config.apiKeys);
   config.encryptionKey = encryptionKey(env.ENCRYPTION_KEY);
   if (!config.encryptionKey && config.database.type === 'postgres') {
     throw new ConfigError(

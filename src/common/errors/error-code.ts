@@ -5,6 +5,8 @@ export enum ErrorCode {
   PayloadTooLarge = 'payload_too_large',
   Unauthorized = 'unauthorized',
   Forbidden = 'forbidden',
+  /** The API key's grants do not cover this area and kind of call (the message names the grant). */
+  GrantMissing = 'grant_missing',
   NotFound = 'not_found',
   RouteNotFound = 'route_not_found',
   Conflict = 'conflict',
@@ -43,6 +45,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.Unauthorized]: 401,
   [ErrorCode.InvalidSignature]: 401,
   [ErrorCode.Forbidden]: 403,
+  [ErrorCode.GrantMissing]: 403,
   [ErrorCode.NotFound]: 404,
   [ErrorCode.RouteNotFound]: 404,
   [ErrorCode.WebhooksDisabled]: 404,
