@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
+import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CommonModule } from './common/common.module.js';
 import type { AppConfig } from './config/app-config.js';
@@ -29,6 +30,7 @@ export class AppModule {
         DatabaseModule,
         CoordinationModule,
         ScheduleModule.forRoot(),
+        AuditModule,
         AuthModule,
         HealthModule,
         ZoomAuthModule,

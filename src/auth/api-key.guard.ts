@@ -2,15 +2,29 @@ import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { DomainError, ErrorCode } from '../common/errors/index.js';
+import { AccessPolicy } from './access-policy.service.js';
 import { ApiKeyService } from './api-key.service.js';
-import { type AuthenticatedRequest, IS_PUBLIC, REQUIRES_ADMIN } from './auth.decorators.js';
+import {
+  type AuthenticatedRequest,
+  IS_PUBLIC,
+  REQUIRES_ADMIN,
+  REQUIRES_GRANT,
+  type RequiredGrant,
+  ZOOM_GRANT,
+} from './auth.decorators.js';
 
-/** `Authorization: Bearer <api key>` on every route not marked @Public(); admin routes need an admin key. */
+/**
+ * `Authorization: Bearer <api key>` on every route not marked @Public(): a known key, neither
+ * revoked, expired nor rotated out; admin routes need an admin key; routes that name a grant
+ * (or Zoom-shaped ones, by their path) need it. Ownership of a meeting is checked later, once
+ * the route has validated its input (see AccessPolicy).
+ */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly apiKeys: ApiKeyService,
+    private readonly access: AccessPolicy,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
@@ -25,15 +39,23 @@ export class ApiKeyGuard implements CanActivate {
         'Missing API key: send Authorization: Bearer <api key>.',
       );
     }
-    const caller = this.apiKeys.authenticate(match[1] ?? '');
-    if (!caller) throw new DomainError(ErrorCode.Unauthorized, 'Invalid API key.');
+    const result = this.apiKeys.authenticate(match[1] ?? '');
+    if ('refusal' in result) throw new DomainError(ErrorCode.Unauthorized, result.refusal);
+    const caller = result.caller;
     request.caller = caller;
     if (this.reflector.getAllAndOverride<boolean>(REQUIRES_ADMIN, targets) && !caller.admin) {
       throw new DomainError(
         ErrorCode.Forbidden,
-        'This route needs an admin API key (ADMIN_API_KEYS).',
+        'This route needs an admin API key (ADMIN_API_KEYS, or a key with the admin grant).',
       );
     }
+    const grant = this.reflector.getAllAndOverride<RequiredGrant | undefined>(
+      REQUIRES_GRANT,
+      targets,
+    );
+    if (grant) this.access.assertGrant(caller, grant.area, grant.kind);
+    if (this.reflector.getAllAndOverride<boolean>(ZOOM_GRANT, targets))
+      this.access.assertZoomGrant(caller, request.method, request.originalUrl);
     return true;
   }
 }

@@ -1,75 +1,238 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { IsNull, type Repository } from 'typeorm';
+import type { Repository } from 'typeorm';
+import { Clock } from '../common/clock.js';
+import { errorMessage } from '../common/errors/index.js';
 import { AppConfig } from '../config/app-config.js';
-import { ApiKeyEntity } from './api-key.entity.js';
+import { JobsService } from '../coordination/jobs.service.js';
+import { PubSubService } from '../coordination/pubsub.service.js';
+import { ApiKeyEntity, ApiKeySecretEntity } from './api-key.entity.js';
+import { ApiKeyUsage } from './api-key-usage.js';
+import { ADMIN_GRANTS, DEFAULT_APP_GRANTS, type Grants, parseGrants } from './grants.js';
 
+/** Who is calling: the app (the name before the key), recorded as the author of what it does. */
 export interface Caller {
   name: string;
   admin: boolean;
 }
 
-interface KnownKey extends Caller {
-  hash: Buffer;
+/** A caller the guard let in, with what its key may do. */
+export interface AuthenticatedCaller extends Caller {
+  grants: Grants;
 }
 
-function hashKey(key: string): Buffer {
+export type KeySource = 'environment' | 'database';
+
+/** One key this replica knows, as its hash, with what decides whether it is honoured now. */
+interface KnownKey {
+  hash: Buffer;
+  caller: AuthenticatedCaller;
+  source: KeySource;
+  expiresAt: Date | null;
+  retiresAt: Date | null;
+  revokedAt: Date | null;
+}
+
+export type Authentication = { caller: AuthenticatedCaller } | { refusal: string };
+
+/** Announced (Redis pub/sub) after every change to keys; replicas reload at once. */
+export const API_KEYS_CHANNEL = 'api-keys.changed';
+/** The fallback when an announcement is lost: each replica looks for changes this often. */
+export const API_KEYS_POLL_MS = 1_000;
+
+export function hashKey(key: string): Buffer {
   return createHash('sha256').update(key).digest();
 }
 
-/** Internal callers' API keys: from API_KEYS / ADMIN_API_KEYS, plus keys the gateway made (hashes only). */
+/** A new key: 32 random bytes, with a prefix that secret scanners can recognise. */
+export function generateKey(): string {
+  return `zgw_${randomBytes(32).toString('base64url')}`;
+}
+
+/** The grants of a stored app: its own text, else the defaults for its admin flag. */
+export function grantsOfRow(row: Pick<ApiKeyEntity, 'grants' | 'admin'>): Grants {
+  if (row.grants === null) return row.admin ? ADMIN_GRANTS : DEFAULT_APP_GRANTS;
+  return parseGrants(row.grants, { admin: row.admin });
+}
+
+/**
+ * Who may call: keys from API_KEYS / ADMIN_API_KEYS and the keys the gateway made (hashes only),
+ * held in memory so a request costs one hash and no I/O. Any change is announced to the fleet
+ * and every replica also polls for changes each second, so a revoked key is refused everywhere
+ * within that. Expiry and a rotation's overlap are checked against the clock on each request.
+ */
 @Injectable()
-export class ApiKeyService implements OnModuleInit {
+export class ApiKeyService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(ApiKeyService.name);
   private keys: KnownKey[] = [];
+  private fingerprint: string | undefined;
+  private reloading: Promise<void> | null = null;
+  private reloadAgain = false;
 
   constructor(
     private readonly config: AppConfig,
-    @InjectRepository(ApiKeyEntity) private readonly repository: Repository<ApiKeyEntity>,
+    @InjectRepository(ApiKeyEntity) private readonly apps: Repository<ApiKeyEntity>,
+    @InjectRepository(ApiKeySecretEntity) private readonly secrets: Repository<ApiKeySecretEntity>,
+    private readonly clock: Clock,
+    private readonly pubsub: PubSubService,
+    private readonly jobs: JobsService,
+    private readonly usage: ApiKeyUsage,
   ) {}
 
   async onModuleInit(): Promise<void> {
     await this.reload();
-    if (this.keys.length === 0) await this.generateFirstKey();
+    if (this.keys.length === 0 && (await this.apps.count()) === 0) await this.generateFirstKey();
+    await this.pubsub.subscribe(API_KEYS_CHANNEL, () => void this.reload().catch(() => undefined));
+    this.jobs.every('api-keys.poll', API_KEYS_POLL_MS, () => this.pollForChanges());
+    this.jobs.every('api-keys.last-used', ApiKeyUsage.FLUSH_INTERVAL_MS, () => this.usage.flush());
   }
 
-  async reload(): Promise<void> {
-    const stored = await this.repository.find({ where: { revokedAt: IsNull() } });
-    this.keys = [
-      ...this.config.apiKeys.map((k) => ({ name: k.name, admin: k.admin, hash: hashKey(k.key) })),
-      ...stored.map((k) => ({ name: k.name, admin: k.admin, hash: Buffer.from(k.keyHash, 'hex') })),
-    ];
-  }
-
-  /** Constant-time over every known key, so timing reveals neither which key nor how much matched. */
-  authenticate(presented: string): Caller | null {
-    const hash = hashKey(presented);
-    let match: Caller | null = null;
-    for (const key of this.keys) {
-      if (timingSafeEqual(hash, key.hash) && match === null)
-        match = { name: key.name, admin: key.admin };
-    }
-    return match;
-  }
-
-  /** Creates a key, stores its hash and returns the key once. */
-  async create(name: string, admin: boolean): Promise<string> {
-    const key = `zgw_${randomBytes(24).toString('base64url')}`;
-    await this.repository.insert({
-      name,
-      keyHash: hashKey(key).toString('hex'),
-      admin,
-      revokedAt: null,
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.usage.flush().catch((error: unknown) => {
+      this.logger.warn(`Could not write the keys' last use: ${errorMessage(error)}`);
     });
+  }
+
+  /** Re-reads the stored keys; concurrent calls share one read and a call during a read reads again after it. */
+  reload(): Promise<void> {
+    if (this.reloading) {
+      this.reloadAgain = true;
+      return this.reloading;
+    }
+    this.reloading = (async () => {
+      try {
+        do {
+          this.reloadAgain = false;
+          await this.readKeys();
+        } while (this.reloadAgain);
+      } finally {
+        this.reloading = null;
+      }
+    })();
+    return this.reloading;
+  }
+
+  /** After a change on this replica: reload here, then tell the others. */
+  async changed(): Promise<void> {
     await this.reload();
-    return key;
+    await this.pubsub.publish(API_KEYS_CHANNEL, String(this.clock.now()));
+  }
+
+  /**
+   * Constant-time over every known key, so timing reveals neither which key nor how much
+   * matched; then whether the key is honoured now (expiry, rotation overlap, revocation).
+   */
+  authenticate(presented: string): Authentication {
+    const hash = hashKey(presented);
+    let match: KnownKey | undefined;
+    for (const key of this.keys) {
+      if (timingSafeEqual(hash, key.hash) && match === undefined) match = key;
+    }
+    if (!match) return { refusal: 'Invalid API key.' };
+    const now = this.clock.now();
+    if (match.revokedAt) return { refusal: `API key revoked at ${match.revokedAt.toISOString()}.` };
+    if (match.expiresAt && match.expiresAt.getTime() <= now)
+      return {
+        refusal: `API key expired at ${match.expiresAt.toISOString()}; ask an admin for a new one.`,
+      };
+    if (match.retiresAt && match.retiresAt.getTime() <= now)
+      return {
+        refusal: `API key was replaced by a rotation and stopped working at ${match.retiresAt.toISOString()}; use the new key.`,
+      };
+    this.usage.touch(match.caller.name);
+    return { caller: match.caller };
+  }
+
+  /** Whether a name belongs to an app of the environment (API_KEYS / ADMIN_API_KEYS). */
+  isEnvironmentApp(name: string): boolean {
+    return this.config.apiKeys.some((entry) => entry.name === name);
+  }
+
+  private async pollForChanges(): Promise<void> {
+    if ((await this.readFingerprint()) !== this.fingerprint) await this.reload();
+  }
+
+  /** Every write to an app or its keys moves `updated_at` (and a new app the count): one cheap query. */
+  private async readFingerprint(): Promise<string> {
+    const row = await this.apps
+      .createQueryBuilder('k')
+      .select('COUNT(*)', 'n')
+      .addSelect('MAX(k.updated_at)', 'at')
+      .getRawOne<{ n: unknown; at: unknown }>();
+    const at = row?.at instanceof Date ? row.at.getTime() : row?.at;
+    return `${String(row?.n)}@${String(at)}`;
+  }
+
+  private async readKeys(): Promise<void> {
+    // Read before the keys: a change landing in between shows up as a new fingerprint next poll.
+    const fingerprint = await this.readFingerprint();
+    const [apps, secrets] = await Promise.all([this.apps.find(), this.secrets.find()]);
+    const byName = new Map<string, { app: ApiKeyEntity; grants: Grants }>();
+    for (const app of apps) {
+      try {
+        byName.set(app.name, { app, grants: grantsOfRow(app) });
+      } catch (error) {
+        // Only the admin API and the CLI write grants, both through the parser: a row that no
+        // longer parses is refused (no grants) rather than stopping every replica.
+        this.logger.error(`API key ${app.name}: stored grants unreadable (${errorMessage(error)})`);
+      }
+    }
+    const stored: KnownKey[] = secrets.flatMap((secret) => {
+      const owner = byName.get(secret.name);
+      if (!owner) return [];
+      return [
+        {
+          hash: Buffer.from(secret.keyHash, 'hex'),
+          caller: { name: owner.app.name, admin: owner.app.admin, grants: owner.grants },
+          source: 'database' as const,
+          expiresAt: owner.app.expiresAt,
+          retiresAt: secret.retiresAt,
+          revokedAt: owner.app.revokedAt,
+        },
+      ];
+    });
+    const environment: KnownKey[] = this.config.apiKeys.map((entry) => ({
+      hash: hashKey(entry.key),
+      caller: { name: entry.name, admin: entry.admin, grants: entry.grants },
+      source: 'environment',
+      expiresAt: null,
+      retiresAt: null,
+      revokedAt: null,
+    }));
+    this.keys = [...environment, ...stored];
+    this.fingerprint = fingerprint;
   }
 
   private async generateFirstKey(): Promise<void> {
-    const key = await this.create('default', true);
+    const key = generateKey();
+    const now = new Date(this.clock.now());
+    await this.apps.manager.transaction(async (manager) => {
+      await manager.insert(ApiKeyEntity, {
+        name: 'default',
+        admin: true,
+        grants: null,
+        createdAt: now,
+        createdBy: 'embedded-default',
+        updatedAt: now,
+        expiresAt: null,
+        revokedAt: null,
+      });
+      await manager.insert(ApiKeySecretEntity, {
+        keyHash: hashKey(key).toString('hex'),
+        name: 'default',
+        createdAt: now,
+        retiresAt: null,
+      });
+    });
+    await this.reload();
     mkdirSync(this.config.dataDir, { recursive: true });
     const path = resolve(join(this.config.dataDir, 'api-key'));
     writeFileSync(path, `${key}\n`, { mode: 0o600 });

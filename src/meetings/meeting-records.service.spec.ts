@@ -138,6 +138,20 @@ describe.each(engines)(`${MeetingRecordsService.name} on %s`, (_name, open) => {
     ).resolves.toEqual(['r1', 'r2', 'r3']);
   });
 
+  it('shows an own-ownership app its records only, and another app’s as missing', async () => {
+    const other = { caller: { name: 'other', admin: false }, ownership: 'own' as const };
+    const own = async (query: Record<string, string>) =>
+      (await service.list(parseRecordsQuery(query), other)).meetings.map((m) => m.topic);
+    await expect(own({})).resolves.toEqual(['r3']);
+    await expect(own({ createdBy: 'app' })).resolves.toEqual([]);
+    await expect(service.get('9223372036854775807', other)).rejects.toMatchObject({
+      status: 404,
+      message: 'No meeting record for 9223372036854775807.',
+    });
+    const all = { caller: { name: 'other', admin: false }, ownership: 'all' as const };
+    await expect(service.get('9223372036854775807', all)).resolves.toMatchObject({ topic: 'r0' });
+  });
+
   it('refuses a record id that does not exist with 404', async () => {
     await expect(service.get('12345')).rejects.toMatchObject({ status: 404, code: 'not_found' });
   });

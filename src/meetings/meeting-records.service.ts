@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import type { Caller } from '../auth/api-key.service.js';
+import type { Ownership } from '../auth/grants.js';
 import { DomainError } from '../common/errors/index.js';
 import type { RecordsQuery } from './dto/meetings.validation.js';
 import type { MeetingEntity, MeetingStatus } from './meeting.entity.js';
@@ -76,6 +78,9 @@ function decodeCursor(raw: string): Cursor {
       if (
         typeof t === 'number' &&
         Number.isSafeInteger(t) &&
+        // Years 0001-9999: a time PostgreSQL and Date can both hold (else a 500 from the query).
+        t >= -62_135_596_800_000 &&
+        t <= 253_402_300_799_999 &&
         typeof id === 'string' &&
         /^[0-9a-f-]{36}$/.test(id)
       ) {
@@ -91,17 +96,30 @@ function decodeCursor(raw: string): Cursor {
   );
 }
 
+/** Who reads the records, and whether they see every app's (`all`) or their own (`own`). */
+export interface RecordsViewer {
+  caller: Caller;
+  ownership: Ownership;
+}
+
 /** The gateway's own records of meetings: newest first, keyset pagination on (created_at, id). */
 @Injectable()
 export class MeetingRecordsService {
   constructor(private readonly records: MeetingsRepository) {}
 
-  async list(query: RecordsQuery): Promise<MeetingRecordsPage> {
+  /**
+   * An `own` caller sees its app's records only: its `createdBy` is forced, and naming another
+   * app answers an empty page (as if that app had made nothing), so names cannot be probed.
+   */
+  async list(query: RecordsQuery, viewer?: RecordsViewer): Promise<MeetingRecordsPage> {
     const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const own = viewer?.ownership === 'own';
+    if (own && query.createdBy !== undefined && query.createdBy !== viewer.caller.name)
+      return { meetings: [], nextCursor: null };
     const rows = await this.records.page({
       userId: query.userId,
       status: query.status,
-      createdBy: query.createdBy,
+      createdBy: own ? viewer.caller.name : query.createdBy,
       from: query.from,
       to: query.to,
       after: cursor ? { createdAt: new Date(cursor.t), id: cursor.id } : undefined,
@@ -114,11 +132,13 @@ export class MeetingRecordsService {
     };
   }
 
-  async get(id: string): Promise<MeetingRecordView> {
+  /** Another app's record answers 404 to an `own` caller, exactly like a record that does not exist. */
+  async get(id: string, viewer?: RecordsViewer): Promise<MeetingRecordView> {
     const record = /^\d+$/.test(id)
       ? await this.records.findByZoomId(id)
       : await this.records.findById(id);
-    if (!record) throw DomainError.notFound(`No meeting record for ${id}.`);
+    const hidden = viewer?.ownership === 'own' && record?.createdBy !== viewer.caller.name;
+    if (!record || hidden) throw DomainError.notFound(`No meeting record for ${id}.`);
     return toView(record);
   }
 }

@@ -1,18 +1,9 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  Param,
-  Patch,
-  Post,
-  Query,
-  Res,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import type { Caller } from '../auth/api-key.service.js';
-import { CurrentCaller } from '../auth/auth.decorators.js';
+import { AccessPolicy } from '../auth/access-policy.service.js';
+import type { AuthenticatedCaller } from '../auth/api-key.service.js';
+import { CurrentCaller, ZoomGrant } from '../auth/auth.decorators.js';
 import type { ZoomQuery } from '../zoom/api/zoom-api.types.js';
 import type { MeetingBody } from './dto/meeting-body.schema.js';
 import { MEETING_BODY_OPENAPI } from './dto/meeting-body.openapi.js';
@@ -30,12 +21,20 @@ import {
   parseUserId,
 } from './dto/meetings.validation.js';
 
-/** Zoom's own meetings paths and bodies: a caller switches by changing the base URL and the bearer. */
+/**
+ * Zoom's own meetings paths and bodies: a caller switches by changing the base URL and the
+ * bearer. The grant (meetings, read or write) is checked before anything; a meeting's owner once
+ * the input is valid and before Zoom is called (another app's meeting: Zoom's 404/3001).
+ */
 @ApiTags('zoom-compatible meetings')
 @ApiBearerAuth()
+@ZoomGrant()
 @Controller('v2')
 export class ZoomMeetingsController {
-  constructor(private readonly meetings: MeetingsService) {}
+  constructor(
+    private readonly meetings: MeetingsService,
+    private readonly access: AccessPolicy,
+  ) {}
 
   @Post('users/:userId/meetings')
   @ApiOperation({ summary: "Create a meeting (Zoom's body and answer); honours Idempotency-Key" })
@@ -46,7 +45,7 @@ export class ZoomMeetingsController {
     description: 'Same key and body within 24 h: the same meeting',
   })
   async create(
-    @CurrentCaller() caller: Caller,
+    @CurrentCaller() caller: AuthenticatedCaller,
     @Param('userId', new ParseWith(parseUserId)) userId: string,
     @Body(new ParseWith(parseMeetingBody)) body: MeetingBody,
     @IdempotencyKey() key: string | undefined,
@@ -58,12 +57,18 @@ export class ZoomMeetingsController {
   @Get('meetings/:meetingId')
   @ApiOperation({ summary: "Zoom's meeting object (one occurrence with occurrence_id)" })
   async get(
+    @CurrentCaller() caller: AuthenticatedCaller,
     @Param('meetingId', new ParseWith(parseMeetingId)) meetingId: string,
     @Query(new ParseWith(parseGetQuery)) query: ZoomQuery,
     @BypassCache() bypassCache: boolean,
     @Res() res: Response,
   ): Promise<void> {
-    relay(res, await this.meetings.get(meetingId, query, bypassCache));
+    relay(
+      res,
+      await this.access.ownMeeting(caller, meetingId, () =>
+        this.meetings.get(meetingId, query, bypassCache),
+      ),
+    );
   }
 
   @Patch('meetings/:meetingId')
@@ -72,12 +77,18 @@ export class ZoomMeetingsController {
   })
   @ApiBody({ schema: MEETING_BODY_OPENAPI })
   async update(
+    @CurrentCaller() caller: AuthenticatedCaller,
     @Param('meetingId', new ParseWith(parseMeetingId)) meetingId: string,
     @Body(new ParseWith(parseMeetingBody)) body: MeetingBody,
     @Query(new ParseWith(parsePatchQuery)) query: ZoomQuery,
     @Res() res: Response,
   ): Promise<void> {
-    relay(res, await this.meetings.update(meetingId, body, query));
+    relay(
+      res,
+      await this.access.ownMeeting(caller, meetingId, () =>
+        this.meetings.update(meetingId, body, query),
+      ),
+    );
   }
 
   @Delete('meetings/:meetingId')
@@ -86,21 +97,33 @@ export class ZoomMeetingsController {
       'Delete a meeting in Zoom (204); the record is marked deleted (also on 404/3001), unless one occurrence was deleted',
   })
   async delete(
-    @CurrentCaller() caller: Caller,
+    @CurrentCaller() caller: AuthenticatedCaller,
     @Param('meetingId', new ParseWith(parseMeetingId)) meetingId: string,
     @Query(new ParseWith(parseDeleteQuery)) query: ZoomQuery,
     @Res() res: Response,
   ): Promise<void> {
-    relay(res, await this.meetings.delete(caller, meetingId, query));
+    relay(
+      res,
+      await this.access.ownMeeting(caller, meetingId, () =>
+        this.meetings.delete(caller, meetingId, query),
+      ),
+    );
   }
 
   @Get('users/:userId/meetings')
-  @ApiOperation({ summary: "Zoom's list of a user's meetings, passed through" })
+  @ApiOperation({
+    summary:
+      "Zoom's list of a user's meetings; a key with ownership=own gets its app's meetings only (pages may be short: follow next_page_token)",
+  })
   async list(
+    @CurrentCaller() caller: AuthenticatedCaller,
     @Param('userId', new ParseWith(parseUserId)) userId: string,
     @Query(new ParseWith(parseListQuery)) query: ZoomQuery,
     @Res() res: Response,
   ): Promise<void> {
-    relay(res, await this.meetings.listZoom(userId, query));
+    relay(
+      res,
+      await this.access.visibleMeetings(caller, await this.meetings.listZoom(userId, query)),
+    );
   }
 }

@@ -4,6 +4,8 @@ import { ApiKeys1764320000000 } from './1764320000000-api-keys.js';
 import { ZoomCredentials1764320200000 } from './1764320200000-zoom-credentials.js';
 import { WebhookEvents1764320400000 } from './1764320400000-webhook-events.js';
 import { Meetings1764320300000 } from './1764320300000-meetings.js';
+import { ApiKeyLifecycle1764330000000 } from './1764330000000-api-key-lifecycle.js';
+import { AuditEvents1764330100000 } from './1764330100000-audit-events.js';
 
 /** Every migration, in order. Written by hand with TypeORM's portable Table API (SQLite and PostgreSQL). */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -13,4 +15,6 @@ export const MIGRATIONS: MixedList<Function> = [
   ZoomCredentials1764320200000,
   Meetings1764320300000,
   WebhookEvents1764320400000,
+  ApiKeyLifecycle1764330000000,
+  AuditEvents1764330100000,
 ];

@@ -1,5 +1,7 @@
 import { Controller, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Audited } from '../../audit/audited.js';
+import { AuditAction } from '../../audit/audit.service.js';
 import { AdminOnly } from '../../auth/auth.decorators.js';
 import { ParseWith, parseReconcileQuery } from '../dto/meetings.validation.js';
 import type { ReconcileResult } from './creating-reconciler.js';
@@ -19,6 +21,7 @@ export class ReconcileController {
 
   @Post('reconcile')
   @AdminOnly()
+  @Audited(AuditAction.ReconciliationRun)
   @HttpCode(200)
   @ApiOperation({
     summary:
@@ -30,6 +33,7 @@ export class ReconcileController {
 
   @Post('meetings/reconcile')
   @AdminOnly()
+  @Audited(AuditAction.ReconciliationRun)
   @HttpCode(200)
   @ApiOperation({
     summary:

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { AuthenticatedRequest } from '../../auth/auth.decorators.js';
 import { DomainError } from '../../common/errors/index.js';
 import { AppConfig } from '../../config/app-config.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
@@ -43,7 +44,10 @@ export class ZoomPassThroughService {
     private readonly cache: ZoomReadCache,
   ) {}
 
-  async forward(request: Request & { rawBody?: Buffer }, response: Response): Promise<void> {
+  async forward(
+    request: Request & AuthenticatedRequest & { rawBody?: Buffer },
+    response: Response,
+  ): Promise<void> {
     const { path, search } = zoomPathOf(request.originalUrl);
     const cached = request.method === 'GET' ? ZoomReadCache.resourceOf(path) : undefined;
     if (cached) {
@@ -70,6 +74,7 @@ export class ZoomPassThroughService {
       category: route.category,
       dailyLimitUser: route.dailyLimitUser,
       route: `${request.method} ${route.template}`,
+      app: request.caller?.name,
       timeoutMs: PASS_THROUGH_TIMEOUT_MS,
       // Read after each attempt: a streamed body becomes replayable once it was captured whole.
       get retryable() {

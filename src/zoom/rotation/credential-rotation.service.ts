@@ -1,4 +1,5 @@
 import { Injectable, Logger, Optional } from '@nestjs/common';
+import { AuditAction, AuditService } from '../../audit/audit.service.js';
 import { Clock } from '../../common/clock.js';
 import { fingerprint as fingerprintOf } from '../../common/crypto/encryption.service.js';
 import { DomainError, ErrorCode } from '../../common/errors/index.js';
@@ -98,6 +99,7 @@ export class CredentialRotationService {
     // The validation mint is a mint like any other: in the ledger with reason 'rotation'.
     @Optional() private readonly ledger?: MintLedgerService,
     @Optional() private readonly tokens?: ZoomTokenService,
+    @Optional() private readonly audit?: AuditService,
   ) {}
 
   /** Serialised across the fleet: the last validated rotation wins. */
@@ -182,6 +184,10 @@ export class CredentialRotationService {
     this.logger.log(
       `Rotation by ${input.actor}: version ${version} (fingerprint ${fingerprint}) validated and active on this replica; announced`,
     );
+    await this.audited(input.actor, AuditAction.CredentialsRotated, version, {
+      fingerprint,
+      source: input.source,
+    });
     return this.result(row, true);
   }
 
@@ -232,6 +238,7 @@ export class CredentialRotationService {
       this.logger.warn(
         `Rotation by ${actor}: Zoom refused version ${version} (${reason}); nothing changed`,
       );
+      await this.audited(actor, AuditAction.CredentialsRotationRefused, version, { reason });
       return new DomainError(ErrorCode.CredentialsRejected, reason, { cause: error });
     }
     const why = errorMessage(error);
@@ -244,6 +251,20 @@ export class CredentialRotationService {
       `The new credentials could not be validated, so nothing changed: ${why}`,
       { cause: error },
     );
+  }
+
+  /** The audit trail (src/audit): the rotation already happened, so a failed write is logged, not thrown. */
+  private async audited(
+    actor: string,
+    action: AuditAction,
+    version: number,
+    details: Record<string, unknown>,
+  ): Promise<void> {
+    await this.audit
+      ?.record({ actor, action, target: `credential version ${version}`, details })
+      .catch((error: unknown) =>
+        this.logger.warn(`Could not audit ${action}: ${errorMessage(error)}`),
+      );
   }
 
   private result(row: ZoomCredentialEntity, changed: boolean): RotationResult {

@@ -1,0 +1,133 @@
+import { Injectable } from '@nestjs/common';
+import { DomainError, ErrorCode } from '../common/errors/index.js';
+import { zoomJson } from '../meetings/zoom-meeting.js';
+import { parseZoomJson } from '../zoom/api/zoom-api.client.js';
+import { zoomPathOf } from '../zoom/pass-through/zoom-path.js';
+import type { AuthenticatedCaller } from './api-key.service.js';
+import { allows, type CallKind, missingGrantMessage } from './grants.js';
+import { MeetingOwnershipStore } from './meeting-ownership.store.js';
+import { callKindOf, zoomTargetOf } from './zoom-areas.js';
+
+const INT64_MAX = 9_223_372_036_854_775_807n;
+
+/** A meeting's id in Zoom's list, as text (int64 ids arrive as strings from parseZoomJson). */
+function idOf(meeting: unknown): string | undefined {
+  if (typeof meeting !== 'object' || meeting === null || !('id' in meeting)) return undefined;
+  const { id } = meeting;
+  return typeof id === 'number' || typeof id === 'string' ? String(id) : undefined;
+}
+
+/** Zoom's answer to a meeting that does not exist: given for another app's meeting too, so ids cannot be probed. */
+export function meetingDoesNotExist(meetingId: string): DomainError {
+  return DomainError.notFound(`Meeting does not exist: ${meetingId.slice(0, 200)}.`, 3001);
+}
+
+/** A Zoom list answer, as far as filtering reads it. */
+interface ZoomListAnswer {
+  status: number;
+  json: string;
+}
+
+function isNumericId(id: string): boolean {
+  return /^\d{1,19}$/.test(id) && BigInt(id) <= INT64_MAX;
+}
+
+/** A UUID as the path carries it: encoded once more when it holds `/` or starts with `/`. */
+function decodedUuid(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/**
+ * What a caller may reach: grants by area and kind of call (403 naming the grant), and, for
+ * `ownership=own`, only meetings its app created (another app's meeting answers Zoom's own
+ * 404/3001, exactly like a meeting that does not exist). Every check runs before Zoom is called.
+ */
+@Injectable()
+export class AccessPolicy {
+  constructor(private readonly ownership: MeetingOwnershipStore) {}
+
+  assertGrant(caller: AuthenticatedCaller, area: string, kind: CallKind): void {
+    if (!allows(caller.grants, area, kind))
+      throw new DomainError(ErrorCode.GrantMissing, missingGrantMessage(area || '(none)', kind));
+  }
+
+  /** The grant a `/v2` call needs, from its method and path. */
+  assertZoomGrant(caller: AuthenticatedCaller, method: string, originalUrl: string): void {
+    const target = zoomTargetOf(zoomPathOf(originalUrl).path);
+    this.assertGrant(caller, target.area, callKindOf(method));
+  }
+
+  /**
+   * Grant and ownership of any `/v2` call (the pass-through): a meeting named in the path must
+   * be the caller's. A user's meeting list through the pass-through (an odd spelling of the
+   * filtered route) is refused to `own` callers: a stream cannot be filtered.
+   */
+  async assertZoomCall(
+    caller: AuthenticatedCaller,
+    method: string,
+    originalUrl: string,
+  ): Promise<void> {
+    const target = zoomTargetOf(zoomPathOf(originalUrl).path);
+    this.assertGrant(caller, target.area, callKindOf(method));
+    if (target.meetingId !== undefined) await this.assertMeetingVisible(caller, target.meetingId);
+    if (target.meetingList && caller.grants.ownership === 'own')
+      throw new DomainError(
+        ErrorCode.GrantMissing,
+        'This API key sees its own meetings only (ownership=own): list them at GET /v2/users/{userId}/meetings, which answers those.',
+      );
+  }
+
+  /** 404/3001 unless the caller may see this meeting (its own, or any with ownership=all). */
+  async assertMeetingVisible(caller: AuthenticatedCaller, meetingId: string): Promise<void> {
+    if (caller.grants.ownership === 'all') return;
+    const owner = isNumericId(meetingId)
+      ? await this.ownership.ownerOf(meetingId)
+      : await this.ownership.ownerOfUuid(decodedUuid(meetingId));
+    if (owner !== caller.name) throw meetingDoesNotExist(meetingId);
+  }
+
+  /** Runs `call` (which reaches Zoom) only for a meeting the caller may see. */
+  async ownMeeting<T>(
+    caller: AuthenticatedCaller,
+    meetingId: string,
+    call: () => Promise<T>,
+  ): Promise<T> {
+    await this.assertMeetingVisible(caller, meetingId);
+    return call();
+  }
+
+  /**
+   * Zoom's list of a user's meetings holds every app's: an `own` caller gets its own only, with
+   * `total_records` counting what this page kept (pages may be shorter than page_size, even
+   * empty with a next_page_token: keep paging until it is empty).
+   */
+  async visibleMeetings<T extends ZoomListAnswer>(
+    caller: AuthenticatedCaller,
+    answer: T,
+  ): Promise<T> {
+    if (caller.grants.ownership === 'all' || answer.status !== 200) return answer;
+    const list = parseZoomJson(answer.json);
+    if (
+      typeof list !== 'object' ||
+      list === null ||
+      !('meetings' in list) ||
+      !Array.isArray(list.meetings)
+    )
+      return answer;
+    const meetings: unknown[] = list.meetings;
+    const owned = await this.ownership.ownedAmong(
+      meetings.flatMap((m) => idOf(m) ?? []),
+      caller.name,
+    );
+    const kept = meetings.filter((m) => {
+      const id = idOf(m);
+      return id !== undefined && owned.has(id);
+    });
+    const filtered = { ...list, meetings: kept, total_records: kept.length };
+    return { ...answer, json: zoomJson(filtered) };
+  }
+}
