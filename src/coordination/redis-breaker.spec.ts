@@ -1,6 +1,11 @@
 import { Redis } from 'ioredis';
 import { createServer, type Server, type Socket } from 'node:net';
-import { guardRedisClient, RedisBreaker, RedisBreakerOpenError } from './redis-breaker.js';
+import {
+  guardRedisClient,
+  RedisBreaker,
+  RedisBreakerOpenError,
+  withoutAddress,
+} from './redis-breaker.js';
 import { redisReady } from './redis.provider.js';
 
 /**
@@ -122,5 +127,13 @@ describe(RedisBreaker.name, () => {
     await expect(client.call('bogus')).rejects.toThrow('unknown command');
     await expect(Promise.resolve(breaker.open)).resolves.toBe(false);
     await expect(client.get('k')).resolves.toBe('OK');
+  });
+
+  it('never repeats where Redis is in what it reports', async () => {
+    await expect(
+      Promise.resolve(
+        withoutAddress('connect ECONNREFUSED 10.0.0.7:6379 via redis://u:p@cache:6379/0'),
+      ),
+    ).resolves.toBe('connect ECONNREFUSED <address> via <REDIS_URL>');
   });
 });

@@ -113,7 +113,8 @@ export class RedisBreaker {
     this.trip(error.message);
   }
 
-  private trip(why: string): void {
+  private trip(message: string): void {
+    const why = withoutAddress(message);
     this.lastFailure = why;
     if (this.open) return;
     this.openedAt = this.now();
@@ -147,7 +148,7 @@ export class RedisBreaker {
       await this.ping();
       this.close('PING answered');
     } catch (error) {
-      this.lastFailure = errorMessage(error);
+      this.lastFailure = withoutAddress(errorMessage(error));
       if (this.open) this.schedule(this.options.probeIntervalMs);
     } finally {
       this.probing = false;
@@ -177,6 +178,13 @@ export class RedisBreaker {
       clearTimeout(timer);
     }
   }
+}
+
+/** Health and logs say what failed, never where: URLs and host:port pairs are left out. */
+export function withoutAddress(message: string): string {
+  return message
+    .replace(/\brediss?:\/\/\S+/gi, '<REDIS_URL>')
+    .replace(/\[?[\w.:-]*[\w\]]:\d{2,5}\b/g, '<address>');
 }
 
 const breakers = new WeakMap<Redis, RedisBreaker>();

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { AuthHealthModule } from '../zoom/auth-health/auth-health.module.js';
+import { DatabaseHealthIndicator } from './database.health.js';
+import { DependencyMetrics } from './dependency.metrics.js';
 import { HealthController } from './health.controller.js';
 import { HealthService } from './health.service.js';
 import { RedisHealthIndicator } from './redis.health.js';
@@ -9,6 +11,12 @@ import { ZoomHealthIndicator } from './zoom.health.js';
 @Module({
   imports: [TerminusModule.forRoot({ logger: false }), AuthHealthModule],
   controllers: [HealthController],
-  providers: [HealthService, RedisHealthIndicator, ZoomHealthIndicator],
+  providers: [
+    HealthService,
+    DatabaseHealthIndicator,
+    RedisHealthIndicator,
+    ZoomHealthIndicator,
+    DependencyMetrics,
+  ],
 })
 export class HealthModule {}

@@ -1,21 +1,22 @@
 import { Injectable } from '@nestjs/common';
-import { HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { HealthCheckService } from '@nestjs/terminus';
+import { DatabaseHealthIndicator } from './database.health.js';
 import { RedisHealthIndicator } from './redis.health.js';
 import { ZoomHealthIndicator } from './zoom.health.js';
-
-const DATABASE_TIMEOUT_MS = 2_000;
 
 /**
  * What "ready" means. Down (503): the database does not answer `SELECT 1` within 2 s, or Zoom
  * auth is `rejected` or `invalid_credentials`. Degraded (200, status `degraded`): Redis
- * configured but unreachable (the replica coordinates in-process meanwhile), Zoom auth
- * `degraded` or `unreachable`. Nothing here mints a token or calls Zoom.
+ * configured but unreachable or its breaker open (the replica coordinates in-process meanwhile),
+ * Zoom auth `degraded` or `unreachable`, or this replica's ZOOM_CLIENT_SECRET refused. Each
+ * dependency says in words what is wrong under its own key; none prints a host, port or URL.
+ * Nothing here mints a token or calls Zoom.
  */
 @Injectable()
 export class HealthService {
   constructor(
     private readonly health: HealthCheckService,
-    private readonly database: TypeOrmHealthIndicator,
+    private readonly database: DatabaseHealthIndicator,
     private readonly redis: RedisHealthIndicator,
     private readonly zoom: ZoomHealthIndicator,
   ) {}
@@ -26,7 +27,7 @@ export class HealthService {
 
   ready() {
     return this.health.check([
-      () => this.database.pingCheck('database', { timeout: DATABASE_TIMEOUT_MS }),
+      () => this.database.check('database'),
       ...(this.redis.configured ? [() => this.redis.check('redis')] : []),
       () => this.zoom.check('zoom'),
     ]);

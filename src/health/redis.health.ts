@@ -1,5 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
+import { errorMessage } from '../common/errors/error-message.js';
+import { redisBreakerOf } from '../coordination/redis-breaker.js';
 import { REDIS, type RedisClient } from '../coordination/redis.provider.js';
 
 const PING_TIMEOUT_MS = 1_000;
@@ -7,6 +9,7 @@ const PING_TIMEOUT_MS = 1_000;
 /**
  * Redis, when configured. Its loss does not make a replica unready: the gateway keeps serving
  * with in-process token, lease and rate limits (see LeaseService), so Redis down is `degraded`.
+ * While the breaker is open, nothing here waits on Redis. Never a host, port or URL.
  */
 @Injectable()
 export class RedisHealthIndicator {
@@ -23,10 +26,20 @@ export class RedisHealthIndicator {
     const indicator = this.indicators.check(key);
     const redis = this.redis;
     if (!redis) return indicator.up({ mode: 'single-instance', message: 'REDIS_URL is not set' });
+    const breaker = redisBreakerOf(redis)?.describe();
     if (redis.status !== 'ready') {
       return indicator.degraded({
         connection: redis.status,
-        message: 'Redis is unreachable: this replica coordinates in-process until it returns',
+        breaker,
+        message:
+          'Redis (REDIS_URL) is unreachable: this replica coordinates in-process until it returns',
+      });
+    }
+    if (breaker?.state === 'open') {
+      return indicator.degraded({
+        connection: redis.status,
+        breaker,
+        message: `Redis (REDIS_URL) stopped answering (${breaker.lastFailure ?? 'failure'}) at ${breaker.since}: this replica coordinates in-process and probes Redis in the background`,
       });
     }
     let timer: NodeJS.Timeout | undefined;
@@ -41,11 +54,12 @@ export class RedisHealthIndicator {
           );
         }),
       ]);
-      return indicator.up({ connection: redis.status, pingMs: Date.now() - started });
+      return indicator.up({ connection: redis.status, pingMs: Date.now() - started, breaker });
     } catch (error) {
       return indicator.degraded({
         connection: redis.status,
-        message: `Redis did not answer PING (${error instanceof Error ? error.message : String(error)}): coordinating in-process meanwhile`,
+        breaker: redisBreakerOf(redis)?.describe(),
+        message: `Redis (REDIS_URL) did not answer PING (${errorMessage(error)}): coordinating in-process meanwhile`,
       });
     } finally {
       clearTimeout(timer);

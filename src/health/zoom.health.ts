@@ -7,7 +7,8 @@ import { missingScopesOf } from '../zoom/auth-health/zoom-verdict.js';
  * Zoom auth, read from the shared state: never mints, never calls Zoom. `rejected` and
  * `invalid_credentials` make the replica unready (no call to Zoom can succeed until an operator
  * acts); `degraded` and `unreachable` are warnings (some calls may still work, and Zoom outages
- * pass by themselves), so they keep the replica in rotation.
+ * pass by themselves), so they keep the replica in rotation; so does a ZOOM_CLIENT_SECRET of this
+ * replica that Zoom refused (it serves with the stored version), shown in words.
  */
 @Injectable()
 export class ZoomHealthIndicator {
@@ -35,10 +36,18 @@ export class ZoomHealthIndicator {
       ...(status.retryAt ? { retryAt: status.retryAt } : {}),
       ...(missingScopes ? { missingScopes } : {}),
       ...(status.rotationAlarm ? { rotationAlarm: status.rotationAlarm } : {}),
+      ...(status.environmentSecretRefused
+        ? { environmentSecretRefused: status.environmentSecretRefused }
+        : {}),
     };
     if (status.state === 'rejected' || status.state === 'invalid_credentials')
       return indicator.down(details);
-    if (status.state === 'degraded' || status.state === 'unreachable')
+    // A refused environment secret leaves the replica serving (stored version): degraded, not down.
+    if (
+      status.state === 'degraded' ||
+      status.state === 'unreachable' ||
+      status.environmentSecretRefused
+    )
       return indicator.degraded(details);
     return indicator.up(details);
   }

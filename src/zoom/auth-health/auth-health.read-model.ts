@@ -1,5 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { CredentialsService, type RotationAlarm } from '../credentials/credentials.service.js';
+import {
+  CredentialsService,
+  type EnvironmentSecretRefusal,
+  environmentRefusalWords,
+  type RotationAlarm,
+} from '../credentials/credentials.service.js';
 import type { AuthCause, ZoomAuthState } from '../token/auth-state.js';
 import { ZoomAuthStateService } from '../token/zoom-auth-state.service.js';
 import { type ValidationRecord, ValidationStore } from './validation-store.service.js';
@@ -20,6 +25,8 @@ export interface AuthHealth {
   credentialVersion: number | null;
   lastValidation: ValidationRecord | null;
   rotationAlarm: RotationAlarm | null;
+  /** This replica's ZOOM_* environment was refused (or could not be checked): in words and as data. */
+  environmentSecretRefused: (EnvironmentSecretRefusal & { message: string }) | null;
 }
 
 const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString() : null);
@@ -68,7 +75,13 @@ export class AuthHealthReadModel {
       credentialVersion: snapshot.credentialVersion,
       lastValidation,
       rotationAlarm: this.credentials.rotationAlarm(),
+      environmentSecretRefused: this.environmentRefusal(),
     };
+  }
+
+  private environmentRefusal(): AuthHealth['environmentSecretRefused'] {
+    const refusal = this.credentials.environmentSecretRefused;
+    return refusal ? { ...refusal, message: environmentRefusalWords(refusal) } : null;
   }
 
   history(): Promise<ValidationRecord[]> {

@@ -1,13 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { AuditAction, AuditService } from '../../audit/audit.service.js';
 import { errorMessage } from '../../common/errors/error-message.js';
-import { CredentialsStore } from '../credentials/credentials.store.js';
 import type { ZoomAuthSnapshot } from '../token/auth-state.js';
 import { ZoomAuthStateService } from '../token/zoom-auth-state.service.js';
 
 /**
  * The operator's way out of a back-off (`POST /api/admin/zoom/auth/reset`, `npm run doctor --
  * --reset-backoff`): the fleet's auth state goes back to `ok`, so every replica may mint at once.
- * Recorded in the credentials' audit trail with who did it and what was cleared.
+ * Recorded in the audit trail (GET /api/admin/audit) with who did it and what was cleared.
  */
 @Injectable()
 export class AuthResetService {
@@ -15,7 +15,7 @@ export class AuthResetService {
 
   constructor(
     private readonly state: ZoomAuthStateService,
-    private readonly store: CredentialsStore,
+    private readonly audit: AuditService,
   ) {}
 
   async reset(actor: string): Promise<{ cleared: ZoomAuthSnapshot; now: ZoomAuthSnapshot }> {
@@ -26,12 +26,17 @@ export class AuthResetService {
         ? 'nothing to clear (state ok)'
         : `cleared ${cleared.state}${cleared.retryAt ? ` (next attempt was due ${new Date(cleared.retryAt).toISOString()})` : ''}: ${cleared.reason}`;
     // The audit row is the record; a database that is down must not undo the reset itself.
-    await this.store
-      .recordEvent({
-        version: cleared.credentialVersion,
-        event: 'backoff_reset',
+    await this.audit
+      .record({
         actor,
-        reason: what,
+        action: AuditAction.ZoomAuthBackoffReset,
+        target: 'zoom-auth',
+        details: {
+          cleared: cleared.state,
+          retryAt: cleared.retryAt === null ? null : new Date(cleared.retryAt).toISOString(),
+          credentialVersion: cleared.credentialVersion,
+          what,
+        },
       })
       .catch((error: unknown) =>
         this.logger.warn(`Back-off reset by ${actor} not audited: ${errorMessage(error)}`),

@@ -1,7 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../../common/clock.js';
 import { AppConfig } from '../../config/app-config.js';
 import { LeaseService } from '../../coordination/lease.service.js';
+import { type RedisBreaker, redisBreakerOf } from '../../coordination/redis-breaker.js';
+import { REDIS, type RedisClient } from '../../coordination/redis.provider.js';
 import { CredentialsService } from '../credentials/credentials.service.js';
 import { MintLedgerService, type MintSummary } from '../token/mint-ledger/mint-ledger.service.js';
 import { ZoomTokenService } from '../token/zoom-token.service.js';
@@ -50,6 +52,8 @@ export interface Diagnostics {
   } | null;
   fleet: {
     mode: 'fleet' | 'single-instance';
+    /** This replica's Redis breaker: `open` while it coordinates in-process (null without Redis). */
+    redisBreaker: ReturnType<RedisBreaker['describe']> | null;
     replicas: ReplicaHeartbeat[];
     leases: {
       validation: { intervalSeconds: number; lastRunBy: string | null; lastRunAt: string | null };
@@ -69,7 +73,12 @@ export class DiagnosticsService {
     private readonly heartbeats: ReplicaHeartbeatService,
     private readonly leases: LeaseService,
     private readonly tokens: ZoomTokenService,
-  ) {}
+    @Inject(REDIS) redis: RedisClient | null,
+  ) {
+    this.redisBreaker = redisBreakerOf(redis);
+  }
+
+  private readonly redisBreaker: RedisBreaker | null;
 
   async diagnose(): Promise<Diagnostics> {
     const [status, history, mints, ledgerRefusals, replicas] = await Promise.all([
@@ -91,6 +100,12 @@ export class DiagnosticsService {
     }
     if (status.rotationAlarm)
       warnings.push(`Automated secret rotation alarm: ${status.rotationAlarm.message}`);
+    if (status.environmentSecretRefused) warnings.push(status.environmentSecretRefused.message);
+    if (this.redisBreaker?.open)
+      warnings.push(
+        `Redis stopped answering this replica (${this.redisBreaker.describe().lastFailure ?? 'failure'}): ` +
+          'it coordinates in-process (its own token, lease and rate limits) until a background probe gets an answer.',
+      );
     const stale = replicas.filter((r) => r.credentialVersion !== credentials.version);
     if (stale.length) {
       warnings.push(
@@ -123,6 +138,7 @@ export class DiagnosticsService {
       token: this.token(history),
       fleet: {
         mode: this.leases.distributed ? 'fleet' : 'single-instance',
+        redisBreaker: this.redisBreaker?.describe() ?? null,
         replicas,
         leases: {
           validation: {

@@ -93,13 +93,21 @@ describe(ZoomProbeService.name, () => {
   });
 
   it('says until when the token endpoint rate limits', async () => {
-    simulator.control.setTokenEndpointRateLimited(120);
+    simulator.control.setTokenEndpointRateLimited(45);
     const before = Date.now();
     const { report } = await probe.probe(credentials());
     expect(report.verdict.code).toBe('rate_limited');
     const retryAt = Date.parse(report.verdict.retryAt!);
-    expect(retryAt).toBeGreaterThanOrEqual(before + 119_000);
-    expect(retryAt).toBeLessThanOrEqual(Date.now() + 121_000);
+    expect(retryAt).toBeGreaterThanOrEqual(before + 44_000);
+    expect(retryAt).toBeLessThanOrEqual(Date.now() + 46_000);
+  });
+
+  it('says the fleet comes back within ZOOM_RETRY_AFTER_CAP_SECONDS when Zoom asks for longer', async () => {
+    simulator.control.setTokenEndpointRateLimited(100_000);
+    const { report } = await probe.probe(credentials());
+    expect(report.verdict.code).toBe('rate_limited');
+    // The default cap: 60 s.
+    expect(Date.parse(report.verdict.retryAt!)).toBeLessThanOrEqual(Date.now() + 60_000);
   });
 
   it('says unreachable when nothing listens at the OAuth base URL', async () => {

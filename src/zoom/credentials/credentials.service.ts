@@ -49,6 +49,19 @@ export interface EnvironmentSecretRefusal {
   activeVersion: number;
 }
 
+/** The refusal in words for operators (health, diagnostics): names the variable, never the secret. */
+export function environmentRefusalWords(refusal: EnvironmentSecretRefusal): string {
+  const heard =
+    refusal.outcome === 'rejected'
+      ? `was refused by Zoom (${refusal.reason})`
+      : `could not be checked with Zoom (${refusal.reason}); it is checked again at the next start`;
+  return (
+    `This replica's ${refusal.variable} (client id ${refusal.clientId}, fingerprint ${refusal.fingerprint}) ${heard} at ${refusal.at}. ` +
+    `It keeps serving with the stored credential version ${refusal.activeVersion}. ` +
+    `Fix ${refusal.variable} in this replica's environment (or rotate through POST /api/admin/zoom/credentials) and restart it.`
+  );
+}
+
 /** The pub/sub channel on which every replica hears about a new active version (never a secret). */
 export const CREDENTIALS_CHANNEL = 'credentials';
 

@@ -1,14 +1,7 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
 export type CredentialEventKind =
-  | 'staged'
-  | 'activated'
-  | 'rejected'
-  | 'abandoned'
-  | 'retired'
-  | 'rotation_failed'
-  /** An operator cleared the Zoom auth back-off (admin reset, doctor --reset-backoff). */
-  | 'backoff_reset';
+  'staged' | 'activated' | 'rejected' | 'abandoned' | 'retired' | 'rotation_failed';
 
 /** The audit trail: who did what to which credential version, and why. Never a secret. */
 @Entity('zoom_credential_events')
