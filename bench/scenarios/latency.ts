@@ -84,7 +84,16 @@ async function timeReservations(
       pending.push(
         sleep(Math.max(0, start + offset - performance.now())).then(() =>
           i % 2 === 0
-            ? timed(reserve, () => slots.reserve('light', Date.now(), LIMIT, 15_000))
+            ? timed(reserve, () =>
+                slots.reserve({
+                  category: 'light',
+                  app: 'bench',
+                  weight: 1,
+                  now: Date.now(),
+                  limit: LIMIT,
+                  maxWait: 15_000,
+                }),
+              )
             : timed(ping, () => redis.client.ping()),
         ),
       );

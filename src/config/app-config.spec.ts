@@ -72,6 +72,9 @@ describe(loadConfig.name, () => {
     ['ZOOM_RATE_LIMITS', { ZOOM_RATE_LIMITS: 'light=0' }],
     ['ZOOM_RATE_LIMITS', { ZOOM_RATE_LIMITS: 'light=10,light=20' }],
     ['ZOOM_RATE_LIMITS', { ZOOM_RATE_LIMITS: 'heavy=fast' }],
+    ['ZOOM_APP_WEIGHTS', { ZOOM_APP_WEIGHTS: 'billing' }],
+    ['ZOOM_APP_WEIGHTS', { ZOOM_APP_WEIGHTS: 'billing=0' }],
+    ['ZOOM_APP_WEIGHTS', { ZOOM_APP_WEIGHTS: 'billing=2,billing=3' }],
     ['CACHE_TTL_SECONDS', { CACHE_TTL_SECONDS: '-1' }],
     ['MINT_LEDGER_RETENTION_DAYS', { MINT_LEDGER_RETENTION_DAYS: '0' }],
     ['WEBHOOK_EVENTS_RETENTION_DAYS', { WEBHOOK_EVENTS_RETENTION_DAYS: 'a week' }],
@@ -84,6 +87,14 @@ describe(loadConfig.name, () => {
     await expect(async () => loadConfig(env)).rejects.toThrow(
       new RegExp(`^Invalid configuration: ${variable} `),
     );
+  });
+
+  it('reads app weights for the fair shares of the rate limits', () => {
+    expect(loadConfig({ ZOOM_APP_WEIGHTS: 'billing=3, crm=1' }).zoomAppWeights).toEqual({
+      billing: 3,
+      crm: 1,
+    });
+    expect(loadConfig({}).zoomAppWeights).toEqual({});
   });
 
   it('never echoes a secret value in its message', async () => {

@@ -75,6 +75,11 @@ export class AppConfig {
   readonly rateLimitPlan!: RateLimitPlan;
   /** ZOOM_RATE_LIMITS: overrides the plan's per-second limits for the categories it names. */
   readonly zoomRateLimits?: RateLimitOverrides;
+  /**
+   * ZOOM_APP_WEIGHTS (`billing=3,crm=1`): each app's weight in its fair share of every rate
+   * category; apps not named weigh 1.
+   */
+  readonly zoomAppWeights!: Readonly<Record<string, number>>;
   /** The longest any Zoom `Retry-After` is honoured (token endpoint and API), in seconds. */
   readonly zoomRetryAfterCapSeconds!: number;
   /** Read-through cache of Zoom GETs; 0 turns it off. */
@@ -288,6 +293,24 @@ function rateLimits(raw: string | undefined): RateLimitOverrides | undefined {
   return limits;
 }
 
+/** `billing=3,crm=1`: app names as in API_KEYS, each weight a whole number from 1 to 100. */
+function appWeights(raw: string | undefined): Record<string, number> {
+  const weights: Record<string, number> = {};
+  if (raw === undefined || raw.trim() === '') return weights;
+  for (const entry of raw.split(',')) {
+    const [name, value, extra] = entry.split('=').map((part) => part.trim());
+    if (!name || !/^[\w.-]{1,64}$/.test(name) || value === undefined || extra !== undefined)
+      throw new ConfigError(
+        'ZOOM_APP_WEIGHTS',
+        `must be app=weight pairs (e.g. billing=3,crm=1), got "${raw}"`,
+      );
+    if (Object.hasOwn(weights, name))
+      throw new ConfigError('ZOOM_APP_WEIGHTS', `names ${name} twice`);
+    weights[name] = integer('ZOOM_APP_WEIGHTS', value, 1, 1, 100);
+  }
+  return weights;
+}
+
 export interface LoadOptions {
   /** Defaults to 'server'; the CLI entry passes 'cli'. */
   role?: ProcessRole;
@@ -360,6 +383,7 @@ export function loadConfig(
     'pro',
   );
   config.zoomRateLimits = rateLimits(env.ZOOM_RATE_LIMITS);
+  config.zoomAppWeights = appWeights(env.ZOOM_APP_WEIGHTS);
   config.zoomRetryAfterCapSeconds = integer(
     'ZOOM_RETRY_AFTER_CAP_SECONDS',
     env.ZOOM_RETRY_AFTER_CAP_SECONDS,
@@ -429,10 +453,12 @@ export function loadConfig(
     0,
     65535,
   );
+  // The longest in-flight request: a pass-through call (60 s Zoom timeout), then its record
+  // write (5 s query deadline), the webhook drain (5 s) and closing pools; queued waits end at once.
   config.shutdownTimeoutMs = integer(
     'SHUTDOWN_TIMEOUT_MS',
     env.SHUTDOWN_TIMEOUT_MS,
-    10_000,
+    75_000,
     0,
     600_000,
   );

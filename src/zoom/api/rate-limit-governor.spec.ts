@@ -26,6 +26,7 @@ const create = (user: string): ZoomRequest => ({
   dailyLimitUser: user,
   route: 'POST /users/{userId}/meetings',
 });
+const forApp = (app: string): ZoomRequest => ({ ...create('x'), dailyLimitUser: undefined, app });
 const ok: ZoomResponse = { status: 200, data: {}, headers: {} };
 const qps429: ZoomResponse = {
   status: 429,
@@ -71,6 +72,7 @@ describe(RateLimitGovernor.name, () => {
       redis?: boolean;
       plan?: AppConfig['rateLimitPlan'];
       limits?: AppConfig['zoomRateLimits'];
+      weights?: Record<string, number>;
     } = {},
   ): Promise<{
     governor: RateLimitGovernor;
@@ -81,7 +83,8 @@ describe(RateLimitGovernor.name, () => {
     const config = Object.assign(new AppConfig(), {
       rateLimitPlan: options.plan ?? 'pro',
       zoomRateLimits: options.limits,
-      redisKeyPrefix: namespace.prefix,
+      zoomAppWeights: options.weights ?? {},
+      redisKeyPrefix: `${namespace.prefix}${testKey}:`,
       replicaId: `replica-${clients.length}`,
       role: 'server',
     });
@@ -111,8 +114,14 @@ describe(RateLimitGovernor.name, () => {
     };
   }
 
+  let testKey = 0;
+
   beforeAll(async () => {
     namespace = await createRedisNamespace();
+  });
+
+  beforeEach(() => {
+    testKey++;
   });
 
   afterAll(async () => {
@@ -211,6 +220,42 @@ describe(RateLimitGovernor.name, () => {
     const offsets = await burst([g], heavy, 3);
     expect(offsets[1]).toBeLessThan(100);
     expect(offsets[2]).toBeGreaterThanOrEqual(980);
+  });
+
+  it.each([true, false])(
+    "keeps each app's share while another bursts, lending what is unused (Redis: %s)",
+    async (withRedis) => {
+      const { governor: g } = await governor({ redis: withRedis, limits: { medium: 10 } });
+      const started = Date.now();
+      const starts = new Map<string, number[]>([
+        ['bursty', []],
+        ['steady', []],
+      ]);
+      const call = (app: string) =>
+        g.run(forApp(app), async () => (starts.get(app)?.push(Date.now() - started), ok));
+      // Alone, the bursty app borrows the whole window; then both want more.
+      const bursty = Array.from({ length: 30 }, () => call('bursty'));
+      await new Promise((r) => setTimeout(r, 100));
+      await Promise.all(Array.from({ length: 5 }, () => call('steady')));
+      // The steady app's 5 (its share of 10) start in the next window, not after the burst's 30.
+      expect(Math.max(...(starts.get('steady') ?? []))).toBeLessThan(1_500);
+      await Promise.all(bursty);
+      expect(starts.get('bursty')?.filter((t) => t < 900)).toHaveLength(10);
+    },
+  );
+
+  it('names the app share when it refuses an app whose line is longer than the bounded wait', async () => {
+    const { governor: g } = await governor({ redis: false, limits: { medium: 10 } });
+    await Promise.all(Array.from({ length: 10 }, () => g.run(forApp('a'), async () => ok)));
+    void g.run(forApp('b'), async () => ok); // b is owed the rest of its share of 5
+    const refused: DomainError[] = [];
+    for (let i = 0; i < 120; i++)
+      g.run(forApp('a'), async () => ok).catch((e: unknown) => {
+        if (e instanceof DomainError) refused.push(e);
+      });
+    await vi.waitFor(() => expect(refused.length).toBeGreaterThan(0));
+    expect(refused[0]?.message).toMatch(/App a is over its share \(5\/s of 10\/s\)/);
+    expect(refused[0]?.options.headers?.['X-Gateway-Refusal']).toBe('app_share');
   });
 
   it('answers 429 with Retry-After at once when the line is longer than the bounded wait', async () => {

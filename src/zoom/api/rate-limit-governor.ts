@@ -1,6 +1,7 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { Counter, Histogram } from 'prom-client';
 import { Clock } from '../../common/clock.js';
+import { ShutdownSignal } from '../../common/shutdown-signal.js';
 import { DomainError, ErrorCode } from '../../common/errors/index.js';
 import { errorMessage } from '../../common/errors/error-message.js';
 import { AppConfig } from '../../config/app-config.js';
@@ -8,7 +9,13 @@ import { REDIS, type RedisClient, redisReady } from '../../coordination/redis.pr
 import { MetricsService } from '../../metrics/metrics.service.js';
 import { DailyBlocks } from './daily-blocks.js';
 import { classifyRateLimit } from './rate-limit-answer.js';
-import { LocalSlots, RedisSlots, type Reservation } from './rate-limit-slots.js';
+import {
+  LocalSlots,
+  RedisSlots,
+  type Reservation,
+  type SlotRequest,
+  WINDOW_MS,
+} from './rate-limit-slots.js';
 import { RateLimits } from './rate-limits.js';
 import type { ZoomRateCategory, ZoomRequest, ZoomResponse } from './zoom-api.types.js';
 
@@ -21,6 +28,10 @@ const MAX_QPS_RETRIES = 3;
 /** After Redis fails, the governor paces in-process this long before asking Redis again. */
 const REDIS_COOL_DOWN_MS = 5_000;
 const DAY_MS = 86_400_000;
+/** What a wait in line cut by shutdown was (ShutdownSignal's 503 message). */
+const IN_LINE = 'a call waiting in line for Zoom (never sent)';
+/** The share of calls the gateway makes for itself, not for an app. */
+const GATEWAY_APP = '_gateway';
 
 /**
  * Paces calls to Zoom inside the account's per-second limits and its daily per-user limit, for
@@ -42,6 +53,9 @@ export class RateLimitGovernor {
   private readonly local = new LocalSlots();
   private readonly shared: RedisSlots | null;
   private redisCoolDownUntil = 0;
+  /** Per category and app: the tail of this replica's line of calls told to come back later. */
+  private readonly lines = new Map<string, Promise<void>>();
+  private readonly lineLengths = new Map<string, number>();
   private readonly waitSeconds: Histogram<'category'>;
   private readonly refusals: Counter<'category' | 'reason'>;
   private readonly zoomRateLimited: Counter<'category' | 'type'>;
@@ -54,6 +68,8 @@ export class RateLimitGovernor {
     metrics: MetricsService,
     private readonly limits: RateLimits,
     private readonly blocks: DailyBlocks,
+    // Optional so unit tests may build the governor without one; the app always provides it.
+    @Optional() private readonly shutdown: ShutdownSignal = new ShutdownSignal(),
   ) {
     this.shared = redis
       ? new RedisSlots(
@@ -89,7 +105,7 @@ export class RateLimitGovernor {
     const deadline = this.clock.now() + MAX_QUEUE_WAIT_MS;
     for (let retry = 0; ; retry++) {
       await this.assertNotBlocked(request);
-      await this.waitForSlot(request.category, deadline);
+      await this.waitForSlot(request, deadline);
       const response = await attempt();
       const kind = classifyRateLimit(response);
       this.limits.learn(request.category, response, kind);
@@ -131,45 +147,96 @@ export class RateLimitGovernor {
             'Retry-After': String(Math.max(1, Math.ceil((until - now) / 1000))),
             'X-RateLimit-Type': 'Daily-limit',
             'X-RateLimit-Category': capitalise(request.category),
+            'X-Gateway-Refusal': 'daily_limit',
           },
         },
       );
     }
   }
 
-  private async waitForSlot(category: ZoomRateCategory, deadline: number): Promise<void> {
-    const now = this.clock.now();
-    const maxWait = Math.max(0, deadline - now);
-    const { granted, waitMs } = await this.reserve(
-      category,
-      now,
-      this.limits.limit(category),
-      maxWait,
-    );
-    if (!granted) {
-      this.refusals.inc({ category, reason: 'queue_full' });
-      throw new DomainError(
-        ErrorCode.RateLimited,
-        `Too many calls waiting for Zoom's ${capitalise(category)} rate limit; retry after the Retry-After seconds.`,
-        {
-          zoomCode: 429,
-          headers: { 'Retry-After': String(Math.max(1, Math.ceil((waitMs - maxWait) / 1000))) },
-        },
-      );
+  private async waitForSlot(request: ZoomRequest, deadline: number): Promise<void> {
+    const { category } = request;
+    // Calls the gateway makes for itself (reconciliation, validation) share as one more app.
+    const app = request.app ?? GATEWAY_APP;
+    const weights = this.config.zoomAppWeights;
+    const weight = Object.hasOwn(weights, app) ? (weights[app] ?? 1) : 1;
+    const ask = () => {
+      const now = this.clock.now();
+      const maxWait = Math.max(0, deadline - now);
+      const limit = this.limits.limit(category);
+      return this.reserve({ category, app, weight, now, limit, maxWait }).then((slot) => ({
+        slot,
+        maxWait,
+        limit,
+      }));
+    };
+    let { slot, maxWait, limit } = await ask();
+    const line = `${category}:${app}`;
+    const ahead = this.lineLengths.get(line) ?? 0;
+    // Each call ahead in this replica's line needs about one slot of the app's share.
+    const expected = slot.waitMs + (ahead * WINDOW_MS) / Math.max(1, slot.share);
+    if (!slot.granted && slot.retry && expected < maxWait) {
+      // Asked to come back: this replica's waiting calls of the app line up, and only the first
+      // asks, so a long line costs one round trip per slot, not one per waiting call.
+      ({ slot, maxWait, limit } = await this.inLine(line, async () => {
+        // The answer from before waiting in line is stale by now: ask afresh first.
+        let answer = await ask();
+        while (!answer.slot.granted && answer.slot.retry && answer.slot.waitMs < answer.maxWait) {
+          await this.shutdown.race(this.clock.sleep(answer.slot.waitMs), IN_LINE);
+          answer = await ask();
+        }
+        return answer;
+      }));
     }
-    this.waitSeconds.observe({ category }, waitMs / 1000);
-    if (waitMs > 0) await this.clock.sleep(waitMs);
+    if (slot.granted) {
+      this.waitSeconds.observe({ category }, slot.waitMs / 1000);
+      // A wait in line ends with 503 + Retry-After at shutdown; calls already sent to Zoom finish.
+      if (slot.waitMs > 0) await this.shutdown.race(this.clock.sleep(slot.waitMs), IN_LINE);
+      return;
+    }
+    const overShare = slot.retry === 'share';
+    this.refusals.inc({ category, reason: overShare ? 'app_share' : 'queue_full' });
+    const late = slot.granted ? 0 : Math.max(expected - maxWait, slot.waitMs - maxWait, 1);
+    const retryAfter = String(Math.max(1, Math.ceil(late / 1000)));
+    throw new DomainError(
+      ErrorCode.RateLimited,
+      overShare
+        ? `App ${app} is over its share (${slot.share}/s of ${limit}/s) of Zoom's ${capitalise(category)} rate limit while other apps use theirs; retry after the Retry-After seconds.`
+        : `Too many calls waiting for Zoom's ${capitalise(category)} rate limit; retry after the Retry-After seconds.`,
+      {
+        zoomCode: 429,
+        headers: {
+          'Retry-After': retryAfter,
+          'X-Gateway-Refusal': overShare ? 'app_share' : 'queue_full',
+        },
+      },
+    );
   }
 
-  private async reserve(
-    category: ZoomRateCategory,
-    now: number,
-    limit: number,
-    maxWait: number,
-  ): Promise<Reservation> {
-    if (this.shared && redisReady(this.redis) && now >= this.redisCoolDownUntil) {
+  /** Runs `work` after every earlier `work` of the same line has finished. */
+  private async inLine<T>(line: string, work: () => Promise<T>): Promise<T> {
+    this.lineLengths.set(line, (this.lineLengths.get(line) ?? 0) + 1);
+    const before = this.lines.get(line) ?? Promise.resolve();
+    const mine = before.then(work, work);
+    const tail = mine.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.lines.set(line, tail);
+    try {
+      return await mine;
+    } finally {
+      if (this.lines.get(line) === tail) this.lines.delete(line);
+      const left = (this.lineLengths.get(line) ?? 1) - 1;
+      if (left > 0) this.lineLengths.set(line, left);
+      else this.lineLengths.delete(line);
+    }
+  }
+
+  private async reserve(slot: SlotRequest): Promise<Reservation> {
+    if (this.shared && redisReady(this.redis) && slot.now >= this.redisCoolDownUntil) {
       try {
-        return await this.shared.reserve(category, now, limit, maxWait);
+        return await this.shared.reserve(slot);
       } catch (error) {
         // One failure costs one timeout: the next calls pace in-process for the cool-down.
         this.redisCoolDownUntil = this.clock.now() + REDIS_COOL_DOWN_MS;
@@ -178,7 +245,7 @@ export class RateLimitGovernor {
         );
       }
     }
-    return this.local.reserve(category, now, limit, maxWait);
+    return this.local.reserve(slot);
   }
 
   private async pause(category: ZoomRateCategory, until: number): Promise<void> {

@@ -8,56 +8,154 @@ import type { ZoomRateCategory } from './zoom-api.types.js';
  * offset between our clocks, and the extra 20 ms absorb network jitter at the boundary.
  */
 export const WINDOW_MS = 1_020;
+/** An app seen within this long counts as active: its share is kept for it. */
+const ACTIVE_MS = 2 * WINDOW_MS;
+
+export interface SlotRequest {
+  category: ZoomRateCategory;
+  app: string;
+  weight: number;
+  now: number;
+  limit: number;
+  maxWait: number;
+}
 
 export interface Reservation {
   granted: boolean;
-  /** How long the call must wait for its slot (when granted), or would have had to. */
+  /** How long the call must wait for its slot (granted), or before asking again (refused). */
   waitMs: number;
+  /**
+   * Refused for now, to ask again after `waitMs`: `share` when the app is over its fair share
+   * while other apps still have theirs coming, `horizon` when it would book beyond the next window.
+   */
+  retry?: 'share' | 'horizon';
+  /** The app's share of the category's limit at the time of asking. */
+  share: number;
 }
 
 /**
- * Reserve the earliest start time at which fewer than `limit` calls started in the window
- * before it, not earlier than a pause Zoom asked for: at once while the window has room, else
- * the moment the oldest call in it leaves the window. One round trip; loaded once, then called
- * by its SHA.
+ * One reservation, fleet-wide, in one round trip (loaded once, then called by its SHA).
+ *
+ * The category's starts form a sliding window of at most `limit`. Each active app (seen in the
+ * last two windows) is guaranteed `limit × weight / Σ active weights` of it. A call takes the
+ * earliest start with room (now while the window has room, else when the oldest call leaves),
+ * unless its app is over its share while another active app still has share coming: then it may
+ * only use the room nobody is owed (shares not used are lent), or it is told how long until that
+ * may change and asks again, so a borrower never queues ahead of a lender.
  */
 const RESERVE = `
-local now = tonumber(ARGV[1])
-local limit = tonumber(ARGV[2])
-local maxWait = tonumber(ARGV[3])
-local window = tonumber(ARGV[4])
-redis.call('zremrangebyscore', KEYS[1], '-inf', now - window)
-local at = now
-local count = redis.call('zcard', KEYS[1])
-if count >= limit then
-  local oldest = redis.call('zrange', KEYS[1], count - limit, count - limit, 'WITHSCORES')
-  at = math.max(now, tonumber(oldest[2]) + window)
+local now, limit, maxWait, window = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local member, app, weight, prefix, active = ARGV[5], ARGV[6], tonumber(ARGV[7]), ARGV[8], tonumber(ARGV[9])
+local total, pauseKey, apps = KEYS[1], KEYS[2], KEYS[3]
+redis.call('zremrangebyscore', total, '-inf', now - window)
+redis.call('hset', apps, app, now .. ':' .. weight)
+redis.call('pexpire', apps, active * 2)
+local seen = redis.call('hgetall', apps)
+local sum, others = 0, {}
+for i = 1, #seen, 2 do
+  local at, w = string.match(seen[i + 1], '^([%d.]+):([%d.]+)$')
+  if at == nil or now - tonumber(at) > active then
+    redis.call('hdel', apps, seen[i])
+  else
+    sum = sum + tonumber(w)
+    if seen[i] ~= app then others[#others + 1] = {seen[i], tonumber(w)} end
+  end
 end
-local pause = tonumber(redis.call('get', KEYS[2]) or '0')
+local function shareOf(w) return math.max(1, math.floor(limit * w / sum)) end
+local mine, share = prefix .. app, shareOf(weight)
+redis.call('zremrangebyscore', mine, '-inf', now - window)
+local count, countMine = redis.call('zcard', total), redis.call('zcard', mine)
+local pause = tonumber(redis.call('get', pauseKey) or '0')
+local owed = 0
+if countMine >= share then
+  for _, other in ipairs(others) do
+    local used = redis.call('zcount', prefix .. other[1], now - window, '+inf')
+    owed = owed + math.max(0, shareOf(other[2]) - used)
+  end
+end
+local at = now
+if owed > 0 then
+  local room = limit - owed
+  if count >= room then
+    local wait = window
+    local myOldest = redis.call('zrange', mine, countMine - share, countMine - share, 'WITHSCORES')
+    if myOldest[2] then wait = math.min(wait, tonumber(myOldest[2]) + window - now) end
+    if room >= 1 then
+      local oldest = redis.call('zrange', total, count - room, count - room, 'WITHSCORES')
+      if oldest[2] then wait = math.min(wait, tonumber(oldest[2]) + window - now) end
+    end
+    return {0, math.max(5, wait), 1, share}
+  end
+elseif count >= limit then
+  local oldest = redis.call('zrange', total, count - limit, count - limit, 'WITHSCORES')
+  at = math.max(now, tonumber(oldest[2]) + window)
+  -- Over its share, an app books nothing ahead: an app that turns up later is never queued
+  -- behind a long line booked while it was away. It asks again when its slot would be now.
+  if countMine >= share and at > now then return {0, at - now, 2, share} end
+end
 if pause > at then at = pause end
-if at - now > maxWait then return {0, at - now} end
-redis.call('zadd', KEYS[1], at, ARGV[5])
-redis.call('pexpire', KEYS[1], math.ceil(at - now + window + 1000))
-return {1, at - now}`;
+if at - now > maxWait then return {0, at - now, 0, share} end
+local ttl = math.ceil(at - now + window + 1000)
+redis.call('zadd', total, at, member)
+redis.call('pexpire', total, ttl)
+redis.call('zadd', mine, at, member)
+redis.call('pexpire', mine, ttl)
+return {1, at - now, 0, share}`;
 const RESERVE_SHA = createHash('sha1').update(RESERVE).digest('hex');
 
 /** The same reservation book in process memory: a single instance, or while Redis is away. */
 export class LocalSlots {
   private readonly starts = new Map<ZoomRateCategory, number[]>();
+  private readonly byApp = new Map<string, number[]>();
+  private readonly seen = new Map<ZoomRateCategory, Map<string, { at: number; weight: number }>>();
   private readonly pauses = new Map<ZoomRateCategory, number>();
 
-  reserve(category: ZoomRateCategory, now: number, limit: number, maxWait: number): Reservation {
-    const starts = (this.starts.get(category) ?? []).filter((t) => t > now - WINDOW_MS);
+  reserve(slot: SlotRequest): Reservation {
+    const { category, app, weight, now, limit, maxWait } = slot;
+    const recent = (list: number[] | undefined) => (list ?? []).filter((t) => t > now - WINDOW_MS);
+    const seen = this.seen.get(category) ?? new Map<string, { at: number; weight: number }>();
+    this.seen.set(category, seen);
+    seen.set(app, { at: now, weight });
+    let sum = 0;
+    for (const [name, entry] of seen) {
+      if (now - entry.at > ACTIVE_MS) seen.delete(name);
+      else sum += entry.weight;
+    }
+    const shareOf = (w: number) => Math.max(1, Math.floor((limit * w) / sum));
+    const share = shareOf(weight);
+    const all = recent(this.starts.get(category));
+    const mine = recent(this.byApp.get(`${category}:${app}`));
+    this.starts.set(category, all);
+    this.byApp.set(`${category}:${app}`, mine);
+    let owed = 0;
+    if (mine.length >= share) {
+      for (const [name, entry] of seen) {
+        if (name === app) continue;
+        const used = recent(this.byApp.get(`${category}:${name}`)).length;
+        owed += Math.max(0, shareOf(entry.weight) - used);
+      }
+    }
     let at = now;
-    if (starts.length >= limit)
-      at = Math.max(now, (starts[starts.length - limit] ?? now) + WINDOW_MS);
+    if (owed > 0) {
+      const room = limit - owed;
+      if (all.length >= room) {
+        let wait = WINDOW_MS;
+        const myOldest = mine[mine.length - share];
+        if (myOldest !== undefined) wait = Math.min(wait, myOldest + WINDOW_MS - now);
+        const oldest = room >= 1 ? all[all.length - room] : undefined;
+        if (oldest !== undefined) wait = Math.min(wait, oldest + WINDOW_MS - now);
+        return { granted: false, waitMs: Math.max(5, wait), retry: 'share', share };
+      }
+    } else if (all.length >= limit) {
+      at = Math.max(now, (all[all.length - limit] ?? now) + WINDOW_MS);
+      if (mine.length >= share && at > now)
+        return { granted: false, waitMs: at - now, retry: 'horizon', share };
+    }
     at = Math.max(at, this.pauses.get(category) ?? 0);
-    this.starts.set(category, starts);
-    if (at - now > maxWait) return { granted: false, waitMs: at - now };
-    starts.push(at);
-    // Kept sorted: the window's oldest calls are read by position.
-    if (starts.length > 1 && at < (starts.at(-2) ?? at)) starts.sort((x, y) => x - y);
-    return { granted: true, waitMs: at - now };
+    if (at - now > maxWait) return { granted: false, waitMs: at - now, share };
+    insertSorted(all, at);
+    insertSorted(mine, at);
+    return { granted: true, waitMs: at - now, share };
   }
 
   pause(category: ZoomRateCategory, until: number): void {
@@ -65,7 +163,13 @@ export class LocalSlots {
   }
 }
 
-/** The fleet's reservation book in Redis: one sorted set of start times per category. */
+/** Kept sorted: the window's oldest calls are read by position. */
+function insertSorted(list: number[], value: number): void {
+  list.push(value);
+  if (list.length > 1 && value < (list.at(-2) ?? value)) list.sort((x, y) => x - y);
+}
+
+/** The fleet's reservation book in Redis: sorted sets of start times per category and per app. */
 export class RedisSlots {
   private seq = 0;
 
@@ -75,29 +179,40 @@ export class RedisSlots {
     private readonly replicaId: string,
   ) {}
 
-  async reserve(
-    category: ZoomRateCategory,
-    now: number,
-    limit: number,
-    maxWait: number,
-  ): Promise<Reservation> {
-    const keys = [this.key(`window:${category}`), this.key(`pause:${category}`)];
-    const args = [now, limit, maxWait, WINDOW_MS, `${this.replicaId}:${++this.seq}`].map(String);
+  async reserve(slot: SlotRequest): Promise<Reservation> {
+    const { category } = slot;
+    const keys = [
+      this.key(`window:${category}`),
+      this.key(`pause:${category}`),
+      this.key(`apps:${category}`),
+    ];
+    const args = [
+      slot.now,
+      slot.limit,
+      slot.maxWait,
+      WINDOW_MS,
+      `${this.replicaId}:${++this.seq}`,
+      slot.app,
+      slot.weight,
+      this.key(`window:${category}:app:`),
+      ACTIVE_MS,
+    ].map(String);
     let reply: unknown;
     try {
-      reply = await this.redis.evalsha(RESERVE_SHA, 2, ...keys, ...args);
+      reply = await this.redis.evalsha(RESERVE_SHA, keys.length, ...keys, ...args);
     } catch (error) {
       if (!(error instanceof Error) || !error.message.includes('NOSCRIPT')) throw error;
       // First use on this Redis (or after a restart): EVAL also caches the script by its SHA.
-      reply = await this.redis.eval(RESERVE, 2, ...keys, ...args);
+      reply = await this.redis.eval(RESERVE, keys.length, ...keys, ...args);
     }
     if (!Array.isArray(reply)) throw new Error('unexpected reply from the rate-limit script');
-    return { granted: reply[0] === 1, waitMs: Number(reply[1]) };
+    const retry = reply[2] === 1 ? 'share' : reply[2] === 2 ? 'horizon' : undefined;
+    return { granted: reply[0] === 1, waitMs: Number(reply[1]), retry, share: Number(reply[3]) };
   }
 
   async pause(category: ZoomRateCategory, until: number, now: number): Promise<void> {
     const ttl = Math.max(1, until - now + 1_000);
-    // GREATEST semantics without a script: a pause only moves forward, and a stale one expires.
+    // A pause only moves forward, and a stale one expires.
     const current = Number((await this.redis.get(this.key(`pause:${category}`))) ?? 0);
     if (current < until)
       await this.redis.set(this.key(`pause:${category}`), String(until), 'PX', ttl);
