@@ -91,6 +91,45 @@ describe('a replica started with a mistyped ZOOM_CLIENT_SECRET', () => {
     });
   });
 
+  it('says so in readiness and diagnostics, in words naming the variable, and stays ready', async () => {
+    const ready = await call(typo, 'GET', '/health/ready');
+    await expect(Promise.resolve(ready.status)).resolves.toBe(200);
+    const zoom = bodyOf(
+      z.looseObject({
+        details: z.looseObject({
+          zoom: z.looseObject({
+            status: z.string(),
+            environmentSecretRefused: z.looseObject({ variable: z.string(), message: z.string() }),
+          }),
+        }),
+      }),
+      ready.json,
+    ).details.zoom;
+    await expect(Promise.resolve(zoom)).resolves.toMatchObject({
+      status: 'degraded',
+      environmentSecretRefused: { variable: 'ZOOM_CLIENT_SECRET' },
+    });
+    await expect(Promise.resolve(zoom.environmentSecretRefused.message)).resolves.toMatch(
+      /ZOOM_CLIENT_SECRET .*was refused by Zoom.*stored credential version 1/,
+    );
+    const diagnostics = await call(typo, 'GET', '/api/admin/zoom/diagnostics', { key: ADMIN_KEY });
+    const { warnings } = bodyOf(z.looseObject({ warnings: z.array(z.string()) }), diagnostics.json);
+    await expect(Promise.resolve(warnings.join('\n'))).resolves.toContain('ZOOM_CLIENT_SECRET');
+    const metrics = await (await fetch(`${typo.url}/metrics`)).text();
+    await expect(Promise.resolve(metrics)).resolves.toMatch(
+      /^zoom_credentials_environment_refused 1$/m,
+    );
+    // The good replica says nothing of the kind.
+    const goodReady = await call(good, 'GET', '/health/ready');
+    await expect(Promise.resolve(goodReady.text)).resolves.not.toContain(
+      'environmentSecretRefused',
+    );
+    for (const text of [ready.text, diagnostics.text]) {
+      await expect(Promise.resolve(text)).resolves.not.toContain(WRONG_SECRET);
+      await expect(Promise.resolve(text)).resolves.not.toContain(CREDENTIALS.clientSecret);
+    }
+  });
+
   it('logs one error naming the variable and never the secret', async () => {
     const errors = typo
       .output()
