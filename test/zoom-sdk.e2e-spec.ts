@@ -45,7 +45,12 @@ describe("Zoom's SDK through the gateway (two replicas, PostgreSQL, Redis, simul
   let b: GatewayProcess;
 
   beforeAll(async () => {
-    fleet = await GatewayFleet.open({ simulator, apiKeys: { sdk: APP_KEY }, logLevel: 'warn' });
+    // The SDK reaches users, phone and unknown products too: every area, its own meetings.
+    fleet = await GatewayFleet.open({
+      simulator,
+      apiKeys: { 'sdk[*=rw;ownership=own]': APP_KEY },
+      logLevel: 'warn',
+    });
     const [first, second] = await fleet.start(2);
     if (!first || !second) throw new Error('two replicas were asked for');
     [a, b] = [first, second];
