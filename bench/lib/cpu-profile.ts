@@ -12,6 +12,7 @@ const CpuProfile = z.object({
         url: z.string(),
         lineNumber: z.number(),
       }),
+      children: z.array(z.number()).optional(),
     }),
   ),
   samples: z.array(z.number()),
@@ -31,6 +32,11 @@ export interface ProfileSummary {
   busyMs: number;
   functions: SelfTime[];
   modules: SelfTime[];
+  /**
+   * Self time by module with Node's own, native and V8 frames (socket writes, string encoding,
+   * streams) charged to the nearest caller outside Node: the package or file that asked for the work.
+   */
+  callers: SelfTime[];
 }
 
 /** `node_modules/@nestjs/core/...` → `@nestjs/core`; `node:internal/...` → `node:internal/http`; ours → `src/meetings`. */
@@ -63,8 +69,29 @@ export function summarizeCpuProfile(
 ): ProfileSummary {
   const profile = CpuProfile.parse(JSON.parse(readFileSync(profilePath, 'utf8')));
   const byId = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
+  const parentOf = new Map<number, number>();
+  for (const n of profile.nodes) for (const child of n.children ?? []) parentOf.set(child, n.id);
+  const callerModule = new Map<number, string>();
+  const callerOf = (id: number): string => {
+    const known = callerModule.get(id);
+    if (known !== undefined) return known;
+    const frame = byId.get(id);
+    let module: string;
+    if (frame?.url && !frame.url.startsWith('node:'))
+      module = moduleOf(frame.url.replace(/^file:\/\//, ''), frame.functionName);
+    else {
+      const parent = parentOf.get(id);
+      module =
+        parent === undefined || frame?.functionName.startsWith('(')
+          ? moduleOf('', frame?.functionName ?? '')
+          : callerOf(parent);
+    }
+    callerModule.set(id, module);
+    return module;
+  };
   const functions = new Map<string, number>();
   const modules = new Map<string, number>();
+  const callers = new Map<string, number>();
   let busyUs = 0;
   let elapsedUs = 0;
   profile.samples.forEach((id, i) => {
@@ -81,6 +108,8 @@ export function summarizeCpuProfile(
     functions.set(name, (functions.get(name) ?? 0) + us);
     const module = moduleOf(file, frame.functionName);
     modules.set(module, (modules.get(module) ?? 0) + us);
+    const caller = callerOf(id);
+    callers.set(caller, (callers.get(caller) ?? 0) + us);
   });
   const rank = (m: Map<string, number>): SelfTime[] =>
     [...m.entries()]
@@ -91,5 +120,10 @@ export function summarizeCpuProfile(
         ms: Math.round(us / 100) / 10,
         share: Math.round((us / busyUs) * 1000) / 1000,
       }));
-  return { busyMs: Math.round(busyUs / 1000), functions: rank(functions), modules: rank(modules) };
+  return {
+    busyMs: Math.round(busyUs / 1000),
+    functions: rank(functions),
+    modules: rank(modules),
+    callers: rank(callers),
+  };
 }

@@ -41,7 +41,7 @@ export const memory: Scenario = {
   id: 'memory',
   title: 'Memory and start-up',
   async run({ quick, simulator }: ScenarioContext): Promise<ScenarioOutcome> {
-    const title = '5. Memory and start-up';
+    const title = '8. Memory and start-up';
     const total = quick ? 20_000 : 100_000;
     const chunk = quick ? 2_500 : 5_000;
     const goals = [

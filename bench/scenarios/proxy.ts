@@ -424,6 +424,13 @@ function report(input: {
           '',
           table(['#', 'module (self time)', 'share'], profileRows(profile.modules)),
           '',
+          "The same with Node's own, native and V8 frames (socket writes, string encoding, streams) charged to the nearest caller outside Node:",
+          '',
+          table(
+            ['#', 'module, Node and natives charged to their caller', 'share'],
+            profileRows(profile.callers),
+          ),
+          '',
           table(['#', 'function (self time)', 'share'], profileRows(profile.functions)),
           '',
         ]

@@ -28,7 +28,7 @@ export const scale: Scenario = {
   id: 'scale',
   title: 'Scale-out',
   async run({ quick, simulator }: ScenarioContext): Promise<ScenarioOutcome> {
-    const title = '4. Scale-out: 1, 2 and 4 replicas';
+    const title = '7. Scale-out: 1, 2 and 4 replicas';
     const goal = { scenario: 'scale', goal: 'one mint for the whole fleet while it scales out' };
     const counts = [1, 2, 4];
     const duration = quick ? 2 : 4;
