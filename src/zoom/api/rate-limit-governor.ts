@@ -43,7 +43,7 @@ const GATEWAY_APP = '_gateway';
  *   once with 429 and Retry-After.
  * - A per-second 429 from Zoom (Zoom did not act) pauses the category until Zoom's next clock
  *   second for everyone, and the call is retried, at most MAX_QPS_RETRIES times.
- * - Limits: what Zoom reports in its headers, else ZOOM_RATE_LIMITS, else the plan's.
+ * - Limits: ZOOM_RATE_LIMITS, else what Zoom reports in its headers, else the plan's.
  * - A daily-limit 429 blocks further creates/updates for that user (or the category, when the
  *   whole account is out) until Zoom's reset, answering 429 locally; the check costs no I/O.
  */

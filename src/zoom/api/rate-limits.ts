@@ -21,9 +21,9 @@ const CATEGORIES: Record<string, ZoomRateCategory> = {
 };
 
 /**
- * The per-second limit each category is paced to: what Zoom itself reported for this account
- * (`X-RateLimit-Limit` on an answer whose `X-RateLimit-Type` is QPS), else ZOOM_RATE_LIMITS,
- * else the plan's. What one replica learns is announced to the fleet and kept in Redis for an
+ * The per-second limit each category is paced to: ZOOM_RATE_LIMITS when set, else what Zoom
+ * itself reported for this account (`X-RateLimit-Limit` on an answer whose `X-RateLimit-Type` is
+ * QPS), else the plan's. What one replica learns is announced to the fleet and kept in Redis for an
  * hour, so every replica paces to the same limit.
  */
 @Injectable()
@@ -51,9 +51,11 @@ export class RateLimits implements OnModuleInit {
   }
 
   limit(category: ZoomRateCategory): number {
+    // An operator's ZOOM_RATE_LIMITS wins: it may deliberately leave room for other apps on the
+    // account that do not come through the gateway.
     return (
-      this.learned.get(category) ??
       this.config.zoomRateLimits?.[category] ??
+      this.learned.get(category) ??
       PLAN_LIMITS[this.config.rateLimitPlan][category]
     );
   }
