@@ -1,6 +1,8 @@
 // oxlint-disable-next-line import/no-unassigned-import -- decorator metadata polyfill, loaded for its effect
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { ShutdownSignal } from './common/shutdown-signal.js';
 import { type AppConfig, ConfigError, loadConfig, withProvisioned } from './config/app-config.js';
 import { type EmbeddedSimulator, startEmbeddedSimulator } from './embedded/embedded-simulator.js';
 import { provisionEncryptionKey } from './embedded/encryption-key.js';
@@ -56,21 +58,48 @@ async function bootstrap(): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.log(`${signal}: finishing in-flight requests, then closing the database and Redis`);
+    logger.log(
+      `${signal}: waits in line answered 503, in-flight requests finishing (at most ${config.shutdownTimeoutMs} ms), then closing the database and Redis`,
+    );
     setTimeout(() => {
       logger.error('Shutdown took too long; exiting');
       process.exit(1);
     }, config.shutdownTimeoutMs).unref();
-    void app
-      .close()
+    // Calls waiting in the rate-limit queue or on an Idempotency-Key end now (503 + Retry-After);
+    // calls already sent to Zoom run on, with the database and Redis still open, until answered.
+    app.get(ShutdownSignal).trigger();
+    void drainHttp(app.getHttpServer())
+      .then(() => app.close())
       .then(() => simulator?.close())
-      .then(() => process.exit(0));
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error(
+            `Shutdown failed: ${error instanceof Error ? error.message : String(error)}`,
+          );
+          process.exit(1);
+        },
+      );
   };
   // Nest's own shutdown hooks would also listen; ours adds the deadline and the simulator.
   process.removeAllListeners('SIGTERM');
   process.removeAllListeners('SIGINT');
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+}
+
+/**
+ * Stops taking connections and resolves once every request in flight has been answered: idle
+ * keep-alive connections close now, busy ones right after their answer (`Connection: close`).
+ */
+function drainHttp(server: Server): Promise<void> {
+  server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+    res.shouldKeepAlive = false;
+  });
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
 }
 
 void bootstrap();

@@ -3,12 +3,14 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AppConfig } from '../config/app-config.js';
 import { EncryptionService } from './crypto/encryption.service.js';
 import { AllExceptionsFilter } from './errors/all-exceptions.filter.js';
+import { ShutdownSignal } from './shutdown-signal.js';
 import { createValidationPipe } from './validation.js';
 
 /** Cross-cutting providers; the global filter and pipe are APP_* providers so tests get them too. */
 @Global()
 @Module({
   providers: [
+    ShutdownSignal,
     { provide: APP_FILTER, useClass: AllExceptionsFilter },
     { provide: APP_PIPE, useFactory: createValidationPipe },
     {
@@ -21,6 +23,6 @@ import { createValidationPipe } from './validation.js';
       },
     },
   ],
-  exports: [EncryptionService],
+  exports: [EncryptionService, ShutdownSignal],
 })
 export class CommonModule {}
