@@ -4,6 +4,7 @@ import type { Caller } from '../auth/api-key.service.js';
 import { Clock } from '../common/clock.js';
 import { EncryptionService, sha256Hex } from '../common/crypto/encryption.service.js';
 import { DomainError, ErrorCode, isUniqueViolation } from '../common/errors/index.js';
+import { ShutdownSignal } from '../common/shutdown-signal.js';
 import type { MeetingBody } from './dto/meeting-body.schema.js';
 import type { MeetingEntity } from './meeting.entity.js';
 import { MeetingLifecycle } from './meeting-lifecycle.service.js';
@@ -22,15 +23,30 @@ export interface ZoomAnswer {
 }
 
 export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
-/** How long a retry waits for the first request with its key to finish before answering 409. */
+/**
+ * How long a retry waits for the first request with its key, while that one is really running
+ * (a fresh heartbeat), before answering 409: a running create lasts at most the governor's
+ * queue wait and Zoom's timeout, so most waits end with the first request's answer.
+ */
 const IN_FLIGHT_WAIT_MS = 20_000;
 const IN_FLIGHT_POLL_MS = 100;
 const RESPONSE_AAD = 'meetings:create-response';
 
+/** What a request with an Idempotency-Key goes on with. */
+export type Claim =
+  /** A new record: this request makes the first attempt. */
+  | { record: MeetingEntity }
+  /** The first answer, replayed. */
+  | { replay: ZoomAnswer }
+  /** A `creating` record whose attempt ended without a definite outcome, now held by this request. */
+  | { takeover: MeetingEntity };
+
 /**
  * Idempotency-Keys for creates: the unique index on the key's hash makes the first request in
  * the fleet win; a retry with the same key and body gets the first answer (stored encrypted, as
- * Zoom's start_url carries the host's ZAK), a reuse with another body a 409.
+ * Zoom's start_url carries the host's ZAK), a reuse with another body a 409. A retry after an
+ * attempt that ended without an answer (5xx, timeout, crash: no fresh heartbeat) takes the
+ * record over and settles it at once; it waits only while the attempt is really running.
  */
 @Injectable()
 export class IdempotencyService {
@@ -39,15 +55,16 @@ export class IdempotencyService {
     private readonly lifecycle: MeetingLifecycle,
     private readonly encryption: EncryptionService,
     private readonly clock: Clock,
+    private readonly shutdown: ShutdownSignal,
   ) {}
 
-  /** Takes the key for this request (a new `creating` record) or answers what its first use answered. */
+  /** Takes the key for this request (a new `creating` record, or one to settle) or answers what its first use answered. */
   async claim(
     caller: Caller,
     userId: string,
     body: MeetingBody,
     idempotencyKey: string,
-  ): Promise<{ record: MeetingEntity } | { replay: ZoomAnswer }> {
+  ): Promise<Claim> {
     const keyHash = sha256Hex(`${caller.name}\n${idempotencyKey}`);
     const requestHash = sha256Hex(canonicalJson({ userId: userId.toLowerCase(), body }));
     const waitUntil = this.clock.now() + IN_FLIGHT_WAIT_MS;
@@ -75,14 +92,22 @@ export class IdempotencyService {
         );
       }
       if (existing.status !== 'creating') return { replay: this.replay(existing) };
+      if (!this.lifecycle.attemptAlive(existing)) {
+        // Ended without an answer, or its replica stopped beating: this request settles it.
+        if (await this.lifecycle.takeOver(existing)) return { takeover: existing };
+        continue; // another retry (or reconciliation) took it first, or it settled: read again
+      }
       if (this.clock.now() >= waitUntil) {
         throw new DomainError(
           ErrorCode.IdempotencyInProgress,
-          'A request with this Idempotency-Key is still being processed; retry with the same key shortly.',
+          'The first request with this Idempotency-Key is still running (its call to Zoom is in flight); retry with the same key shortly.',
           { headers: { 'Retry-After': '2' } },
         );
       }
-      await this.clock.sleep(IN_FLIGHT_POLL_MS);
+      await this.shutdown.race(
+        this.clock.sleep(IN_FLIGHT_POLL_MS),
+        'the wait for the first request with this Idempotency-Key',
+      );
     }
   }
 

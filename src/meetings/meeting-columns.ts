@@ -97,5 +97,8 @@ export function newMeetingRecord(init: NewRecord, columns: MeetingColumns): Meet
     requestHash: init.idempotency?.requestHash ?? null,
     idempotencyExpiresAt: init.idempotency?.expiresAt ?? null,
     responseEncrypted: null,
+    // A `creating` record is written just before its call to Zoom: the attempt starts beating now.
+    attemptHeartbeatAt: init.status === 'creating' ? init.now : null,
+    attemptStartedAt: init.status === 'creating' ? init.now : null,
   };
 }

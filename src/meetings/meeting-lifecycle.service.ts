@@ -1,12 +1,22 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Caller } from '../auth/api-key.service.js';
 import { Clock } from '../common/clock.js';
-import { isUniqueViolation } from '../common/errors/index.js';
+import { errorMessage, isUniqueViolation } from '../common/errors/index.js';
 import type { MeetingBody } from './dto/meeting-body.schema.js';
 import { changeColumns, newMeetingRecord, type NewRecord, zoomColumns } from './meeting-columns.js';
 import type { MeetingEntity } from './meeting.entity.js';
 import { MeetingsRepository } from './meetings.repository.js';
 import type { ZoomMeeting, ZoomMeetingChange, ZoomMeetingWithId } from './zoom-meeting.js';
+
+/** How often the replica making a create's call to Zoom says so on its record. */
+export const HEARTBEAT_INTERVAL_MS = 2_000;
+/**
+ * A heartbeat older than this means the attempt is no longer running (its replica stopped or
+ * lost the database): five missed beats, room for a slow write and some clock skew between replicas.
+ */
+export const HEARTBEAT_STALE_MS = 10_000;
+/** When a record write fails after Zoom accepted the change, it is tried again after these delays. */
+export const REPAIR_DELAYS_MS: readonly number[] = [1_000, 5_000, 30_000];
 
 /**
  * A record's life: `creating` before Zoom is called, then `active` (Zoom made it) or `failed`
@@ -67,9 +77,80 @@ export class MeetingLifecycle {
     return this.records.fail(record.id, reason);
   }
 
-  /** No answer or a 5xx: Zoom may have made it; reconciliation will tell. */
+  /**
+   * No answer or a 5xx: Zoom may have made it. The attempt is over (heartbeat cleared), so a
+   * retry with the key looks it up in Zoom at once; without one, reconciliation will tell.
+   */
   async outcomeUnknown(record: MeetingEntity, reason: string): Promise<void> {
-    await this.records.noteCreating(record.id, `Outcome unknown: ${reason}`);
+    await this.records.endAttempt(record.id, `Outcome unknown: ${reason}`);
+  }
+
+  /** Whether the record's create attempt is still running somewhere in the fleet (a fresh heartbeat). */
+  attemptAlive(record: MeetingEntity): boolean {
+    const beat = record.attemptHeartbeatAt?.getTime();
+    return beat !== undefined && beat > this.clock.now() - HEARTBEAT_STALE_MS;
+  }
+
+  /** Takes a `creating` record whose attempt is over; false when another attempt holds it or it settled. */
+  takeOver(record: MeetingEntity): Promise<boolean> {
+    return this.records.takeOverAttempt(record.id, new Date(this.clock.now() - HEARTBEAT_STALE_MS));
+  }
+
+  /** A new call to Zoom's create for a record taken over. */
+  async startAttempt(record: MeetingEntity): Promise<void> {
+    await this.records.startAttempt(record.id);
+    record.attemptStartedAt = new Date(this.clock.now());
+  }
+
+  /** Gives a taken-over record back undecided (Zoom could not be asked now). */
+  async releaseAttempt(record: MeetingEntity): Promise<void> {
+    await this.records.endAttempt(record.id);
+  }
+
+  /** Beats for these records every HEARTBEAT_INTERVAL_MS until the returned function is called. */
+  keepAttemptsAlive(ids: string[]): () => void {
+    const timer = setInterval(() => {
+      this.records
+        .beatAttempts(ids)
+        .catch((error: unknown) =>
+          this.logger.warn(`Create attempt heartbeat failed: ${errorMessage(error)}`),
+        );
+    }, HEARTBEAT_INTERVAL_MS);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  /**
+   * A record write that must follow a change Zoom already accepted: tried now; when the database
+   * fails it, tried again in the background (REPAIR_DELAYS_MS), so the caller still gets Zoom's
+   * answer. If every try fails, reconciliation's active check re-reads the meeting from Zoom.
+   */
+  async followZoom(what: string, write: () => Promise<unknown>): Promise<void> {
+    try {
+      await write();
+    } catch (error) {
+      this.logger.warn(
+        `Zoom accepted the ${what} but its record could not be updated (${errorMessage(error)}); retrying in the background`,
+      );
+      this.repairLater(what, write, 0);
+    }
+  }
+
+  private repairLater(what: string, write: () => Promise<unknown>, attempt: number): void {
+    const delay = REPAIR_DELAYS_MS[attempt];
+    if (delay === undefined) {
+      this.logger.error(
+        `Record still not updated after the ${what}; reconciliation's active check will re-read it from Zoom`,
+      );
+      return;
+    }
+    const timer = setTimeout(() => {
+      write().then(
+        () => this.logger.log(`Record repaired after the ${what}`),
+        () => this.repairLater(what, write, attempt + 1),
+      );
+    }, delay);
+    timer.unref();
   }
 
   /** Zoom says the meeting is gone (webhook `meeting.deleted`, a 3001, a delete through us). */

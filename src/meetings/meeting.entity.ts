@@ -21,9 +21,12 @@ export const MEETING_WIDTHS = {
   hash: 64,
 } as const;
 
-/** A text value cut to its column's width, so a long value from Zoom never fails a write. */
+/**
+ * A text value cut to its column's width, so a long value from Zoom never fails a write; NUL
+ * bytes, which PostgreSQL text cannot hold, are dropped (callers' NULs are refused up front).
+ */
 export function clip(value: string, column: keyof typeof MEETING_WIDTHS): string {
-  return value.slice(0, MEETING_WIDTHS[column]);
+  return value.replaceAll('\u0000', '').slice(0, MEETING_WIDTHS[column]);
 }
 
 export type MeetingStatus = 'creating' | 'active' | 'deleted' | 'failed';
@@ -130,4 +133,16 @@ export class MeetingEntity {
   /** Zoom's create answer, encrypted (its start_url carries the host's ZAK), replayed to retries. */
   @Column({ name: 'response_encrypted', type: 'text', nullable: true })
   responseEncrypted: string | null;
+
+  /**
+   * Refreshed every few seconds by the replica whose create attempt (or lookup) for this
+   * `creating` record is in flight; null once it ended. Fresh means "still running somewhere in
+   * the fleet"; stale or null lets a retry with the key take the record over.
+   */
+  @Column({ name: 'attempt_heartbeat_at', type: Date, nullable: true })
+  attemptHeartbeatAt: Date | null;
+
+  /** When the latest call to Zoom's create for this record began (a retry's takeover may start another). */
+  @Column({ name: 'attempt_started_at', type: Date, nullable: true })
+  attemptStartedAt: Date | null;
 }

@@ -13,6 +13,7 @@ import { ActiveChecker } from './reconciliation/active-checker.js';
 import { CreatingReconciler } from './reconciliation/creating-reconciler.js';
 import { MeetingsReconciler } from './reconciliation/meetings-reconciler.js';
 import { ReconcileController } from './reconciliation/reconcile.controller.js';
+import { ZoomMeetingFinder } from './reconciliation/zoom-meeting-finder.js';
 import { ZoomMeetingsController } from './zoom-meetings.controller.js';
 
 /**
@@ -28,6 +29,7 @@ import { ZoomMeetingsController } from './zoom-meetings.controller.js';
     IdempotencyService,
     MeetingsService,
     MeetingRecordsService,
+    ZoomMeetingFinder,
     CreatingReconciler,
     ActiveChecker,
     MeetingsReconciler,

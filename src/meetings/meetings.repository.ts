@@ -218,6 +218,55 @@ export class MeetingsRepository {
       .getMany();
   }
 
+  // ------------------------------------------------------------ create attempts (heartbeat)
+
+  /** Refreshes the heartbeat of these records' attempts, while they are still `creating`. */
+  async beatAttempts(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.meetings.update(
+      { id: In(ids), status: 'creating' },
+      { attemptHeartbeatAt: this.now() },
+    );
+  }
+
+  /**
+   * Takes over a `creating` record whose attempt ended (heartbeat null) or whose replica stopped
+   * beating (heartbeat before `staleBefore`): one conditional write, so of several retries and
+   * reconciliation exactly one wins. False when the attempt is alive or the record moved on.
+   */
+  async takeOverAttempt(id: string, staleBefore: Date): Promise<boolean> {
+    const result = await this.meetings
+      .createQueryBuilder()
+      .update()
+      .set({ attemptHeartbeatAt: this.now() })
+      .where('id = :id AND status = :status', { id, status: 'creating' })
+      .andWhere('(attempt_heartbeat_at IS NULL OR attempt_heartbeat_at < :staleBefore)', {
+        staleBefore,
+      })
+      .execute();
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** A new call to Zoom's create for a record taken over: its start time is what Zoom's list is matched against. */
+  async startAttempt(id: string): Promise<void> {
+    const now = this.now();
+    await this.meetings.update(
+      { id, status: 'creating' },
+      { attemptStartedAt: now, attemptHeartbeatAt: now },
+    );
+  }
+
+  /** The attempt ended without a definite outcome: the record stays `creating`, free for a retry to resolve. */
+  async endAttempt(id: string, note?: string): Promise<void> {
+    await this.meetings.update(
+      { id, status: 'creating' },
+      {
+        attemptHeartbeatAt: null,
+        ...(note === undefined ? {} : { failureReason: clip(note, 'failureReason') }),
+      },
+    );
+  }
+
   // ------------------------------------------------------------ meeting_checks (reconciliation)
 
   /** Drops check rows of records no longer active: one primary-key lookup per check row. */

@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock.js';
+import { ZoomApiError } from '../common/errors/index.js';
+import { ShutdownSignal } from '../common/shutdown-signal.js';
 import { EncryptionService } from '../common/crypto/encryption.service.js';
 import { buildDataSourceOptions } from '../database/database.options.js';
 import { runMigrations } from '../database/migration-runner.js';
@@ -21,19 +23,35 @@ import { MeetingLifecycle } from './meeting-lifecycle.service.js';
 import { MeetingsRepository } from './meetings.repository.js';
 import { MeetingsService } from './meetings.service.js';
 import { CreatingReconciler } from './reconciliation/creating-reconciler.js';
+import { ZoomMeetingFinder } from './reconciliation/zoom-meeting-finder.js';
 
 /** Zoom as these tests need it: every request recorded, answers chosen by the test. */
 class ScriptedZoom {
   readonly requests: ZoomRequest[] = [];
   answer: (req: ZoomRequest) => unknown = () => ({});
+  /** While set, creates wait for it (a call to Zoom in flight). */
+  createsHeld?: Promise<void>;
 
   async request(req: ZoomRequest): Promise<ZoomResponse> {
     this.requests.push(req);
+    if (req.method === 'POST' && this.createsHeld) await this.createsHeld;
     return { status: req.method === 'POST' ? 201 : 200, data: this.answer(req), headers: {} };
   }
 }
 
 const caller = { name: 'app', admin: false };
+
+/** A clock a minute behind: what it writes looks like an attempt whose replica stopped beating long ago. */
+class MinuteAgoClock extends Clock {
+  override now(): number {
+    return Date.now() - 60_000;
+  }
+}
+
+const unavailable = () => new ZoomApiError(503, { code: 503, message: 'unavailable' });
+
+/** Creates that reached Zoom, less the one every test starts with. */
+const creates = (zoom: ScriptedZoom) => zoom.requests.filter((r) => r.method === 'POST').length - 1;
 const RECURRING = '85746065432';
 
 describe(MeetingsService.name, () => {
@@ -43,6 +61,7 @@ describe(MeetingsService.name, () => {
   let meetings: MeetingsService;
   let reconciler: CreatingReconciler;
   let repository: MeetingsRepository;
+  let shutdown: ShutdownSignal;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'zg-meetings-service-'));
@@ -67,6 +86,8 @@ describe(MeetingsService.name, () => {
         MeetingLifecycle,
         IdempotencyService,
         CreatingReconciler,
+        ZoomMeetingFinder,
+        ShutdownSignal,
         Clock,
         {
           provide: getRepositoryToken(MeetingEntity),
@@ -88,6 +109,7 @@ describe(MeetingsService.name, () => {
     meetings = moduleRef.get(MeetingsService);
     reconciler = moduleRef.get(CreatingReconciler);
     repository = moduleRef.get(MeetingsRepository);
+    shutdown = moduleRef.get(ShutdownSignal);
     zoom.answer = () => ({
       id: Number(RECURRING),
       topic: 'Weekly',
@@ -164,7 +186,7 @@ describe(MeetingsService.name, () => {
   });
 
   it('never marks an instant meeting failed in reconciliation, since Zoom does not list them', async () => {
-    const lifecycle = new MeetingLifecycle(repository, new Clock());
+    const lifecycle = new MeetingLifecycle(repository, new MinuteAgoClock());
     await lifecycle.begin(caller, 'me', { topic: 'Now', type: 1 });
     await lifecycle.begin(caller, 'me', { topic: 'Later', type: 2 });
     zoom.answer = () => ({ meetings: [], next_page_token: '' });
@@ -176,5 +198,107 @@ describe(MeetingsService.name, () => {
     });
     const rows = await dataSource.getRepository(MeetingEntity).findBy({ topic: 'Now' });
     await expect(Promise.resolve(rows.map((r) => r.status))).resolves.toEqual(['creating']);
+  });
+
+  describe('a retry with the Idempotency-Key after Zoom failed', () => {
+    const body = { topic: 'Retro', type: 2, duration: 30 };
+
+    it('answers at once with the meeting Zoom made, without a second create', async () => {
+      zoom.answer = (req) => {
+        if (req.method === 'POST') throw unavailable();
+        if (req.method === 'GET' && req.path.startsWith('/users/'))
+          return { meetings: [{ id: 555000111, ...body, created_at: new Date().toISOString() }] };
+        return { id: 555000111, ...body, start_url: 'https://zoom.example/s/555000111' };
+      };
+      await expect(meetings.create(caller, 'me', body, 'key-1')).rejects.toBeInstanceOf(
+        ZoomApiError,
+      );
+      const started = Date.now();
+      const answer = await meetings.create(caller, 'me', body, 'key-1');
+      expect(Date.now() - started).toBeLessThan(1_000);
+      expect(answer).toMatchObject({ status: 201, replayed: true });
+      expect(answer.json).toContain('"start_url"');
+      expect(creates(zoom)).toBe(1);
+      await expect(repository.findByZoomId('555000111')).resolves.toMatchObject({
+        status: 'active',
+      });
+      // And a third call replays the stored answer without asking Zoom again.
+      const calls = zoom.requests.length;
+      await expect(meetings.create(caller, 'me', body, 'key-1')).resolves.toMatchObject({
+        replayed: true,
+      });
+      expect(zoom.requests.length).toBe(calls);
+    });
+
+    it('makes a new attempt when Zoom made nothing', async () => {
+      let failCreate = true;
+      zoom.answer = (req) => {
+        if (req.method === 'POST') {
+          if (failCreate) throw unavailable();
+          return { id: 555000222, ...body };
+        }
+        return { meetings: [] };
+      };
+      await expect(meetings.create(caller, 'me', body, 'key-2')).rejects.toBeInstanceOf(
+        ZoomApiError,
+      );
+      failCreate = false;
+      await expect(meetings.create(caller, 'me', body, 'key-2')).resolves.toMatchObject({
+        status: 201,
+      });
+      expect(creates(zoom)).toBe(2);
+      await expect(repository.findByZoomId('555000222')).resolves.toMatchObject({
+        status: 'active',
+      });
+    });
+
+    it('answers with the error when Zoom cannot be asked, and leaves the key for the next retry', async () => {
+      zoom.answer = () => {
+        throw unavailable();
+      };
+      await expect(meetings.create(caller, 'me', body, 'key-3')).rejects.toBeInstanceOf(
+        ZoomApiError,
+      );
+      await expect(meetings.create(caller, 'me', body, 'key-3')).rejects.toBeInstanceOf(
+        ZoomApiError,
+      );
+      expect(creates(zoom)).toBe(1);
+      zoom.answer = (req) =>
+        req.method === 'POST' ? { id: 555000333, ...body } : { meetings: [] };
+      await expect(meetings.create(caller, 'me', body, 'key-3')).resolves.toMatchObject({
+        status: 201,
+      });
+    });
+
+    it('waits while the first attempt is really in flight, and ends the wait with 503 at shutdown', async () => {
+      const held: { resolve?: () => void } = {};
+      zoom.createsHeld = new Promise<void>((resolve) => (held.resolve = resolve));
+      zoom.answer = () => ({ id: 555000444, ...body });
+      const first = meetings.create(caller, 'me', body, 'key-4');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const retry = meetings.create(caller, 'me', body, 'key-4');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      shutdown.trigger();
+      await expect(retry).rejects.toMatchObject({ code: 'service_unavailable', status: 503 });
+      held.resolve?.();
+      await expect(first).resolves.toMatchObject({ status: 201 });
+    });
+  });
+
+  it("answers Zoom's 204 for an update even when the record write fails, and repairs it", async () => {
+    const applyChange = vi
+      .spyOn(repository, 'applyChange')
+      .mockRejectedValueOnce(new Error('connection terminated'));
+    await expect(
+      meetings.update(RECURRING, { topic: 'Renamed in Zoom' }, {}),
+    ).resolves.toMatchObject({ status: 204 });
+    await vi.waitFor(
+      async () => {
+        const record = await repository.findByZoomId(RECURRING);
+        if (record?.topic !== 'Renamed in Zoom') throw new Error('not repaired yet');
+      },
+      { timeout: 3_000, interval: 100 },
+    );
+    expect(applyChange).toHaveBeenCalledTimes(2);
   });
 });

@@ -11,7 +11,8 @@ import { MeetingLifecycle } from './meeting-lifecycle.service.js';
 import { MeetingsRepository } from './meetings.repository.js';
 import { ZoomReadCache } from '../zoom/cache/zoom-read-cache.js';
 import { zoomAnswerHeaders } from './zoom-answer.js';
-import { type ZoomMeeting, zoomJson } from './zoom-meeting.js';
+import { ZoomMeetingFinder } from './reconciliation/zoom-meeting-finder.js';
+import { type ZoomListItem, type ZoomMeeting, zoomIdString, zoomJson } from './zoom-meeting.js';
 
 /**
  * Zoom's meetings routes through the gateway: every create is recorded before Zoom is called
@@ -30,6 +31,7 @@ export class MeetingsService {
     private readonly lifecycle: MeetingLifecycle,
     private readonly idempotency: IdempotencyService,
     private readonly cache: ZoomReadCache,
+    private readonly finder: ZoomMeetingFinder,
   ) {}
 
   async create(
@@ -46,6 +48,7 @@ export class MeetingsService {
     } else {
       const claim = await this.idempotency.claim(caller, userId, body, idempotencyKey);
       if ('replay' in claim) return claim.replay;
+      if ('takeover' in claim) return this.settleTakenOver(claim.takeover, userId, body);
       record = claim.record;
     }
     return this.callZoomCreate(record, userId, body);
@@ -91,8 +94,11 @@ export class MeetingsService {
     );
     await this.cache.invalidateMeeting(meetingId);
     // One occurrence changed: the record describes the whole series, which did not change.
+    // Zoom applied it: the caller gets Zoom's answer even when the record write fails (repaired later).
     if (record && query.occurrence_id === undefined)
-      await this.lifecycle.applyZoomUpdate(meetingId, body);
+      await this.lifecycle.followZoom(`update of meeting ${meetingId}`, () =>
+        this.lifecycle.applyZoomUpdate(meetingId, body),
+      );
     return { status: 204, json: '', headers: zoomAnswerHeaders(response.headers) };
   }
 
@@ -109,9 +115,11 @@ export class MeetingsService {
     await this.cache.invalidateMeeting(meetingId);
     // One occurrence deleted: the meeting and its other occurrences live on.
     if (query.occurrence_id === undefined)
-      await this.lifecycle.markDeletedByZoom(
-        meetingId,
-        `deleted through the gateway by ${caller.name}`,
+      await this.lifecycle.followZoom(`delete of meeting ${meetingId}`, () =>
+        this.lifecycle.markDeletedByZoom(
+          meetingId,
+          `deleted through the gateway by ${caller.name}`,
+        ),
       );
     return { status: 204, json: '', headers: zoomAnswerHeaders(response.headers) };
   }
@@ -138,6 +146,8 @@ export class MeetingsService {
   ): Promise<ZoomAnswer> {
     let meeting: ZoomMeeting;
     let headers: Record<string, string> = {};
+    // The record says "still running" while the call is in flight, so a retry waits rather than guesses.
+    const stopBeating = this.lifecycle.keepAttemptsAlive([record.id]);
     try {
       const response = await this.zoom.request<ZoomMeeting>({
         method: 'POST',
@@ -163,6 +173,8 @@ export class MeetingsService {
         await this.lifecycle.outcomeUnknown(record, describeFailure(error)).catch(() => undefined);
       }
       throw error;
+    } finally {
+      stopBeating();
     }
     const json = zoomJson(meeting);
     try {
@@ -174,6 +186,67 @@ export class MeetingsService {
       );
     }
     return { status: 201, json, headers };
+  }
+
+  /**
+   * A retry took over a record whose attempt ended without a definite outcome (a 5xx, a timeout,
+   * a crash): the meeting Zoom made for it is looked up as reconciliation does. Found, it is the
+   * answer (the first attempt's meeting); not found, Zoom made nothing and a new attempt is made.
+   * Zoom unable to list now decides nothing: the error is answered and the record left for the next retry.
+   */
+  private async settleTakenOver(
+    record: MeetingEntity,
+    userId: string,
+    body: MeetingBody,
+  ): Promise<ZoomAnswer> {
+    const stopBeating = this.lifecycle.keepAttemptsAlive([record.id]);
+    let found: ZoomListItem | undefined;
+    try {
+      found = await this.finder.find(record);
+    } catch (error) {
+      await this.lifecycle.releaseAttempt(record).catch(() => undefined);
+      throw error;
+    } finally {
+      stopBeating();
+    }
+    if (found) return this.answerFound(record, found);
+    await this.lifecycle.startAttempt(record);
+    this.logger.log(`No meeting in Zoom for record ${record.id}: a retry makes a new attempt`);
+    return this.callZoomCreate(record, userId, body);
+  }
+
+  /** The meeting an earlier attempt made: Zoom's full object when it answers (the list lacks start_url), recorded and replayed. */
+  private async answerFound(record: MeetingEntity, found: ZoomListItem): Promise<ZoomAnswer> {
+    let meeting: ZoomMeeting = found;
+    let headers: Record<string, string> = {};
+    const id = zoomIdString(found.id);
+    if (id !== null) {
+      try {
+        const response = await this.zoom.request<ZoomMeeting>({
+          method: 'GET',
+          path: `/meetings/${id}`,
+          category: 'light',
+          route: 'GET /meetings/:meetingId',
+        });
+        meeting = response.data;
+        headers = zoomAnswerHeaders(response.headers);
+      } catch (error) {
+        this.logger.warn(
+          `Meeting ${id} found in Zoom's list, but not read: ${errorMessage(error)}`,
+        );
+      }
+    }
+    const json = zoomJson(meeting);
+    try {
+      await this.lifecycle.complete(record, meeting, this.idempotency.sealResponse(record, json));
+    } catch (error) {
+      this.logger.error(
+        `Meeting ${id} found in Zoom for record ${record.id}, but the record could not be completed: ${errorMessage(error)}`,
+      );
+      await this.lifecycle.releaseAttempt(record).catch(() => undefined);
+    }
+    this.logger.log(`Record ${record.id}: a retry found the meeting ${id} an earlier attempt made`);
+    return { status: 201, json, replayed: true, headers };
   }
 
   /** Zoom's 404 with code 3001 proves the meeting is gone: the record follows, the 404 is relayed. */

@@ -1,13 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../../common/clock.js';
-import { errorMessage, ZoomApiError } from '../../common/errors/index.js';
-import { ZoomApiClient } from '../../zoom/api/zoom-api.client.js';
+import { errorMessage } from '../../common/errors/index.js';
 import { IdempotencyService } from '../idempotency.service.js';
 import { MeetingLifecycle } from '../meeting-lifecycle.service.js';
 import type { MeetingEntity } from '../meeting.entity.js';
 import { MeetingsRepository } from '../meetings.repository.js';
-import { type ZoomListItem, zoomIdString } from '../zoom-meeting.js';
+import type { ZoomListItem } from '../zoom-meeting.js';
 import { matchCreatingRecord } from './meeting-matching.js';
+import { ZoomMeetingFinder } from './zoom-meeting-finder.js';
 
 export interface ReconcileResult {
   examined: number;
@@ -19,13 +19,13 @@ export interface ReconcileResult {
 
 export const DEFAULT_CREATING_AGE_MS = 120_000;
 const BATCH = 200;
-const MAX_PAGES = 10;
 
 /**
  * Resolves records left `creating` (a crash or a lost answer between the record and Zoom's
  * answer): the user's meetings are listed in Zoom and a meeting Zoom made for the record is
  * recognised by topic, type, start time, duration and a creation time close to the record's
  * (see meeting-matching.ts). Found -> `active` with Zoom's id; not found -> `failed`.
+ * A record whose attempt is still running (a fresh heartbeat: a retry's new attempt) is skipped.
  * Instant meetings (type 1) are never failed: Zoom's list does not return them, so not finding
  * one proves nothing; they stay `creating` and are counted `pending`.
  */
@@ -34,7 +34,7 @@ export class CreatingReconciler {
   private readonly logger = new Logger('Reconciliation');
 
   constructor(
-    private readonly zoom: ZoomApiClient,
+    private readonly finder: ZoomMeetingFinder,
     private readonly records: MeetingsRepository,
     private readonly lifecycle: MeetingLifecycle,
     private readonly idempotency: IdempotencyService,
@@ -56,32 +56,18 @@ export class CreatingReconciler {
     const byUser = new Map<string, MeetingEntity[]>();
     for (const record of pending)
       byUser.set(record.hostUser, [...(byUser.get(record.hostUser) ?? []), record]);
-    for (const [user, records] of byUser) {
-      const items = await this.listAll(user);
-      if (items === null) {
-        result.pending += records.length;
-        continue;
-      }
-      const held = await this.records.heldZoomIds(
-        items.map((i) => zoomIdString(i.id)).filter((id): id is string => id !== null),
-      );
-      const available = items.filter((item) => {
-        const id = zoomIdString(item.id);
-        return id !== null && !held.has(id);
-      });
-      for (const record of records) {
-        const match = matchCreatingRecord(record, available);
-        if (match) {
-          available.splice(available.indexOf(match), 1);
-          if (await this.lifecycle.complete(record, match, null)) result.active++;
-        } else if (
-          await this.lifecycle.fail(
-            record,
-            'Not found in Zoom by reconciliation: the create did not take effect.',
-          )
-        ) {
-          result.failed++;
-        }
+    for (const [user, candidates] of byUser) {
+      // Held before Zoom is listed: an attempt still running (a retry's, another replica's) is
+      // left alone, and none can start on these records while this run decides them.
+      const records: MeetingEntity[] = [];
+      for (const record of candidates)
+        if (await this.lifecycle.takeOver(record)) records.push(record);
+      if (records.length === 0) continue;
+      const stopBeating = this.lifecycle.keepAttemptsAlive(records.map((r) => r.id));
+      try {
+        await this.settle(user, records, result);
+      } finally {
+        stopBeating();
       }
     }
     if (pending.length || instant)
@@ -89,37 +75,30 @@ export class CreatingReconciler {
     return result;
   }
 
-  /** The user's scheduled and upcoming meetings; null when Zoom cannot list them right now. */
-  private async listAll(user: string): Promise<ZoomListItem[] | null> {
-    const byId = new Map<string, ZoomListItem>();
+  private async settle(user: string, records: MeetingEntity[], result: ReconcileResult) {
+    let available: ZoomListItem[];
     try {
-      for (const type of ['scheduled', 'upcoming']) {
-        let token: string | undefined;
-        for (let page = 0; page < MAX_PAGES; page++) {
-          const response = await this.zoom.request<{
-            meetings?: ZoomListItem[];
-            next_page_token?: string;
-          }>({
-            method: 'GET',
-            path: `/users/${encodeURIComponent(user)}/meetings`,
-            query: { type, page_size: 300, next_page_token: token },
-            category: 'medium',
-            route: 'GET /users/:userId/meetings',
-          });
-          for (const item of response.data.meetings ?? []) {
-            const id = zoomIdString(item.id);
-            if (id !== null) byId.set(id, item);
-          }
-          token = response.data.next_page_token || undefined;
-          if (!token) break;
-        }
-      }
+      available = await this.finder.unheld(user);
     } catch (error) {
-      // 1001: the user does not exist, so Zoom made nothing for it.
-      if (error instanceof ZoomApiError && error.httpStatus === 404) return [];
       this.logger.warn(`Reconciliation could not list meetings of ${user}: ${errorMessage(error)}`);
-      return null;
+      result.pending += records.length;
+      for (const record of records)
+        await this.lifecycle.releaseAttempt(record).catch(() => undefined);
+      return;
     }
-    return [...byId.values()];
+    for (const record of records) {
+      const match = matchCreatingRecord(record, available);
+      if (match) {
+        available.splice(available.indexOf(match), 1);
+        if (await this.lifecycle.complete(record, match, null)) result.active++;
+      } else if (
+        await this.lifecycle.fail(
+          record,
+          'Not found in Zoom by reconciliation: the create did not take effect.',
+        )
+      ) {
+        result.failed++;
+      }
+    }
   }
 }
