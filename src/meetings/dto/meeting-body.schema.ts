@@ -194,8 +194,16 @@ export type MeetingBody = z.infer<typeof meetingBodySchema>;
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const MAX_DEPTH = 8;
 
-/** Finds prototype-pollution keys and absurd nesting anywhere in a parsed JSON value. */
+const NUL_MESSAGE = 'Must not contain a NUL character (\\u0000).';
+
+/**
+ * Finds prototype-pollution keys, absurd nesting and NUL characters anywhere in a parsed JSON
+ * value. NUL: PostgreSQL text cannot hold one, so a body carrying one is refused before Zoom
+ * (it would make a meeting whose record cannot be written).
+ */
 export function findUnsafeKeys(value: unknown, path = '', depth = 0): FieldError[] {
+  if (typeof value === 'string' && value.includes('\u0000'))
+    return [{ field: path || 'body', message: NUL_MESSAGE }];
   if (typeof value !== 'object' || value === null) return [];
   if (depth > MAX_DEPTH)
     return [{ field: path || 'body', message: `Nested deeper than ${MAX_DEPTH} levels.` }];
@@ -206,6 +214,7 @@ export function findUnsafeKeys(value: unknown, path = '', depth = 0): FieldError
   for (const [key, child] of entries) {
     const field = path ? `${path}.${key}` : key;
     if (FORBIDDEN_KEYS.has(key)) errors.push({ field, message: 'This field name is not allowed.' });
+    else if (key.includes('\u0000')) errors.push({ field, message: NUL_MESSAGE });
     else errors.push(...findUnsafeKeys(child, field, depth + 1));
     if (errors.length >= 20) break;
   }

@@ -208,3 +208,25 @@ describe('what Zoom accepts, the gateway accepts', () => {
     expect(refusal(() => parseListQuery(JSON.parse('{"__proto__":"x"}'))).status).toBe(400);
   });
 });
+
+describe('what the database cannot hold is refused before Zoom', () => {
+  it('refuses a NUL character in the topic, the agenda or any nested string, with Zoom code 300', () => {
+    for (const body of [
+      { topic: 'a\u0000b' },
+      { agenda: '\u0000' },
+      { settings: { contact_name: 'x\u0000' } },
+      { tracking_fields: [{ field: 'f', value: '\u0000' }] },
+      { ['un\u0000known']: 1 },
+    ]) {
+      const error = refusal(() => parseMeetingBody(body));
+      expect(error.status).toBe(400);
+      expect(error.options.zoomCode).toBe(300);
+      expect(error.message).toContain('NUL');
+    }
+  });
+
+  it('refuses a NUL character in a user id, on /v2 and on /api/meetings', () => {
+    expect(refusal(() => parseUserId('me\u0000')).status).toBe(400);
+    expect(refusal(() => parseRecordsQuery({ userId: 'a\u0000b' })).status).toBe(400);
+  });
+});

@@ -206,8 +206,11 @@ const isoTime: QueryRule = (v) =>
 /** `GET /api/meetings`: filters, an opaque cursor and a limit of 1 to 100 (more is refused, not clamped). */
 export function parseRecordsQuery(value: unknown): RecordsQuery {
   const q = parseQuery(value, {
+    // No whitespace or control characters (a NUL cannot even reach PostgreSQL).
     userId: (v) =>
-      v.length <= 128 && /^[^\s]+$/.test(v) ? undefined : 'Must be a user id, email or "me".',
+      v.length <= 128 && /^[^\s\p{Cc}]+$/u.test(v)
+        ? undefined
+        : 'Must be a user id, email or "me".',
     status: oneOf(...MEETING_STATUSES),
     createdBy: pattern(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'Must be an API key name.'),
     from: isoTime,
