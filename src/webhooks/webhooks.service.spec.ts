@@ -20,7 +20,7 @@ import type {
 import { ZoomReadCache } from '../zoom/cache/zoom-read-cache.js';
 import { WebhookEventProcessor } from './webhook-event.processor.js';
 import { WebhookEventStore } from './webhook-event.store.js';
-import { ACK_BUDGET_MS, WebhooksService } from './webhooks.service.js';
+import { ACK_BUDGET_MS, retentionCutoff, WebhooksService } from './webhooks.service.js';
 
 const SECRET = 'unit-webhook-secret';
 
@@ -280,5 +280,22 @@ describe(WebhooksService.name, () => {
       code: 'service_unavailable',
     });
     await expect(Promise.resolve(records.calls)).resolves.toEqual([]);
+  });
+});
+
+describe(retentionCutoff.name, () => {
+  it('keeps webhook event ids for WEBHOOK_EVENTS_RETENTION_DAYS', async () => {
+    const now = Date.parse('2026-03-10T12:00:00Z');
+    await expect(Promise.resolve(retentionCutoff(now, 7))).resolves.toBe(
+      Date.parse('2026-03-03T12:00:00Z'),
+    );
+    await expect(Promise.resolve(retentionCutoff(now, 1))).resolves.toBe(
+      Date.parse('2026-03-09T12:00:00Z'),
+    );
+  });
+
+  it('reads the retention from the configuration', async () => {
+    const config = loadConfig({ WEBHOOK_EVENTS_RETENTION_DAYS: '30' });
+    await expect(Promise.resolve(config.webhookEventsRetentionDays)).resolves.toBe(30);
   });
 });

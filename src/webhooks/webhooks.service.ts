@@ -28,11 +28,17 @@ export const ACK_BUDGET_MS = 2_000;
 /** Events processed at once per replica, and the backlog beyond which new events get 503 (Zoom retries). */
 const CONCURRENCY = 4;
 const BACKLOG = 1_000;
-/** Zoom retries for about 85 minutes; ids are kept far longer so a late retry is still recognised. */
-const RETENTION_MS = 7 * 24 * 3600_000;
 const PRUNE_INTERVAL_MS = 3600_000;
 /** Our own creates also raise meeting.created: adoption waits until the create flow has recorded its id. */
 export const ADOPT_GRACE_MS = 5_000;
+
+/**
+ * Events received before this are pruned: WEBHOOK_EVENTS_RETENTION_DAYS (default 7, at least 1)
+ * back, far beyond Zoom's ~85 minutes of retries, so a late retry is still recognised.
+ */
+export function retentionCutoff(now: number, retentionDays: number): number {
+  return now - retentionDays * 86_400_000;
+}
 
 export type WebhookAnswer =
   | { plainToken: string; encryptedToken: string }
@@ -238,9 +244,10 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
   private async pruneOnce(): Promise<void> {
     try {
       const now = this.clock.now();
-      const pruned = await this.store.prune(now - RETENTION_MS);
+      const days = this.config.webhookEventsRetentionDays;
+      const pruned = await this.store.prune(retentionCutoff(now, days));
       const unfinished = await this.store.countUnfinished(now - 10 * 60_000);
-      if (pruned) this.logger.log(`Pruned ${pruned} webhook event id(s) older than 7 days`);
+      if (pruned) this.logger.log(`Pruned ${pruned} webhook event id(s) older than ${days} day(s)`);
       if (unfinished) {
         this.logger.warn(
           `${unfinished} webhook event(s) were received but never processed (a replica stopped mid-way)`,
