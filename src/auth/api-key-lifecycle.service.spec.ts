@@ -153,6 +153,7 @@ describe.each(engines)(`${ApiKeyLifecycleService.name} on %s`, (_engine, open) =
 
   it('changes grants at run time', async () => {
     const issued = await keys.create('ops', { name: 'growing' });
+    clock.advance(1);
     const updated = await keys.update('ops', 'growing', {
       grants: parseGrants('meetings=r;ownership=all', { admin: false }),
     });
