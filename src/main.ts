@@ -1,3 +1,4 @@
+import './tracing/register.js'; // oxlint-disable-line import/no-unassigned-import -- first: starts tracing (when configured) before anything it instruments loads
 // oxlint-disable-next-line import/no-unassigned-import -- decorator metadata polyfill, loaded for its effect
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
 import { AppConfig } from '../config/app-config.js';
+import { traceLogFields } from '../tracing/log-fields.js';
 
 /** Paths whose values are credentials: pino replaces them before a line is written. */
 export const REDACTED_PATHS = [
@@ -47,6 +48,8 @@ export function prettyTransport(
           transport: prettyTransport(),
           base: { replica: config.replicaId },
           redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+          // trace_id and span_id of the current span on each line, when traces are on.
+          mixin: traceLogFields,
           genReqId: (req: IncomingMessage, res: ServerResponse) => {
             const header = req.headers['x-request-id'];
             const id =

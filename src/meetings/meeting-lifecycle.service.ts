@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { Caller } from '../auth/api-key.service.js';
 import { Clock } from '../common/clock.js';
 import { errorMessage, isUniqueViolation } from '../common/errors/index.js';
+import { withSpan } from '../tracing/span.js';
 import type { MeetingBody } from './dto/meeting-body.schema.js';
 import { changeColumns, newMeetingRecord, type NewRecord, zoomColumns } from './meeting-columns.js';
 import type { MeetingEntity } from './meeting.entity.js';
@@ -52,7 +53,9 @@ export class MeetingLifecycle {
       },
       changeColumns(body),
     );
-    await this.records.insert(record);
+    await withSpan('meetings.record', { 'meetings.record.status': 'creating' }, () =>
+      this.records.insert(record),
+    );
     return record;
   }
 
@@ -69,7 +72,9 @@ export class MeetingLifecycle {
       );
       return false;
     }
-    return this.records.complete(record.id, columns, responseEncrypted);
+    return withSpan('meetings.record', { 'meetings.record.status': 'active' }, () =>
+      this.records.complete(record.id, columns, responseEncrypted),
+    );
   }
 
   /** Zoom certainly made nothing: `failed`, and the Idempotency-Key is free for a retry. */

@@ -7,6 +7,7 @@ import { errorMessage } from '../../common/errors/error-message.js';
 import { AppConfig } from '../../config/app-config.js';
 import { REDIS, type RedisClient, redisReady } from '../../coordination/redis.provider.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
+import { withSpan } from '../../tracing/span.js';
 import { DailyBlocks } from './daily-blocks.js';
 import { classifyRateLimit } from './rate-limit-answer.js';
 import {
@@ -105,7 +106,11 @@ export class RateLimitGovernor {
     const deadline = this.clock.now() + MAX_QUEUE_WAIT_MS;
     for (let retry = 0; ; retry++) {
       await this.assertNotBlocked(request);
-      await this.waitForSlot(request, deadline);
+      await withSpan(
+        'zoom.rate_limit.wait',
+        { 'zoom.rate_limit.category': request.category, 'zoom.app': request.app ?? GATEWAY_APP },
+        () => this.waitForSlot(request, deadline),
+      );
       const response = await attempt();
       const kind = classifyRateLimit(response);
       this.limits.learn(request.category, response, kind);

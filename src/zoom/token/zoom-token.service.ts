@@ -3,6 +3,7 @@ import { Clock } from '../../common/clock.js';
 import { DomainError, ErrorCode } from '../../common/errors/index.js';
 import { AppConfig } from '../../config/app-config.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
+import { setSpanAttribute, withSpan } from '../../tracing/span.js';
 import { CredentialsService } from '../credentials/credentials.service.js';
 import type { ZoomCredentials } from '../credentials/zoom-credentials.js';
 import { ReplacementCanary } from './replacement-canary.js';
@@ -14,6 +15,9 @@ import { ZoomAuthStateService } from './zoom-auth-state.service.js';
 import type { MintedToken } from './zoom-oauth.client.js';
 
 export type { MintReason, ZoomToken } from './token-store/token-store.js';
+
+/** Span attribute: how getToken obtained the token. */
+const TOKEN_SOURCE = 'zoom.token.source';
 
 /**
  * What the caller does after telling the token service what Zoom answered: retry once with
@@ -112,15 +116,28 @@ export class ZoomTokenService implements OnModuleInit {
 
   /** The token with its identity (generation, credential version), to hand back to `onAnswer`. */
   getToken(): Promise<ZoomToken> {
+    return withSpan('zoom.token', {}, () => this.currentToken());
+  }
+
+  /**
+   * getToken's work; its span says how (zoom.token.source): hot (memory), waited (on another
+   * caller's refresh or a canary's verdict), refreshed (from the shared store), minted (here).
+   */
+  private currentToken(): Promise<ZoomToken> {
     const held = this.held;
     if (held !== null) {
       const now = this.clock.now();
       if (now < held.usableUntil) {
-        if (this.canary.awaitsVerdict(held.token)) return this.throughCanary(held.token);
+        if (this.canary.awaitsVerdict(held.token)) {
+          setSpanAttribute(TOKEN_SOURCE, 'waited');
+          return this.throughCanary(held.token);
+        }
         if (now >= held.refreshAt && this.inflight === null) this.refreshAhead();
+        setSpanAttribute(TOKEN_SOURCE, 'hot');
         return Promise.resolve(held.token);
       }
     }
+    setSpanAttribute(TOKEN_SOURCE, this.inflight === null ? 'refreshed' : 'waited');
     return this.withoutToken();
   }
 
@@ -235,6 +252,7 @@ export class ZoomTokenService implements OnModuleInit {
 
   private async obtain(request: MintRequest): Promise<ZoomToken> {
     const { token, mintedHere } = await this.minter.obtain(request, this.choice);
+    if (mintedHere) setSpanAttribute(TOKEN_SOURCE, 'minted');
     return this.adopt(token, mintedHere);
   }
 
