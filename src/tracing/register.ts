@@ -5,7 +5,17 @@
  */
 import { tracingEnabled } from './tracing-env.js';
 
+let sdk: { shutdown(): Promise<void> } | undefined;
+
 if (tracingEnabled(process.env)) {
   const { startTracing } = await import('./sdk.js');
-  startTracing(process.env);
+  sdk = startTracing(process.env);
+}
+
+/**
+ * Exports the spans still batched and stops tracing (nothing when traces are off): for the
+ * shutdown path, before process.exit, so a stopping replica's last requests are not lost.
+ */
+export function stopTracing(): Promise<void> {
+  return sdk?.shutdown() ?? Promise.resolve();
 }

@@ -10,6 +10,9 @@ import { register } from 'node:module';
 import { redactUrl, redisStatement, SENSITIVE_QUERY_SPELLINGS } from './redaction.js';
 import { defaultServiceName, type Environment } from './tracing-env.js';
 
+/** The packages the instrumentations patch that the gateway's ES modules import (Nest, Redis, SQL). */
+const ESM_HOOKED = ['express', '@nestjs/core', 'ioredis', 'pg', 'pg-pool'];
+
 /** Routes polled by probes and scrapers: a span each would bury the requests that matter. */
 const UNTRACED_PATHS = new Set(['/health', '/health/live', '/health/ready', '/metrics']);
 
@@ -55,7 +58,11 @@ export function instrumentations() {
  * Prometheus (/metrics) and logs on stdout: the SDK exports neither.
  */
 export function startTracing(env: Environment): NodeSDK {
-  register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
+  // ESM imports bypass require hooks: Node's loader hook (import-in-the-middle) lets the
+  // instrumentations patch these packages when the app imports them. Only these are wrapped.
+  register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, {
+    data: { include: ESM_HOOKED },
+  });
   const sdk = new NodeSDK({
     serviceName: defaultServiceName(env),
     instrumentations: instrumentations(),
