@@ -1,13 +1,11 @@
-import { HttpService } from '@nestjs/axios';
 import { Injectable } from '@nestjs/common';
-import type { AxiosResponse } from 'axios';
 import { DomainError, ErrorCode, ZoomApiError } from '../../common/errors/index.js';
-import { nodeErrorCode } from '../../common/errors/node-error-code.js';
 import { AppConfig } from '../../config/app-config.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
 import { type ZoomToken, ZoomTokenService } from '../token/zoom-token.service.js';
 import { zoomApiBase } from './zoom-api-base.js';
 import { RateLimitGovernor } from './rate-limit-governor.js';
+import { ZoomHttpTransport } from './zoom-http.transport.js';
 import type { ZoomQuery, ZoomRequest, ZoomResponse } from './zoom-api.types.js';
 
 const DEFAULT_TIMEOUT_MS = 15_000;
@@ -55,17 +53,8 @@ function unreplayable(req: ZoomRequest): DomainError {
   );
 }
 
-function flattenHeaders(headers: AxiosResponse['headers']): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    if (value === undefined || value === null) continue;
-    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
-  }
-  return out;
-}
-
-function queryString(query: ZoomQuery | undefined): Record<string, string> | undefined {
-  if (!query) return undefined;
+function queryString(query: ZoomQuery | undefined): Record<string, string> {
+  if (!query) return {};
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(query))
     if (value !== undefined) out[key] = String(value);
@@ -79,7 +68,7 @@ function queryString(query: ZoomQuery | undefined): Record<string, string> | und
 @Injectable()
 export class ZoomApiClient {
   constructor(
-    private readonly http: HttpService,
+    private readonly transport: ZoomHttpTransport,
     private readonly config: AppConfig,
     private readonly tokens: ZoomTokenService,
     private readonly governor: RateLimitGovernor,
@@ -133,54 +122,40 @@ export class ZoomApiClient {
 
   /** One raw HTTP attempt: resolves with any status Zoom answers, throws only when there is no answer. */
   private async attempt<T>(req: ZoomRequest, token: ZoomToken): Promise<ZoomResponse<T>> {
-    const timeout = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const started = performance.now();
+    const query = new URLSearchParams(queryString(req.query)).toString();
     try {
-      // The promise API of the module's axios instance: the Observable wrapper aborts (and builds
-      // a cancellation error with a stack) after every successful call, a measurable cost per request.
-      const response = await this.http.axiosRef.request<string>({
+      const answer = await this.transport.send({
         method: req.method,
-        url: `${zoomApiBase(this.config, token)}${req.path}`,
-        params: queryString(req.query),
-        data: req.body,
+        url: `${zoomApiBase(this.config, token)}${req.path}${query ? `?${query}` : ''}`,
         headers: {
-          Authorization: `Bearer ${token.accessToken}`,
-          Accept: 'application/json',
-          ...(req.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+          authorization: `Bearer ${token.accessToken}`,
+          accept: 'application/json',
+          ...(req.body !== undefined ? { 'content-type': 'application/json' } : {}),
         },
-        timeout,
-        validateStatus: () => true,
-        responseType: 'text',
-        transformResponse: [(text: string) => text],
+        body: req.body !== undefined ? Buffer.from(JSON.stringify(req.body)) : undefined,
+        timeoutMs: req.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        route: req.route,
       });
-      this.metrics.observeZoomCall(
-        req.route,
-        response.status,
-        (performance.now() - started) / 1_000,
-      );
+      const text = await readText(answer.body);
+      this.metrics.observeZoomCall(req.route, answer.status, (performance.now() - started) / 1_000);
       return {
-        status: response.status,
+        status: answer.status,
         // oxlint-disable-next-line typescript/no-unsafe-type-assertion -- Zoom's documented body for this route
-        data: parseZoomJson(response.data) as T,
-        headers: flattenHeaders(response.headers),
+        data: parseZoomJson(text) as T,
+        headers: answer.headers,
       };
     } catch (error) {
       this.metrics.observeZoomCall(req.route, 'error', (performance.now() - started) / 1_000);
-      const code = nodeErrorCode(error);
-      if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') {
-        throw new DomainError(
-          ErrorCode.ZoomTimeout,
-          `Zoom did not answer ${req.route} within ${timeout} ms.`,
-          {
-            cause: error,
-          },
-        );
-      }
-      throw new DomainError(
-        ErrorCode.ZoomUnreachable,
-        `Zoom could not be reached for ${req.route} (${code ?? 'network error'}).`,
-        { cause: error },
-      );
+      throw error;
     }
   }
+}
+
+/** Zoom's answer body as text (JSON for every route this client calls). */
+async function readText(body: AsyncIterable<unknown>): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body)
+    chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  return Buffer.concat(chunks).toString('utf8');
 }
