@@ -47,6 +47,7 @@ export class RedisBreaker {
   private lastFailure: string | null = null;
   private readonly listeners: ((open: boolean) => void)[] = [];
   private opens = 0;
+  private lastReplyAt = 0;
   private readonly send: SendCommand;
 
   constructor(
@@ -100,16 +101,26 @@ export class RedisBreaker {
       command.reject(new RedisBreakerOpenError());
       return command.promise;
     }
+    const sentAt = this.now();
     const result = this.send(command, stream);
-    // A side branch that only watches: the caller still gets the original rejection.
-    command.promise.then(undefined, (error: unknown) => this.failed(error));
+    // A side branch that only watches: the caller still gets the original answer or rejection.
+    command.promise.then(
+      () => {
+        this.lastReplyAt = this.now();
+      },
+      (error: unknown) => this.failed(error, sentAt),
+    );
     return result;
   }
 
-  private failed(error: unknown): void {
+  private failed(error: unknown, sentAt: number): void {
     if (!(error instanceof Error)) return;
     // Redis answered (a script error, NOSCRIPT, WRONGTYPE): the server is alive.
+    if (error.name === 'ReplyError') this.lastReplyAt = this.now();
     if (error.name === 'ReplyError' || error instanceof RedisBreakerOpenError) return;
+    // A timeout while other replies arrived since this command was sent is a busy server (or a
+    // busy replica reading late), not a hung one: only silence opens the breaker.
+    if (/timed out/i.test(error.message) && this.lastReplyAt > sentAt) return;
     this.trip(error.message);
   }
 

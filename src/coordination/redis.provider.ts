@@ -13,10 +13,12 @@ export type RedisClient = Redis;
 const logger = new Logger('Redis');
 
 /**
- * A command's deadline: short enough for a request's budget. A hung Redis costs this once per
- * replica; the breaker then refuses commands at once until a background probe gets an answer.
+ * A command's deadline. A hung Redis costs this once per replica; the breaker then refuses
+ * commands at once until a background probe gets an answer. Not shorter: a replica busy with a
+ * burst (its event loop reads replies late) must not take a slow answer for a hung server, or it
+ * would coordinate, and mint, on its own while the fleet's Redis is fine.
  */
-export const REDIS_COMMAND_TIMEOUT_MS = 500;
+export const REDIS_COMMAND_TIMEOUT_MS = 1_500;
 
 export function createRedisClient(url: string, role: string): Redis {
   const client = new Redis(url, {

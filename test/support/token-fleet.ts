@@ -38,7 +38,8 @@ export async function startTokenFleet(
     apiKeys: { tester: API_KEY },
     credentials: CREDENTIALS,
     redisUrl: options.redisUrl,
-    extra: { ZOOM_RATE_LIMIT_PLAN: 'business' },
+    // No read-through cache: these tests count what each read makes the gateway do with its token.
+    extra: { ZOOM_RATE_LIMIT_PLAN: 'business', CACHE_TTL_SECONDS: '0' },
   });
   try {
     // The first replica runs the migrations; the others then start together.
