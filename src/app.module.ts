@@ -15,7 +15,7 @@ import { ZoomAuthModule } from './zoom/token/zoom-auth.module.js';
 import { RotationModule } from './zoom/rotation/rotation.module.js';
 import { MeetingsModule } from './meetings/meetings.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
-import { ZoomPassThroughModule } from './zoom/pass-through/pass-through.module.js';
+import { ZoomPassThroughModule } from './pass-through/pass-through.module.js';
 
 @Module({})
 export class AppModule {

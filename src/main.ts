@@ -1,4 +1,5 @@
-import './tracing/register.js'; // oxlint-disable-line import/no-unassigned-import -- first: starts tracing (when configured) before anything it instruments loads
+// First: starts tracing (when configured) before anything it instruments loads.
+import { stopTracing } from './tracing/register.js';
 // oxlint-disable-next-line import/no-unassigned-import -- decorator metadata polyfill, loaded for its effect
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
@@ -72,6 +73,8 @@ async function bootstrap(): Promise<void> {
     void drainHttp(app.getHttpServer())
       .then(() => app.close())
       .then(() => simulator?.close())
+      // Spans still batched are exported before the process ends (a no-op without tracing).
+      .then(() => stopTracing())
       .then(
         () => process.exit(0),
         (error: unknown) => {

@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { AdminOnly } from '../auth/auth.decorators.js';
-import { Parse } from '../auth/parse.js';
+import { AdminOnly } from '../access/access.decorators.js';
+import { Parse } from '../common/parse.js';
 import { type AuditPage, type AuditQuery, AuditService } from './audit.service.js';
 import { parseAuditQuery } from './audit.validation.js';
 

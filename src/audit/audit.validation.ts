@@ -1,4 +1,4 @@
-import { fieldsInvalid, objectOf, onlyKnown } from '../auth/parse.js';
+import { fieldsInvalid, objectOf, onlyKnown } from '../common/parse.js';
 import { AUDIT_ACTIONS, type AuditQuery } from './audit.service.js';
 
 export const AUDIT_DEFAULT_LIMIT = 50;

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { from, type Observable, switchMap } from 'rxjs';
-import type { AuthenticatedRequest } from '../auth/auth.decorators.js';
+import type { AuthenticatedRequest } from '../access/access.decorators.js';
 import { type AuditAction, AuditService } from './audit.service.js';
 
 export const AUDITED = 'zoom-gateway:audited';

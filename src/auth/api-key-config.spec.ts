@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from '../config/app-config.js';
-import { formatGrants } from './grants.js';
+import { formatGrants } from '../config/grants.js';
 
 const KEY = '0123456789abcdef0123';
 

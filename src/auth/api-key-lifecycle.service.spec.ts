@@ -15,12 +15,13 @@ import { ConfigModule } from '../config/config.module.js';
 import { CoordinationModule } from '../coordination/coordination.module.js';
 import { DatabaseModule } from '../database/database.module.js';
 import { MeetingEntity } from '../meetings/meeting.entity.js';
-import { AccessPolicy } from './access-policy.service.js';
+import { AccessPolicy } from '../meetings/ownership/access-policy.service.js';
 import { ApiKeyLifecycleService } from './api-key-lifecycle.service.js';
-import { type AuthenticatedCaller, ApiKeyService } from './api-key.service.js';
+import type { AuthenticatedCaller } from '../access/caller.js';
+import { ApiKeyService } from './api-key.service.js';
 import { ApiKeyUsage } from './api-key-usage.js';
 import { AuthModule } from './auth.module.js';
-import { parseGrants } from './grants.js';
+import { parseGrants } from '../config/grants.js';
 
 const ENV_KEY = 'env-key-0123456789abcdef';
 

@@ -22,7 +22,7 @@ import {
 } from './api-key.service.js';
 import { ApiKeyUsage } from './api-key-usage.js';
 import type { CreateKeyInput, RotateKeyInput, UpdateKeyInput } from './api-keys.validation.js';
-import { DEFAULT_APP_GRANTS, formatGrants, type Grants } from './grants.js';
+import { DEFAULT_APP_GRANTS, formatGrants, type Grants } from '../config/grants.js';
 
 /** An app's keys as the admin API shows them: never a key, never a hash. */
 export interface ApiKeyView {

@@ -2,7 +2,7 @@ import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { DomainError, ErrorCode } from '../common/errors/index.js';
-import { AccessPolicy } from './access-policy.service.js';
+import { AccessPolicy } from '../meetings/ownership/access-policy.service.js';
 import { ApiKeyService } from './api-key.service.js';
 import {
   type AuthenticatedRequest,
@@ -11,7 +11,7 @@ import {
   REQUIRES_GRANT,
   type RequiredGrant,
   ZOOM_GRANT,
-} from './auth.decorators.js';
+} from '../access/access.decorators.js';
 
 /**
  * `Authorization: Bearer <api key>` on every route not marked @Public(): a known key, neither

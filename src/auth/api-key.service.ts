@@ -14,20 +14,10 @@ import { errorMessage } from '../common/errors/index.js';
 import { AppConfig } from '../config/app-config.js';
 import { JobsService } from '../coordination/jobs.service.js';
 import { PubSubService } from '../coordination/pubsub.service.js';
+import type { AuthenticatedCaller } from '../access/caller.js';
 import { ApiKeyEntity, ApiKeySecretEntity } from './api-key.entity.js';
 import { ApiKeyUsage } from './api-key-usage.js';
-import { ADMIN_GRANTS, DEFAULT_APP_GRANTS, type Grants, parseGrants } from './grants.js';
-
-/** Who is calling: the app (the name before the key), recorded as the author of what it does. */
-export interface Caller {
-  name: string;
-  admin: boolean;
-}
-
-/** A caller the guard let in, with what its key may do. */
-export interface AuthenticatedCaller extends Caller {
-  grants: Grants;
-}
+import { ADMIN_GRANTS, DEFAULT_APP_GRANTS, type Grants, parseGrants } from '../config/grants.js';
 
 export type KeySource = 'environment' | 'database';
 

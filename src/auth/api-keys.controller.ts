@@ -5,8 +5,8 @@ import {
   ApiKeyLifecycleService,
   type IssuedKey,
 } from './api-key-lifecycle.service.js';
-import type { Caller } from './api-key.service.js';
-import { AdminOnly, CurrentCaller } from './auth.decorators.js';
+import type { Caller } from '../access/caller.js';
+import { AdminOnly, CurrentCaller } from '../access/access.decorators.js';
 import { ApiKeysRequests } from './api-keys.requests.js';
 import {
   type CreateKeyInput,
@@ -14,7 +14,7 @@ import {
   type RotateKeyInput,
   type UpdateKeyInput,
 } from './api-keys.validation.js';
-import { Parse } from './parse.js';
+import { Parse } from '../common/parse.js';
 
 /** Keys for internal apps, made, rotated, changed and revoked at run time, fleet-wide. */
 @ApiTags('admin')

@@ -1,7 +1,7 @@
 import { KEY_NAME_PATTERN } from './api-key-names.js';
-import { GrantsSyntaxError, parseGrants } from './grants.js';
-import type { Grants } from './grants.js';
-import { fieldsInvalid, objectOf, onlyKnown } from './parse.js';
+import { GrantsSyntaxError, parseGrants } from '../config/grants.js';
+import type { Grants } from '../config/grants.js';
+import { fieldsInvalid, objectOf, onlyKnown } from '../common/parse.js';
 
 export interface CreateKeyInput {
   name: string;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Grants } from '../auth/grants.js';
+import type { Grants } from './grants.js';
 import {
   apiKeys,
   appWeights,

@@ -5,7 +5,7 @@ import {
   formatGrants,
   GrantsSyntaxError,
   parseGrants,
-} from '../auth/grants.js';
+} from './grants.js';
 import type {
   ApiKeyEntry,
   DatabaseConfig,

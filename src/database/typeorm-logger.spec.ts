@@ -6,19 +6,19 @@ import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from './database.options.js';
 import { TypeOrmLogger } from './typeorm-logger.js';
 
+function spies() {
+  return {
+    log: vi.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined),
+    warn: vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined),
+    debug: vi.spyOn(Logger.prototype, 'debug').mockImplementation(() => undefined),
+    error: vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined),
+  };
+}
+
 describe(TypeOrmLogger.name, () => {
   afterEach(() => {
     vi.restoreAllMocks();
   });
-
-  function spies() {
-    return {
-      log: vi.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined),
-      warn: vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined),
-      debug: vi.spyOn(Logger.prototype, 'debug').mockImplementation(() => undefined),
-      error: vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined),
-    };
-  }
 
   it('logs a failed query at debug, through the application logger, without its parameters', async () => {
     const logged = spies();

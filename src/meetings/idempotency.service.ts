@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { Caller } from '../auth/api-key.service.js';
+import type { Caller } from '../access/caller.js';
 import { Clock } from '../common/clock.js';
 import { EncryptionService, sha256Hex } from '../common/crypto/encryption.service.js';
 import { DomainError, ErrorCode, isUniqueViolation } from '../common/errors/index.js';

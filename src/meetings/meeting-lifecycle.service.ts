@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { Caller } from '../auth/api-key.service.js';
+import type { Caller } from '../access/caller.js';
 import { Clock } from '../common/clock.js';
 import { errorMessage, isUniqueViolation } from '../common/errors/index.js';
 import { withSpan } from '../tracing/span.js';

@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import type { AuthenticatedCaller } from '../auth/api-key.service.js';
-import { CurrentCaller, RequireGrant } from '../auth/auth.decorators.js';
+import type { AuthenticatedCaller } from '../access/caller.js';
+import { CurrentCaller, RequireGrant } from '../access/access.decorators.js';
 import {
   MeetingRecordsService,
   type MeetingRecordsPage,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { Caller } from '../auth/api-key.service.js';
-import type { Ownership } from '../auth/grants.js';
+import type { Caller } from '../access/caller.js';
+import type { Ownership } from '../config/grants.js';
 import { DomainError } from '../common/errors/index.js';
 import type { RecordsQuery } from './dto/meetings.validation.js';
 import type { MeetingEntity, MeetingStatus } from './meeting.entity.js';

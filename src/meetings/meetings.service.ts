@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { Caller } from '../auth/api-key.service.js';
+import type { Caller } from '../access/caller.js';
 import { DomainError, ErrorCode, errorMessage, ZoomApiError } from '../common/errors/index.js';
 import { RateLimitGovernor } from '../zoom/api/rate-limit-governor.js';
 import { ZoomApiClient } from '../zoom/api/zoom-api.client.js';
@@ -55,7 +55,12 @@ export class MeetingsService {
   }
 
   /** Zoom's meeting, from the read-through cache within CACHE_TTL_SECONDS unless `bypassCache`. */
-  async get(meetingId: string, query: ZoomQuery, bypassCache = false): Promise<ZoomAnswer> {
+  async get(
+    meetingId: string,
+    query: ZoomQuery,
+    bypassCache = false,
+    app?: string,
+  ): Promise<ZoomAnswer> {
     const resource = { kind: 'meeting', id: meetingId } as const;
     const variant = new URLSearchParams(stringQuery(query)).toString();
     const hit = await this.cache.get(resource, variant, bypassCache);
@@ -67,6 +72,7 @@ export class MeetingsService {
         query,
         category: 'light',
         route: 'GET /meetings/:meetingId',
+        app,
       }),
     );
     const json = zoomJson(response.data);
@@ -78,7 +84,12 @@ export class MeetingsService {
     return { status: response.status, json, headers: zoomAnswerHeaders(response.headers) };
   }
 
-  async update(meetingId: string, body: MeetingBody, query: ZoomQuery): Promise<ZoomAnswer> {
+  async update(
+    meetingId: string,
+    body: MeetingBody,
+    query: ZoomQuery,
+    app?: string,
+  ): Promise<ZoomAnswer> {
     const record = await this.records.findByZoomId(meetingId);
     const response = await this.withGoneTracking(meetingId, () =>
       this.zoom.request({
@@ -90,6 +101,7 @@ export class MeetingsService {
         category: 'light',
         dailyLimitUser: record?.hostUser,
         route: 'PATCH /meetings/:meetingId',
+        app,
       }),
     );
     await this.cache.invalidateMeeting(meetingId);
@@ -110,6 +122,7 @@ export class MeetingsService {
         query,
         category: 'light',
         route: 'DELETE /meetings/:meetingId',
+        app: caller.name,
       }),
     );
     await this.cache.invalidateMeeting(meetingId);
@@ -124,13 +137,14 @@ export class MeetingsService {
     return { status: 204, json: '', headers: zoomAnswerHeaders(response.headers) };
   }
 
-  async listZoom(userId: string, query: ZoomQuery): Promise<ZoomAnswer> {
+  async listZoom(userId: string, query: ZoomQuery, app?: string): Promise<ZoomAnswer> {
     const response = await this.zoom.request({
       method: 'GET',
       path: `/users/${encodeURIComponent(userId)}/meetings`,
       query,
       category: 'medium',
       route: 'GET /users/:userId/meetings',
+      app,
     });
     return {
       status: response.status,
@@ -156,6 +170,8 @@ export class MeetingsService {
         category: 'medium',
         dailyLimitUser: userId,
         route: 'POST /users/:userId/meetings',
+        // The record names the app that asked: its fair share of the limits.
+        app: record.createdBy,
       });
       meeting = response.data;
       headers = zoomAnswerHeaders(response.headers);

@@ -1,9 +1,9 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { AccessPolicy } from '../auth/access-policy.service.js';
-import type { AuthenticatedCaller } from '../auth/api-key.service.js';
-import { CurrentCaller, ZoomGrant } from '../auth/auth.decorators.js';
+import { AccessPolicy } from './ownership/access-policy.service.js';
+import type { AuthenticatedCaller } from '../access/caller.js';
+import { CurrentCaller, ZoomGrant } from '../access/access.decorators.js';
 import type { ZoomQuery } from '../zoom/api/zoom-api.types.js';
 import type { MeetingBody } from './dto/meeting-body.schema.js';
 import { MEETING_BODY_OPENAPI } from './dto/meeting-body.openapi.js';
@@ -66,7 +66,7 @@ export class ZoomMeetingsController {
     relay(
       res,
       await this.access.ownMeeting(caller, meetingId, () =>
-        this.meetings.get(meetingId, query, bypassCache),
+        this.meetings.get(meetingId, query, bypassCache, caller.name),
       ),
     );
   }
@@ -86,7 +86,7 @@ export class ZoomMeetingsController {
     relay(
       res,
       await this.access.ownMeeting(caller, meetingId, () =>
-        this.meetings.update(meetingId, body, query),
+        this.meetings.update(meetingId, body, query, caller.name),
       ),
     );
   }
@@ -123,7 +123,10 @@ export class ZoomMeetingsController {
   ): Promise<void> {
     relay(
       res,
-      await this.access.visibleMeetings(caller, await this.meetings.listZoom(userId, query)),
+      await this.access.visibleMeetings(
+        caller,
+        await this.meetings.listZoom(userId, query, caller.name),
+      ),
     );
   }
 }

@@ -1,7 +1,7 @@
 import { Controller, HttpCode, Post, type RawBodyRequest, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { Public } from '../auth/auth.decorators.js';
+import { Public } from '../access/access.decorators.js';
 import { type WebhookAnswer, WebhooksService } from './webhooks.service.js';
 
 /** Zoom's event notifications: signed by Zoom with the webhook secret token instead of an API key. */

@@ -2,7 +2,7 @@ import { Controller, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Audited } from '../../audit/audited.js';
 import { AuditAction } from '../../audit/audit.service.js';
-import { AdminOnly } from '../../auth/auth.decorators.js';
+import { AdminOnly } from '../../access/access.decorators.js';
 import { ParseWith, parseReconcileQuery } from '../dto/meetings.validation.js';
 import type { ReconcileResult } from './creating-reconciler.js';
 import { MeetingsReconciler, type ReconciliationReport } from './meetings-reconciler.js';

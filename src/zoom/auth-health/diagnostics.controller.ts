@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Caller } from '../../auth/api-key.service.js';
-import { AdminOnly, CurrentCaller } from '../../auth/auth.decorators.js';
+import type { Caller } from '../../access/caller.js';
+import { AdminOnly, CurrentCaller } from '../../access/access.decorators.js';
 import { AuthResetService } from './auth-reset.service.js';
 import { type Diagnostics, DiagnosticsService } from './diagnostics.service.js';
 

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Caller } from '../../auth/api-key.service.js';
-import { AdminOnly, CurrentCaller } from '../../auth/auth.decorators.js';
+import type { Caller } from '../../access/caller.js';
+import { AdminOnly, CurrentCaller } from '../../access/access.decorators.js';
 import { CredentialRotationService } from './credential-rotation.service.js';
 import { CredentialVersionDto, RotateCredentialsDto } from './dto/rotate-credentials.dto.js';
 import { SecretRotationJob } from './secret-rotation.job.js';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, type Repository } from 'typeorm';
-import { MeetingEntity } from '../meetings/meeting.entity.js';
+import { MeetingEntity } from '../meeting.entity.js';
 
 /** Which app created a meeting: the `created_by` of the gateway's record of it (one indexed lookup). */
 @Injectable()

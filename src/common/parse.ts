@@ -1,5 +1,5 @@
 import type { PipeTransform } from '@nestjs/common';
-import { DomainError, type FieldError } from '../common/errors/index.js';
+import { DomainError, type FieldError } from './errors/index.js';
 
 /** A pipe from a plain parse function, so controllers stay one line. */
 export class Parse<T> implements PipeTransform<unknown, T> {

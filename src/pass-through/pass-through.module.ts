@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { ZoomApiModule } from '../api/zoom-api.module.js';
-import { ZoomCacheModule } from '../cache/zoom-cache.module.js';
+import { ZoomApiModule } from '../zoom/api/zoom-api.module.js';
+import { ZoomCacheModule } from '../zoom/cache/zoom-cache.module.js';
 import { ZoomPassThroughController } from './pass-through.controller.js';
 import { ZoomPassThroughService } from './pass-through.service.js';
 

@@ -1,4 +1,4 @@
-import { DomainError } from '../../common/errors/index.js';
+import { DomainError } from './errors/index.js';
 
 /**
  * The part of a `/v2/...` URL to send to Zoom, relative to ZOOM_API_BASE_URL, with the query

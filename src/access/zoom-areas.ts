@@ -1,4 +1,4 @@
-import type { CallKind } from './grants.js';
+import type { CallKind } from '../config/grants.js';
 
 /**
  * Which area of Zoom's API a `/v2` path belongs to, for grants, and which meeting it names, for

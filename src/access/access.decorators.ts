@@ -1,6 +1,6 @@
 import { createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
-import type { AuthenticatedCaller } from './api-key.service.js';
-import type { CallKind } from './grants.js';
+import type { AuthenticatedCaller } from './caller.js';
+import type { CallKind } from '../config/grants.js';
 
 export const IS_PUBLIC = 'zoom-gateway:public';
 export const REQUIRES_ADMIN = 'zoom-gateway:admin';

@@ -1,4 +1,4 @@
-import { DomainError } from '../../common/errors/index.js';
+import { DomainError } from './errors/index.js';
 import { zoomPathOf } from './zoom-path.js';
 
 describe(zoomPathOf.name, () => {

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError, ErrorCode } from '../common/errors/index.js';
-import { zoomJson } from '../meetings/zoom-meeting.js';
-import { parseZoomJson } from '../zoom/api/zoom-api.client.js';
-import { zoomPathOf } from '../zoom/pass-through/zoom-path.js';
-import type { AuthenticatedCaller } from './api-key.service.js';
-import { allows, type CallKind, missingGrantMessage } from './grants.js';
+import { DomainError, ErrorCode } from '../../common/errors/index.js';
+import { zoomJson } from '../zoom-meeting.js';
+import { parseZoomJson } from '../../zoom/api/zoom-api.client.js';
+import { zoomPathOf } from '../../common/zoom-path.js';
+import type { AuthenticatedCaller } from '../../access/caller.js';
+import { allows, type CallKind, missingGrantMessage } from '../../config/grants.js';
 import { MeetingOwnershipStore } from './meeting-ownership.store.js';
-import { callKindOf, zoomTargetOf } from './zoom-areas.js';
+import { callKindOf, zoomTargetOf } from '../../access/zoom-areas.js';
 
 const INT64_MAX = 9_223_372_036_854_775_807n;
 

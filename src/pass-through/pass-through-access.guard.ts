@@ -1,8 +1,8 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
-import { AccessPolicy } from '../../auth/access-policy.service.js';
-import type { AuthenticatedRequest } from '../../auth/auth.decorators.js';
-import { DomainError, ErrorCode } from '../../common/errors/index.js';
+import { AccessPolicy } from '../meetings/ownership/access-policy.service.js';
+import type { AuthenticatedRequest } from '../access/access.decorators.js';
+import { DomainError, ErrorCode } from '../common/errors/index.js';
 
 /**
  * Grants and meeting ownership for everything the pass-through carries, decided from the
