@@ -3,12 +3,13 @@ import { GatewayFleet } from './support/fleet.js';
 import { gatewayClient } from './support/gateway-client.js';
 import type { GatewayProcess } from './support/gateway-process.js';
 
-// Two apps share Zoom's per-second limits through two replicas: one app's burst on one replica
-// does not starve the other app on the other replica, and /metrics says whose burst it was.
+// Two apps share Zoom's per-second limits through two replicas: one app's flood of creates on one
+// replica does not starve the other app on the other replica, and /metrics says whose it was.
 
 const BURSTY_KEY = 'bursty-key-0123456789abcdef';
 const STEADY_KEY = 'steady-key-0123456789abcdef';
-const LIGHT_LIMIT = 6;
+const MEDIUM_LIMIT = 6;
+const body = { topic: 'Fair share', type: 2, start_time: '2030-01-01T10:00:00Z', duration: 30 };
 
 describe('Fair shares of the rate limits per app (two replicas, PostgreSQL, Redis, simulator)', () => {
   const simulator = new ZoomSimulator({ plan: 'business' });
@@ -19,9 +20,9 @@ describe('Fair shares of the rate limits per app (two replicas, PostgreSQL, Redi
   beforeAll(async () => {
     fleet = await GatewayFleet.open({
       simulator,
-      apiKeys: { 'bursty[users=r]': BURSTY_KEY, 'steady[users=r]': STEADY_KEY },
+      apiKeys: { bursty: BURSTY_KEY, steady: STEADY_KEY },
       logLevel: 'warn',
-      extra: { ZOOM_RATE_LIMITS: `light=${LIGHT_LIMIT}`, CACHE_TTL_SECONDS: '0' },
+      extra: { ZOOM_RATE_LIMITS: `medium=${MEDIUM_LIMIT}` },
     });
     const [first, second] = await fleet.start(2);
     if (!first || !second) throw new Error('two replicas were asked for');
@@ -32,42 +33,57 @@ describe('Fair shares of the rate limits per app (two replicas, PostgreSQL, Redi
     await fleet?.close();
   });
 
-  it("serves the steady app's share within about a second while the bursty app's line waits", async () => {
+  it("completes the steady app's creates at its share's pace, with no local 429, while the other app floods", async () => {
     const bursty = gatewayClient({ key: BURSTY_KEY });
     const steady = gatewayClient({ key: STEADY_KEY });
     const started = Date.now();
-    const burst = Array.from({ length: 4 * LIGHT_LIMIT }, () => bursty(a, 'GET', '/v2/users/me'));
+    // Ten times the limit: the bursty app's line is ten seconds long.
+    const flood = Array.from({ length: 10 * MEDIUM_LIMIT }, () =>
+      bursty(a, 'POST', '/v2/users/me/meetings', { body }),
+    );
     await new Promise((resolve) => setTimeout(resolve, 150));
     const steadyDone: number[] = [];
-    await Promise.all(
-      Array.from({ length: LIGHT_LIMIT / 2 }, async () => {
-        const answer = await steady(b, 'GET', '/v2/users/me');
-        expect(answer.status).toBe(200);
+    const steadyAnswers = await Promise.all(
+      Array.from({ length: MEDIUM_LIMIT / 2 }, async () => {
+        const answer = await steady(b, 'POST', '/v2/users/me/meetings', { body });
         steadyDone.push(Date.now() - started);
+        return answer.status;
       }),
     );
-    const burstAnswers = await Promise.all(burst);
-    const burstDone = Date.now() - started;
-    expect(burstAnswers.every((answer) => answer.status === 200)).toBe(true);
-    // Its share (half of the limit) comes in the next window, not after the burst's four windows.
-    expect(Math.max(...steadyDone)).toBeLessThan(2_000);
-    expect(burstDone).toBeGreaterThan(3_000);
+    expect(steadyAnswers).toEqual(Array.from({ length: MEDIUM_LIMIT / 2 }, () => 201));
+    // Its share (half of the limit) comes in the next window, not after the flood's ten.
+    expect(Math.max(...steadyDone)).toBeLessThan(2_500);
+    // The flood is served at what is left, and what cannot start within 15 s is refused at once,
+    // by the gateway, naming the app's share: never by Zoom.
+    const floodAnswers = await Promise.all(flood);
+    const created = floodAnswers.filter((answer) => answer.status === 201).length;
+    const refused = floodAnswers.filter((answer) => answer.status === 429);
+    expect(created + refused.length).toBe(floodAnswers.length);
+    expect(created).toBeGreaterThanOrEqual(4 * MEDIUM_LIMIT);
+    for (const answer of refused)
+      expect(answer.headers.get('x-gateway-refusal')).toMatch(/^(app_share|queue_full)$/);
+
     // Zoom saw about the limit within any one second, across both replicas. The simulator stamps
     // a call when its event loop (this busy test process) reads it, so a batch can appear up to a
-    // few hundred ms late: allow half the limit for that; without the governor all 24 arrive in
-    // the first second. Over the whole run the pace is exact: 27 calls at 6/s span 4 windows.
+    // few hundred ms late: allow half the limit for that; without the governor all 60 arrive in
+    // the first second. Over the whole run the pace holds: N creates at 6/s span about N/6 s.
     const starts = simulator.control
       .requests()
-      .filter((r) => r.target === 'api' && r.path === '/v2/users/me')
+      .filter((r) => r.target === 'api' && r.method === 'POST')
       .map((r) => r.at);
-    expect(starts).toHaveLength(4 * LIGHT_LIMIT + LIGHT_LIMIT / 2);
+    expect(starts).toHaveLength(created + MEDIUM_LIMIT / 2);
     const busiest = Math.max(
       ...starts.map((t) => starts.filter((u) => u >= t && u < t + 1_000).length),
     );
-    expect(busiest).toBeLessThanOrEqual(LIGHT_LIMIT * 1.5);
-    expect(Math.max(...starts) - Math.min(...starts)).toBeGreaterThan(3_000);
+    expect(busiest).toBeLessThanOrEqual(MEDIUM_LIMIT * 1.5);
+    expect(Math.max(...starts) - Math.min(...starts)).toBeGreaterThan(
+      ((created + MEDIUM_LIMIT / 2) / MEDIUM_LIMIT - 2) * 1_000,
+    );
 
     const metrics = await (await fetch(`${a.url}/metrics`)).text();
-    expect(metrics).toMatch(/zoom_gateway_app_requests_total\{app="bursty",outcome="ok"\} 24/);
+    expect(metrics).toContain(
+      `zoom_gateway_app_requests_total{app="bursty",outcome="ok"} ${created}`,
+    );
+    expect(metrics).not.toMatch(/app="steady",outcome="local_rate_limited"/);
   });
 });

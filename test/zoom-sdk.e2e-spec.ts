@@ -131,6 +131,21 @@ describe("Zoom's SDK through the gateway (two replicas, PostgreSQL, Redis, simul
     expect(next.data?.users?.[0]?.id).not.toBe(listed.data?.users?.[0]?.id);
   });
 
+  it("reaches another product through the same door: Cloud Recording's list of a user's recordings", async () => {
+    const { cloudRecording } = new MeetingsS2SAuthClient(sdkOptions(a)).endpoints;
+    const listed = await cloudRecording.listAllRecordings({
+      path: { userId: 'me' },
+      query: { page_size: 30 },
+    });
+    expect(listed.statusCode).toBe(200);
+    expect(listed.data).toMatchObject({ meetings: expect.any(Array) });
+    expect(
+      simulator.control
+        .requests()
+        .some((r) => r.path === '/v2/users/me/recordings' && r.status === 200),
+    ).toBe(true);
+  });
+
   it('uploads a profile picture as multipart, streamed to Zoom byte for byte', async () => {
     const users = new UsersS2SAuthClient(sdkOptions(b)).endpoints.users;
     const picture = join(mkdtempSync(join(tmpdir(), 'zg-sdk-')), 'me.jpg');
