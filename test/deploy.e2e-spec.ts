@@ -249,7 +249,11 @@ const Service = z.looseObject({
 
 // ------------------------------------------------------------------ the code's contract
 
-const APP_CONFIG = readFileSync('src/config/app-config.ts', 'utf8');
+// Every file of the configuration loader: the typed config and its per-variable parsers.
+const APP_CONFIG = readdirSync('src/config')
+  .filter((file) => file.endsWith('.ts') && !file.endsWith('.spec.ts'))
+  .map((file) => readFileSync(join('src/config', file), 'utf8'))
+  .join('\n');
 
 /** Every variable the configuration loader reads (`env.NAME`). */
 function configVariables(): Set<string> {
@@ -259,7 +263,7 @@ function configVariables(): Set<string> {
 /** The loader's default for a numeric variable: `integer('NAME', env.NAME, <default>, ...)`. */
 function configDefault(name: string): number {
   const match = new RegExp(`'${name}',\\s*env\\.${name},\\s*([\\d_]+)`).exec(APP_CONFIG);
-  if (!match?.[1]) throw new Error(`no default found for ${name} in src/config/app-config.ts`);
+  if (!match?.[1]) throw new Error(`no default found for ${name} in src/config/`);
   return Number(match[1].replaceAll('_', ''));
 }
 
