@@ -17,6 +17,9 @@ class FreezableRedis {
   private readonly sockets = new Set<Socket>();
   private readonly held: Array<{ socket: Socket; reply: string }> = [];
   frozen = false;
+  /** When set, replies leave one at a time this many ms apart: a busy server, not a hung one. */
+  slowMs = 0;
+  private slowQueue: Promise<void> = Promise.resolve();
   commands = 0;
 
   constructor() {
@@ -35,6 +38,16 @@ class FreezableRedis {
                 ? '-ERR unknown command\r\n'
                 : '+OK\r\n';
           if (this.frozen) this.held.push({ socket, reply });
+          else if (this.slowMs > 0)
+            this.slowQueue = this.slowQueue.then(
+              () =>
+                new Promise<void>((resolve) =>
+                  setTimeout(() => {
+                    if (!socket.destroyed) socket.write(reply);
+                    resolve();
+                  }, this.slowMs),
+                ),
+            );
           else socket.write(reply);
         }
       });
@@ -90,6 +103,15 @@ describe(RedisBreaker.name, () => {
   it('passes commands through while Redis answers', async () => {
     await expect(client.set('k', 'v')).resolves.toBe('OK');
     await expect(Promise.resolve(redisReady(client))).resolves.toBe(true);
+  });
+
+  it('stays closed when commands time out while Redis keeps answering, only slowly', async () => {
+    fake.slowMs = 100; // command timeout 150 ms: the later ones of a burst time out
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 5 }, (_, i) => client.set(`k${i}`, 'v')),
+    );
+    expect(outcomes.some((o) => o.status === 'rejected')).toBe(true);
+    expect(breaker.open).toBe(false);
   });
 
   it('costs one command timeout when Redis hangs, then refuses commands at once', async () => {
