@@ -26,8 +26,6 @@ export { PLAN_LIMITS } from './rate-limits.js';
 export const MAX_QUEUE_WAIT_MS = 15_000;
 /** Per-second 429s from Zoom (Zoom did nothing) are retried this many times. */
 const MAX_QPS_RETRIES = 3;
-/** After Redis fails, the governor paces in-process this long before asking Redis again. */
-const REDIS_COOL_DOWN_MS = 5_000;
 const DAY_MS = 86_400_000;
 /** What a wait in line cut by shutdown was (ShutdownSignal's 503 message). */
 const IN_LINE = 'a call waiting in line for Zoom (never sent)';
@@ -53,7 +51,6 @@ export class RateLimitGovernor {
   private readonly logger = new Logger(RateLimitGovernor.name);
   private readonly local = new LocalSlots();
   private readonly shared: RedisSlots | null;
-  private redisCoolDownUntil = 0;
   /** Per category and app: the tail of this replica's line of calls told to come back later. */
   private readonly lines = new Map<string, Promise<void>>();
   private readonly lineLengths = new Map<string, number>();
@@ -239,14 +236,13 @@ export class RateLimitGovernor {
   }
 
   private async reserve(slot: SlotRequest): Promise<Reservation> {
-    if (this.shared && redisReady(this.redis) && slot.now >= this.redisCoolDownUntil) {
+    // While the Redis breaker is open (redisReady false) every call paces in-process at once.
+    if (this.shared && redisReady(this.redis)) {
       try {
         return await this.shared.reserve(slot);
       } catch (error) {
-        // One failure costs one timeout: the next calls pace in-process for the cool-down.
-        this.redisCoolDownUntil = this.clock.now() + REDIS_COOL_DOWN_MS;
         this.logger.warn(
-          `Rate-limit slot from Redis failed (${errorMessage(error)}); pacing in-process for ${REDIS_COOL_DOWN_MS / 1000} s`,
+          `Rate-limit slot from Redis failed (${errorMessage(error)}); pacing in-process`,
         );
       }
     }
@@ -255,8 +251,7 @@ export class RateLimitGovernor {
 
   private async pause(category: ZoomRateCategory, until: number): Promise<void> {
     this.local.pause(category, until);
-    if (!this.shared || !redisReady(this.redis) || this.clock.now() < this.redisCoolDownUntil)
-      return;
+    if (!this.shared || !redisReady(this.redis)) return;
     await this.shared.pause(category, until, this.clock.now()).catch(() => undefined);
   }
 
