@@ -1,4 +1,5 @@
 import type { CallKind } from '../config/grants.js';
+import { decodePathSegment } from '../common/zoom-path.js';
 
 /**
  * Which area of Zoom's API a `/v2` path belongs to, for grants, and which meeting it names, for
@@ -62,14 +63,6 @@ const MEETING_REPORT_ROOTS: ReadonlyMap<string, string> = new Map([
   ['metrics', 'dashboards'],
 ]);
 
-function decode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}
-
 /** GET and HEAD read; every other method writes. */
 export function callKindOf(method: string): CallKind {
   const upper = method.toUpperCase();
@@ -81,7 +74,7 @@ export function zoomTargetOf(path: string): ZoomTarget {
   const segments = path
     .split('/')
     .slice(1)
-    .map(decode)
+    .map(decodePathSegment)
     .filter((segment, index, all) => segment !== '' || index < all.length - 1);
   const names = segments.map((segment) => segment.toLowerCase());
   const [first = '', second, third] = names;

@@ -12,7 +12,7 @@ export function zoomPathOf(originalUrl: string): { path: string; search: string 
   const path = fullPath.replace(/^\/v2(?=\/)/i, '');
   const segments = path.split('/').slice(1);
   const unsafe = segments.some((segment, index) => {
-    const decoded = safeDecode(segment);
+    const decoded = decodePathSegment(segment);
     return (
       decoded === '.' ||
       decoded === '..' ||
@@ -29,7 +29,8 @@ export function zoomPathOf(originalUrl: string): { path: string; search: string 
   return { path, search };
 }
 
-function safeDecode(segment: string): string {
+/** A path segment as its writer meant it; a malformed escape is kept as written, never a throw. */
+export function decodePathSegment(segment: string): string {
   try {
     return decodeURIComponent(segment);
   } catch {

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { Caller } from '../access/caller.js';
 import { DomainError, ErrorCode, errorMessage, ZoomApiError } from '../common/errors/index.js';
 import { RateLimitGovernor } from '../zoom/api/rate-limit-governor.js';
-import { ZoomApiClient } from '../zoom/api/zoom-api.client.js';
+import { queryString, ZoomApiClient, zoomAnswerHeaders } from '../zoom/api/zoom-api.client.js';
 import type { ZoomQuery } from '../zoom/api/zoom-api.types.js';
 import type { MeetingBody } from './dto/meeting-body.schema.js';
 import type { MeetingEntity } from './meeting.entity.js';
@@ -10,7 +10,6 @@ import { IdempotencyService, type ZoomAnswer } from './idempotency.service.js';
 import { MeetingLifecycle } from './meeting-lifecycle.service.js';
 import { MeetingsRepository } from './meetings.repository.js';
 import { ZoomReadCache } from '../zoom/cache/zoom-read-cache.js';
-import { zoomAnswerHeaders } from './zoom-answer.js';
 import { ZoomMeetingFinder } from './reconciliation/zoom-meeting-finder.js';
 import { type ZoomListItem, type ZoomMeeting, zoomIdString, zoomJson } from './zoom-meeting.js';
 
@@ -62,7 +61,7 @@ export class MeetingsService {
     app?: string,
   ): Promise<ZoomAnswer> {
     const resource = { kind: 'meeting', id: meetingId } as const;
-    const variant = new URLSearchParams(stringQuery(query)).toString();
+    const variant = new URLSearchParams(queryString(query)).toString();
     const hit = await this.cache.get(resource, variant, bypassCache);
     if (hit) return { status: 200, json: hit.body, headers: { 'x-cache': 'HIT' } };
     const response = await this.withGoneTracking(meetingId, () =>
@@ -285,14 +284,6 @@ export class MeetingsService {
 }
 
 /** Errors after which Zoom certainly made nothing: Zoom's 4xx refusals and the gateway's own refusals. */
-/** A query as a stable cache variant: the parameters in the caller's order, as Zoom reads them. */
-function stringQuery(query: ZoomQuery): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(query))
-    if (value !== undefined) out[name] = String(value);
-  return out;
-}
-
 function provesNothingCreated(error: unknown): boolean {
   if (error instanceof ZoomApiError) return error.httpStatus >= 400 && error.httpStatus < 500;
   if (error instanceof DomainError) {

@@ -1,15 +1,7 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { bypassesCache } from '../zoom/cache/zoom-read-cache.js';
 import type { ZoomAnswer } from './idempotency.service.js';
-
-/** Zoom's answer headers callers rely on: the tracking id support asks for, and the rate limits. */
-export function zoomAnswerHeaders(headers: Record<string, string>): Record<string, string> {
-  const kept: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers))
-    if (name === 'x-zm-trackingid' || name.startsWith('x-ratelimit-') || name === 'retry-after')
-      kept[name] = value;
-  return kept;
-}
 
 /** Sends Zoom's JSON text as it is (int64 ids exact) with Zoom's headers, marking a replayed create. */
 export function relay(res: Response, answer: ZoomAnswer): void {
@@ -21,9 +13,6 @@ export function relay(res: Response, answer: ZoomAnswer): void {
 }
 
 /** `Cache-Control: no-cache` (or no-store, or `Pragma: no-cache`): the caller wants Zoom's answer now. */
-export const BypassCache = createParamDecorator(
-  (_: unknown, context: ExecutionContext): boolean => {
-    const headers = context.switchToHttp().getRequest<Request>().headers;
-    return /no-cache|no-store/i.test(`${headers['cache-control'] ?? ''} ${headers.pragma ?? ''}`);
-  },
+export const BypassCache = createParamDecorator((_: unknown, context: ExecutionContext): boolean =>
+  bypassesCache(context.switchToHttp().getRequest<Request>().headers),
 );

@@ -9,9 +9,9 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import { parseZoomJson, ZoomApiClient } from '../zoom/api/zoom-api.client.js';
 import type { ZoomRequest, ZoomResponse } from '../zoom/api/zoom-api.types.js';
 import { zoomApiBase } from '../zoom/api/zoom-api-base.js';
-import { ZoomHttpTransport } from '../zoom/api/zoom-http.transport.js';
+import { readBody, ZoomHttpTransport } from '../zoom/api/zoom-http.transport.js';
 import { describeZoomRoute } from '../zoom/api/zoom-routes.js';
-import { ZoomReadCache } from '../zoom/cache/zoom-read-cache.js';
+import { bypassesCache, ZoomReadCache } from '../zoom/cache/zoom-read-cache.js';
 import type { ZoomToken } from '../zoom/token/token-store/token-store.js';
 import { OutgoingBody } from './outgoing-body.js';
 import { forwardedRequestHeaders, relayedResponseHeaders } from './forwarded-headers.js';
@@ -51,7 +51,7 @@ export class ZoomPassThroughService {
     const { path, search } = zoomPathOf(request.originalUrl);
     const cached = request.method === 'GET' ? ZoomReadCache.resourceOf(path) : undefined;
     if (cached) {
-      const hit = await this.cache.get(cached, search, bypassesCache(request));
+      const hit = await this.cache.get(cached, search, bypassesCache(request.headers));
       if (hit) {
         response
           .status(200)
@@ -150,7 +150,7 @@ export class ZoomPassThroughService {
           stream: answer.body,
         };
       }
-      const raw = await readCapped(answer.body, INSPECT_LIMIT_BYTES);
+      const raw = await readBody(answer.body, INSPECT_LIMIT_BYTES);
       return {
         status: answer.status,
         headers: answer.headers,
@@ -186,22 +186,4 @@ export class ZoomPassThroughService {
       response.destroy();
     }
   }
-}
-
-/** `Cache-Control: no-cache` (or no-store, or `Pragma: no-cache`): the caller wants Zoom's answer now. */
-function bypassesCache(request: Request): boolean {
-  const control = `${request.headers['cache-control'] ?? ''} ${request.headers.pragma ?? ''}`;
-  return /no-cache|no-store/i.test(control);
-}
-
-/** Reads a small answer whole; a larger one is cut (only its status and code matter here). */
-async function readCapped(stream: Readable, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-    if (size < limit) chunks.push(buffer);
-    size += buffer.length;
-  }
-  return Buffer.concat(chunks);
 }

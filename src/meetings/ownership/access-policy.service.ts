@@ -7,6 +7,7 @@ import type { AuthenticatedCaller } from '../../access/caller.js';
 import { allows, type CallKind, missingGrantMessage } from '../../config/grants.js';
 import { MeetingOwnershipStore } from './meeting-ownership.store.js';
 import { callKindOf, zoomTargetOf } from '../../access/zoom-areas.js';
+import { decodePathSegment } from '../../common/zoom-path.js';
 
 const INT64_MAX = 9_223_372_036_854_775_807n;
 
@@ -30,15 +31,6 @@ interface ZoomListAnswer {
 
 function isNumericId(id: string): boolean {
   return /^\d{1,19}$/.test(id) && BigInt(id) <= INT64_MAX;
-}
-
-/** A UUID as the path carries it: encoded once more when it holds `/` or starts with `/`. */
-function decodedUuid(raw: string): string {
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return raw;
-  }
 }
 
 /**
@@ -84,9 +76,10 @@ export class AccessPolicy {
   /** 404/3001 unless the caller may see this meeting (its own, or any with ownership=all). */
   async assertMeetingVisible(caller: AuthenticatedCaller, meetingId: string): Promise<void> {
     if (caller.grants.ownership === 'all') return;
+    // A UUID arrives encoded once more when it holds `/` or starts with `/`.
     const owner = isNumericId(meetingId)
       ? await this.ownership.ownerOf(meetingId)
-      : await this.ownership.ownerOfUuid(decodedUuid(meetingId));
+      : await this.ownership.ownerOfUuid(decodePathSegment(meetingId));
     if (owner !== caller.name) throw meetingDoesNotExist(meetingId);
   }
 

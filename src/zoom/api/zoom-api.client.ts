@@ -5,20 +5,19 @@ import { MetricsService } from '../../metrics/metrics.service.js';
 import { type ZoomToken, ZoomTokenService } from '../token/zoom-token.service.js';
 import { zoomApiBase } from './zoom-api-base.js';
 import { RateLimitGovernor } from './rate-limit-governor.js';
-import { ZoomHttpTransport } from './zoom-http.transport.js';
+import { readBody, ZoomHttpTransport } from './zoom-http.transport.js';
 import type { ZoomQuery, ZoomRequest, ZoomResponse } from './zoom-api.types.js';
 
 const DEFAULT_TIMEOUT_MS = 15_000;
 
-/** Headers worth relaying to our caller when Zoom refuses a call. */
-const RELAYED_HEADERS = [
-  'x-zm-trackingid',
-  'retry-after',
-  'x-ratelimit-category',
-  'x-ratelimit-type',
-  'x-ratelimit-limit',
-  'x-ratelimit-remaining',
-];
+/** Zoom's answer headers callers rely on, on success as on failure: the tracking id support asks for, and the rate limits. */
+export function zoomAnswerHeaders(headers: Record<string, string>): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers))
+    if (name === 'x-zm-trackingid' || name.startsWith('x-ratelimit-') || name === 'retry-after')
+      kept[name] = value;
+  return kept;
+}
 
 interface ZoomErrorBody {
   code?: number;
@@ -53,7 +52,8 @@ function unreplayable(req: ZoomRequest): DomainError {
   );
 }
 
-function queryString(query: ZoomQuery | undefined): Record<string, string> {
+/** A query's defined parameters as strings, in the caller's order (also a stable cache variant). */
+export function queryString(query: ZoomQuery | undefined): Record<string, string> {
   if (!query) return {};
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(query))
@@ -107,9 +107,7 @@ export class ZoomApiClient {
   }
 
   private zoomError(response: ZoomResponse): ZoomApiError {
-    const headers: Record<string, string> = {};
-    for (const name of RELAYED_HEADERS)
-      if (response.headers[name]) headers[name] = response.headers[name];
+    const headers = zoomAnswerHeaders(response.headers);
     const data = response.data;
     const body: ZoomErrorBody | undefined =
       data && typeof data === 'object'
@@ -137,7 +135,7 @@ export class ZoomApiClient {
         timeoutMs: req.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         route: req.route,
       });
-      const text = await readText(answer.body);
+      const text = (await readBody(answer.body)).toString('utf8');
       this.metrics.observeZoomCall(req.route, answer.status, (performance.now() - started) / 1_000);
       return {
         status: answer.status,
@@ -150,12 +148,4 @@ export class ZoomApiClient {
       throw error;
     }
   }
-}
-
-/** Zoom's answer body as text (JSON for every route this client calls). */
-async function readText(body: AsyncIterable<unknown>): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of body)
-    chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -80,3 +80,18 @@ export class ZoomHttpTransport implements OnModuleDestroy {
     await this.agent.close();
   }
 }
+
+/**
+ * An answer's body read whole, keeping at most `limit` bytes (the rest is drained, so the
+ * connection goes back to the pool): Zoom's JSON, or a refusal whose status and code matter.
+ */
+export async function readBody(body: AsyncIterable<unknown>, limit = Infinity): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    if (size < limit) chunks.push(buffer);
+    size += buffer.length;
+  }
+  return Buffer.concat(chunks);
+}

@@ -1,4 +1,5 @@
 import type { ZoomRateCategory } from './zoom-api.types.js';
+import { decodePathSegment } from '../../common/zoom-path.js';
 
 /**
  * Which of Zoom's rate-limit categories an endpoint counts against, from Zoom's rate-limit
@@ -145,7 +146,7 @@ export function describeZoomRoute(
     const match = rule.pattern.exec(path);
     if (!match) continue;
     const index = rule.dailyLimitParam ? rule.params.indexOf(rule.dailyLimitParam) : -1;
-    const dailyLimitUser = index >= 0 ? decodeSegment(match[index + 1] ?? '') : undefined;
+    const dailyLimitUser = index >= 0 ? decodePathSegment(match[index + 1] ?? '') : undefined;
     // Labelled in Express style (`/users/:userId`), like the meetings routes' own labels.
     return { template: rule.label, category: rule.category, dailyLimitUser };
   }
@@ -156,12 +157,4 @@ export function describeZoomRoute(
   const first = path.split('/')[1]?.toLowerCase() ?? '';
   const label = PRODUCTS.has(first) ? `/${first}/*` : '/*';
   return { template: label, category: product?.category ?? DEFAULT_CATEGORY };
-}
-
-function decodeSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
 }

@@ -2,11 +2,13 @@ import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { createKeyv } from '@keyv/redis';
 import { type Cache, createCache } from 'cache-manager';
 import { Keyv } from 'keyv';
+import type { IncomingHttpHeaders } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Counter } from 'prom-client';
 import { errorMessage } from '../../common/errors/error-message.js';
 import { AppConfig } from '../../config/app-config.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
+import { decodePathSegment } from '../../common/zoom-path.js';
 
 /** One cached Zoom answer: only 200s with a JSON body are kept. */
 export interface CachedAnswer {
@@ -82,7 +84,7 @@ export class ZoomReadCache implements OnModuleDestroy {
     const meeting = /^\/meetings\/(\d{1,19})\/?$/i.exec(path);
     if (meeting?.[1]) return { kind: 'meeting', id: meeting[1] };
     const user = /^\/users\/([^/]{1,128})\/?$/i.exec(path);
-    if (user?.[1]) return { kind: 'user', id: decode(user[1]).toLowerCase() };
+    if (user?.[1]) return { kind: 'user', id: decodePathSegment(user[1]).toLowerCase() };
     return undefined;
   }
 
@@ -91,7 +93,7 @@ export class ZoomReadCache implements OnModuleDestroy {
     const meeting = /^\/meetings\/(\d{1,19})(?:\/|$)/i.exec(path);
     if (meeting?.[1]) return { kind: 'meeting', id: meeting[1] };
     const user = /^\/users\/([^/]{1,128})(?:\/|$)/i.exec(path);
-    if (user?.[1]) return { kind: 'user', id: decode(user[1]).toLowerCase() };
+    if (user?.[1]) return { kind: 'user', id: decodePathSegment(user[1]).toLowerCase() };
     return undefined;
   }
 
@@ -150,14 +152,11 @@ export class ZoomReadCache implements OnModuleDestroy {
   }
 }
 
-function key(resource: Resource): string {
-  return `${resource.kind}:${resource.id}`;
+/** `Cache-Control: no-cache` (or no-store, or `Pragma: no-cache`): the caller wants Zoom's answer now. */
+export function bypassesCache(headers: IncomingHttpHeaders): boolean {
+  return /no-cache|no-store/i.test(`${headers['cache-control'] ?? ''} ${headers.pragma ?? ''}`);
 }
 
-function decode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
+function key(resource: Resource): string {
+  return `${resource.kind}:${resource.id}`;
 }
