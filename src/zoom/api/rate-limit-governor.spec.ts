@@ -79,6 +79,7 @@ describe(RateLimitGovernor.name, () => {
     redis: Redis | null;
     blocks: DailyBlocks;
     limits: RateLimits;
+    metrics: MetricsService;
   }> {
     const config = Object.assign(new AppConfig(), {
       rateLimitPlan: options.plan ?? 'pro',
@@ -106,11 +107,13 @@ describe(RateLimitGovernor.name, () => {
     await limits.onModuleInit();
     await blocks.onModuleInit();
     jobs.onModuleDestroy();
+    const metrics = new MetricsService();
     return {
-      governor: new RateLimitGovernor(config, clock, redis, new MetricsService(), limits, blocks),
+      governor: new RateLimitGovernor(config, clock, redis, metrics, limits, blocks),
       redis,
       blocks,
       limits,
+      metrics,
     };
   }
 
@@ -141,6 +144,18 @@ describe(RateLimitGovernor.name, () => {
     expect(offsets.filter((t) => t < 500)).toHaveLength(10);
     // The 11th waits until the 1st leaves the sliding second (1,020 ms with the jitter margin).
     expect(offsets[10]).toBeGreaterThanOrEqual(980);
+  });
+
+  it('counts the whole wait in zoom_rate_limit_wait_seconds, the time in line included', async () => {
+    const { governor: g, metrics } = await governor();
+    await burst([g], heavy, 13); // Heavy on pro: 10/s, so 3 wait for the next second
+    const buckets = (await metrics.registry.getSingleMetric('zoom_rate_limit_wait_seconds')!.get())
+      .values;
+    const count = (le: number) =>
+      buckets.find((v) => v.labels.le === le && v.labels.category === 'heavy')?.value;
+    expect(count(0)).toBe(10);
+    expect(count(0.5)).toBe(10);
+    expect(count(15)).toBe(13);
   });
 
   it('paces in-process when there is no Redis', async () => {

@@ -177,7 +177,10 @@ export class RateLimitGovernor {
     const ahead = this.lineLengths.get(line) ?? 0;
     // Each call ahead in this replica's line needs about one slot of the app's share.
     const expected = slot.waitMs + (ahead * WINDOW_MS) / Math.max(1, slot.share);
+    // Time spent in this replica's line, behind calls ahead and asking again: part of the wait.
+    let inLineMs = 0;
     if (!slot.granted && slot.retry && expected < maxWait) {
+      const lineEntered = this.clock.now();
       // Asked to come back: this replica's waiting calls of the app line up, and only the first
       // asks, so a long line costs one round trip per slot, not one per waiting call.
       ({ slot, maxWait, limit } = await this.inLine(line, async () => {
@@ -189,9 +192,10 @@ export class RateLimitGovernor {
         }
         return answer;
       }));
+      inLineMs = this.clock.now() - lineEntered;
     }
     if (slot.granted) {
-      this.waitSeconds.observe({ category }, slot.waitMs / 1000);
+      this.waitSeconds.observe({ category }, (inLineMs + slot.waitMs) / 1000);
       // A wait in line ends with 503 + Retry-After at shutdown; calls already sent to Zoom finish.
       if (slot.waitMs > 0) await this.shutdown.race(this.clock.sleep(slot.waitMs), IN_LINE);
       return;
