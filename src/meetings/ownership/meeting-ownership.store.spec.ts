@@ -13,25 +13,26 @@ import {
   REMEMBERED_OWNERS,
 } from './meeting-ownership.store.js';
 
+const row = (zoomMeetingId: string, createdBy: string, zoomUuid: string | null = null) => ({
+  id: randomUUID(),
+  zoomMeetingId,
+  zoomUuid,
+  hostUser: 'me',
+  type: 2,
+  duration: 30,
+  timezone: 'UTC',
+  status: 'active' as const,
+  createdBy,
+  createdAt: new Date(),
+  updatedAt: new Date(),
+});
+
 describe(MeetingOwnershipStore.name, () => {
   let dataSource: DataSource;
   let meetings: Repository<MeetingEntity>;
   let clock: FakeClock;
   let store: MeetingOwnershipStore;
 
-  const row = (zoomMeetingId: string, createdBy: string, zoomUuid: string | null = null) => ({
-    id: randomUUID(),
-    zoomMeetingId,
-    zoomUuid,
-    hostUser: 'me',
-    type: 2,
-    duration: 30,
-    timezone: 'UTC',
-    status: 'active' as const,
-    createdBy,
-    createdAt: new Date(),
-    updatedAt: new Date(),
-  });
   const insert = (zoomMeetingId: string, createdBy: string, zoomUuid: string | null = null) =>
     meetings.insert(row(zoomMeetingId, createdBy, zoomUuid));
   /** Rewrites the owner behind the store's back: shows whether it asked the database again. */
@@ -95,10 +96,10 @@ describe(MeetingOwnershipStore.name, () => {
       );
     for (const id of ids) await store.ownerOf(id);
     const [first, second] = ids;
-    await rewriteOwner(first!, 'app-b');
-    await rewriteOwner(second!, 'app-b');
+    await rewriteOwner(first, 'app-b');
+    await rewriteOwner(second, 'app-b');
     // The second is still remembered; the first was forgotten (and reading it again forgets the second).
-    expect(await store.ownerOf(second!)).toBe('app-a');
-    expect(await store.ownerOf(first!)).toBe('app-b');
+    expect(await store.ownerOf(second)).toBe('app-a');
+    expect(await store.ownerOf(first)).toBe('app-b');
   });
 });
