@@ -16,6 +16,7 @@ import type { Goal, Scenario, ScenarioOutcome } from './lib/scenario.js';
 import { hotPath } from './scenarios/hot-path.js';
 import { memory } from './scenarios/memory.js';
 import { burstScenario } from './scenarios/burst.js';
+import { cache } from './scenarios/cache.js';
 import { latency } from './scenarios/latency.js';
 import { proxy } from './scenarios/proxy.js';
 import { redisTrips } from './scenarios/redis-trips.js';
@@ -30,6 +31,7 @@ const SCENARIOS: Scenario[] = [
   storm,
   proxy,
   latency,
+  cache,
   redisTrips,
   burstScenario,
   scale,
