@@ -295,7 +295,8 @@ export async function startGateway(name: string, options: GatewayOptions): Promi
     ZOOM_CLIENT_SECRET: SIM_CREDENTIALS.clientSecret,
     ZOOM_OAUTH_BASE_URL: options.simulatorUrl,
     ZOOM_API_BASE_URL: `${options.simulatorUrl}/v2`,
-    API_KEYS: `bench:${options.apiKey}`,
+    // users=r: the pass-through route the bench measures (GET /v2/users/me) is in the users area.
+    API_KEYS: `bench[meetings=rw;users=r]:${options.apiKey}`,
     REPLICA_ID: name,
     LOG_LEVEL: 'info',
     ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
