@@ -22,6 +22,8 @@ export interface OpenLoopResult {
   sent: number;
   ok: number;
   statusCodes: Record<string, number>;
+  /** 429s the gateway answered itself (`X-Gateway-Refusal`), not Zoom */
+  localRefusals: number;
   errors: number;
   /** ms from each 2xx call's scheduled start to the end of its answer */
   latencies: Samples;
@@ -61,6 +63,7 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
   const statusCodes: Record<string, number> = {};
   let errors = 0;
   let ok = 0;
+  let localRefusals = 0;
   const inFlight: Promise<void>[] = [];
   const start = performance.now() + 20;
   const fire = async (scheduled: number): Promise<void> => {
@@ -75,6 +78,7 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
       await response.body.dump();
       const ended = performance.now();
       statusCodes[response.statusCode] = (statusCodes[response.statusCode] ?? 0) + 1;
+      if (response.statusCode === 429 && response.headers['x-gateway-refusal']) localRefusals++;
       if (response.statusCode >= 200 && response.statusCode < 300) {
         ok++;
         latencies.push(ended - scheduled);
@@ -100,6 +104,7 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
     sent: schedule.length,
     ok,
     statusCodes,
+    localRefusals,
     errors,
     latencies,
     lateStartP99Ms: lateSorted[Math.floor(lateSorted.length * 0.99)] ?? 0,
