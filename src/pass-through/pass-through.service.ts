@@ -22,6 +22,12 @@ const PASS_THROUGH_TIMEOUT_MS = 60_000;
 /** Answers the gateway must read before relaying: token refusals and rate limits (small JSON). */
 const INSPECTED_STATUSES = new Set([401, 429]);
 const INSPECT_LIMIT_BYTES = 64 * 1024;
+/**
+ * Answers at most this long (by Content-Length) are read whole and sent in one write: Zoom's JSON
+ * answers are mostly a few KB, and piping them as a stream cost the pass-through more CPU per
+ * request than the meetings path's buffered relay (bench, issue 16). Longer ones stay streams.
+ */
+const BUFFERED_ANSWER_BYTES = 64 * 1024;
 
 /** A Zoom answer on its way back: inspected ones are read whole, all others stay a stream. */
 interface RelayedAnswer extends ZoomResponse {
@@ -141,7 +147,8 @@ export class ZoomPassThroughService {
         route: req.route,
       });
       this.metrics.observeZoomCall(req.route, answer.status, (performance.now() - started) / 1_000);
-      if (!readWhole && !INSPECTED_STATUSES.has(answer.status)) {
+      const inspected = INSPECTED_STATUSES.has(answer.status);
+      if (!readWhole && !inspected && !isSmallBody(req.method, answer.status, answer.headers)) {
         return {
           status: answer.status,
           headers: answer.headers,
@@ -154,7 +161,8 @@ export class ZoomPassThroughService {
       return {
         status: answer.status,
         headers: answer.headers,
-        data: parseZoomJson(raw.toString('utf8')),
+        // Only token refusals and rate limits are read by the gateway; the rest is relayed as bytes.
+        data: inspected ? parseZoomJson(raw.toString('utf8')) : undefined,
         raw,
         stream: null,
       };
@@ -186,4 +194,11 @@ export class ZoomPassThroughService {
       response.destroy();
     }
   }
+}
+
+/** A body the relay may buffer: announced, short, and one that exists (not HEAD, 204 or 304). */
+function isSmallBody(method: string, status: number, headers: Record<string, string>): boolean {
+  if (method === 'HEAD' || status === 204 || status === 304) return false;
+  const length = Number(headers['content-length'] ?? Number.NaN);
+  return Number.isInteger(length) && length <= BUFFERED_ANSWER_BYTES;
 }
