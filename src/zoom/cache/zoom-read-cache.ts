@@ -45,8 +45,8 @@ class BoundedMap<V> extends Map<string, V> {
 /**
  * Read-through cache of Zoom GETs for meetings and users (cache-manager over Keyv: Redis for a
  * fleet, process memory alone), for CACHE_TTL_SECONDS. A hit spends no Zoom quota. Each
- * resource is one cache entry holding its answers by query string, so any write through the
- * gateway, and any webhook about it, invalidates all its variants at once. Callers bypass it with
+ * resource is one cache entry holding its latest answer and the query string it answered, so
+ * any write through the gateway, and any webhook about it, invalidates it with one delete. Callers bypass it with
  * `Cache-Control: no-cache`. A slow or broken cache is a miss, never an error.
  */
 @Injectable()
@@ -113,13 +113,14 @@ export class ZoomReadCache implements OnModuleDestroy {
     return hit;
   }
 
+  /**
+   * Keeps this answer as the resource's entry, replacing any other query's: one write, no read
+   * first (a miss already costs the read before Zoom is called). Nearly every read has no query.
+   */
   async set(resource: Resource, query: string, answer: CachedAnswer): Promise<void> {
     if (!this.cache) return;
-    const cache = this.cache;
-    const variants =
-      (await this.within(cache.get<Record<string, CachedAnswer>>(key(resource)))) ?? {};
-    variants[query] = answer;
-    await this.within(cache.set(key(resource), variants, this.config.cacheTtlSeconds * 1000));
+    const variants: Record<string, CachedAnswer> = { [query]: answer };
+    await this.within(this.cache.set(key(resource), variants, this.config.cacheTtlSeconds * 1000));
   }
 
   async invalidate(resource: Resource): Promise<void> {
