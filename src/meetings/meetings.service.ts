@@ -80,7 +80,10 @@ export class MeetingsService {
       body: json,
       storedAt: Date.now(),
     });
-    return { status: response.status, json, headers: zoomAnswerHeaders(response.headers) };
+    const headers = zoomAnswerHeaders(response.headers);
+    // Said only when there is a cache to miss, as the pass-through says it.
+    if (this.cache.enabled) headers['x-cache'] = 'MISS';
+    return { status: response.status, json, headers };
   }
 
   async update(

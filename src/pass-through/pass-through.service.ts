@@ -55,7 +55,8 @@ export class ZoomPassThroughService {
     response: Response,
   ): Promise<void> {
     const { path, search } = zoomPathOf(request.originalUrl);
-    const cached = request.method === 'GET' ? ZoomReadCache.resourceOf(path) : undefined;
+    const cached =
+      request.method === 'GET' && this.cache.enabled ? ZoomReadCache.resourceOf(path) : undefined;
     if (cached) {
       const hit = await this.cache.get(cached, search, bypassesCache(request.headers));
       if (hit) {

@@ -34,6 +34,15 @@ describe(ZoomReadCache.name, () => {
       kind: 'user',
       id: 'jane@example.com',
     });
+    // Ids are case-sensitive at Zoom: another spelling is another user (or none), never a hit.
+    expect(ZoomReadCache.resourceOf('/users/qFmEQAD-B5ecS7Ujdb')).toEqual({
+      kind: 'user',
+      id: 'qFmEQAD-B5ecS7Ujdb',
+    });
+    expect(ZoomReadCache.writtenResource('/users/QFMEQAD-B5ECS7UJDB/settings')).toEqual({
+      kind: 'user',
+      id: 'QFMEQAD-B5ECS7UJDB',
+    });
     expect(ZoomReadCache.resourceOf('/meetings/85746065432/registrants')).toBeUndefined();
     expect(ZoomReadCache.writtenResource('/meetings/85746065432/status')).toEqual(meeting);
   });

@@ -84,7 +84,7 @@ export class ZoomReadCache implements OnModuleDestroy {
     const meeting = /^\/meetings\/(\d{1,19})\/?$/i.exec(path);
     if (meeting?.[1]) return { kind: 'meeting', id: meeting[1] };
     const user = /^\/users\/([^/]{1,128})\/?$/i.exec(path);
-    if (user?.[1]) return { kind: 'user', id: decodePathSegment(user[1]).toLowerCase() };
+    if (user?.[1]) return { kind: 'user', id: userKey(user[1]) };
     return undefined;
   }
 
@@ -93,7 +93,7 @@ export class ZoomReadCache implements OnModuleDestroy {
     const meeting = /^\/meetings\/(\d{1,19})(?:\/|$)/i.exec(path);
     if (meeting?.[1]) return { kind: 'meeting', id: meeting[1] };
     const user = /^\/users\/([^/]{1,128})(?:\/|$)/i.exec(path);
-    if (user?.[1]) return { kind: 'user', id: decodePathSegment(user[1]).toLowerCase() };
+    if (user?.[1]) return { kind: 'user', id: userKey(user[1]) };
     return undefined;
   }
 
@@ -156,6 +156,15 @@ export class ZoomReadCache implements OnModuleDestroy {
 /** `Cache-Control: no-cache` (or no-store, or `Pragma: no-cache`): the caller wants Zoom's answer now. */
 export function bypassesCache(headers: IncomingHttpHeaders): boolean {
   return /no-cache|no-store/i.test(`${headers['cache-control'] ?? ''} ${headers.pragma ?? ''}`);
+}
+
+/**
+ * A user as Zoom names it: an email is case-insensitive, so one spelling of it is one entry; an
+ * id is not (`qFmEQ...` and `QFMEQ...` are different users, or none), so it is kept as written.
+ */
+function userKey(segment: string): string {
+  const user = decodePathSegment(segment);
+  return user.includes('@') ? user.toLowerCase() : user;
 }
 
 function key(resource: Resource): string {
