@@ -62,6 +62,17 @@ describe(ZoomReadCache.name, () => {
     expect(text).toMatch(/zoom_cache_requests_total\{result="bypass",resource="meeting"\} 1/);
   });
 
+  it("forgets /users/me too when a user is written by id, as it may be the token's own user", async () => {
+    const { cache } = cacheWith({});
+    const me = { kind: 'user', id: 'me' } as const;
+    const other = { kind: 'user', id: 'other@example.com' } as const;
+    await cache.set(me, '', answer('{"id":"me"}'));
+    await cache.set(other, '', answer('{"id":"other"}'));
+    await cache.invalidate({ kind: 'user', id: 'qFmEQAD-B5ecS7Ujdb' });
+    expect(await cache.get(me, '', false)).toBeUndefined();
+    expect((await cache.get(other, '', false))?.body).toBe('{"id":"other"}');
+  });
+
   it('shares answers between replicas through Redis', async () => {
     const settings = { redisUrl: namespace.url, redisKeyPrefix: namespace.prefix };
     const [a, b] = [cacheWith(settings).cache, cacheWith(settings).cache];

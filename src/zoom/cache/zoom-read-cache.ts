@@ -123,9 +123,16 @@ export class ZoomReadCache implements OnModuleDestroy {
     await this.within(this.cache.set(key(resource), variants, this.config.cacheTtlSeconds * 1000));
   }
 
+  /**
+   * Forgets what a write changed. A user written by id or email may be the token's own user, read
+   * as `/users/me` too, so that entry goes as well (`mdel`: still one round trip).
+   */
   async invalidate(resource: Resource): Promise<void> {
     if (!this.cache) return;
-    await this.within(this.cache.del(key(resource)));
+    const keys = [key(resource)];
+    if (resource.kind === 'user' && resource.id !== 'me')
+      keys.push(key({ kind: 'user', id: 'me' }));
+    await this.within(this.cache.mdel(keys));
   }
 
   async invalidateMeeting(meetingId: string): Promise<void> {
