@@ -116,11 +116,13 @@ describe('The read-through cache answers repeated reads for the whole fleet and 
       expect({
         status: hit.status,
         cache: hit.headers.get('x-cache'),
+        age: hit.headers.get('age'),
         type: hit.headers.get('content-type'),
         body: hit.text,
       }).toEqual({
         status: 200,
         cache: 'HIT',
+        age: expect.stringMatching(/^[0-5]$/),
         type: miss.headers.get('content-type'),
         body: miss.text,
       });

@@ -63,7 +63,7 @@ export class ZoomPassThroughService {
         response
           .status(200)
           .setHeader('content-type', hit.contentType)
-          .setHeader('age', String(Math.max(0, Math.floor((Date.now() - hit.storedAt) / 1000))))
+          .setHeader('age', String(ZoomReadCache.ageSeconds(hit)))
           .setHeader('x-cache', 'HIT')
           .end(hit.body);
         return;

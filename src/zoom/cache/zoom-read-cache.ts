@@ -79,6 +79,11 @@ export class ZoomReadCache implements OnModuleDestroy {
     return keyv;
   }
 
+  /** Whole seconds since Zoom gave this answer: the `Age` a hit is sent with. */
+  static ageSeconds(answer: CachedAnswer, now = Date.now()): number {
+    return Math.max(0, Math.floor((now - answer.storedAt) / 1000));
+  }
+
   /** The resource a `/v2`-relative path names, if its GETs are cached. */
   static resourceOf(path: string): Resource | undefined {
     const meeting = /^\/meetings\/(\d{1,19})\/?$/i.exec(path);
