@@ -31,20 +31,6 @@ export interface Scenario {
   run(context: ScenarioContext): Promise<ScenarioOutcome>;
 }
 
-/** A scenario that could not run (a part of the gateway is missing): recorded, never hidden. */
-export function skipped(
-  id: string,
-  title: string,
-  reason: string,
-  goals: Omit<Goal, 'measured' | 'met'>[] = [],
-): ScenarioOutcome {
-  return {
-    result: { skipped: reason },
-    markdown: `## ${title}\n\nNot measured in this run: ${reason}\n`,
-    goals: goals.map((g) => ({ ...g, measured: 'not measured', met: null, note: reason })),
-  };
-}
-
 export const fmt = {
   ratio: (value: number) => `${value.toFixed(2)}×`,
   ms: (value: number) => `${value.toFixed(2)} ms`,

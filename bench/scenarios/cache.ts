@@ -8,7 +8,7 @@
 // queueing behind other calls and the Zoom calls far below the plan's limits.
 import { Agent, request } from 'undici';
 import { startFleet, type Fleet } from '../lib/fleet.js';
-import { CreatedMeeting, readJson } from '../lib/json.js';
+import { createMeeting } from '../lib/meetings.js';
 import { progress } from '../lib/progress.js';
 import {
   fmt,
@@ -24,12 +24,6 @@ const PLAN = 'business';
 const TTL_SECONDS = 60;
 const ZOOM_LATENCY_MS = 50;
 const GOAL_RATIO = 10;
-const MEETING_BODY = JSON.stringify({
-  topic: 'bench cache',
-  type: 2,
-  start_time: '2030-01-01T10:00:00Z',
-  duration: 30,
-});
 
 type Kind = 'hit' | 'miss' | 'direct';
 
@@ -169,17 +163,9 @@ function summarize(c: Collected): KindResult {
   };
 }
 
-async function createMeeting(fleet: Fleet): Promise<string> {
-  const created = await fetch(`${fleet.gateways[0].url}/v2/users/me/meetings`, {
-    method: 'POST',
-    headers: { ...fleet.headers, 'Content-Type': 'application/json' },
-    body: MEETING_BODY,
-  });
-  const meeting = await readJson(created, CreatedMeeting);
-  if (created.status !== 201 || meeting.id === undefined)
-    throw new Error(`create answered ${created.status}`);
-  return String(meeting.id);
-}
+/** One meeting of the fleet's app, created through its gateway. */
+const meetingOf = (fleet: Fleet) =>
+  createMeeting(`${fleet.gateways[0].url}/v2`, fleet.headers, 'bench cache');
 
 export const cache: Scenario = {
   id: 'cache',
@@ -209,13 +195,13 @@ export const cache: Scenario = {
           id: 'redis',
           label: 'Redis (as shipped)',
           fleet: redisFleet,
-          meetingId: await createMeeting(redisFleet),
+          meetingId: await meetingOf(redisFleet),
         },
         {
           id: 'memory',
           label: 'process memory (no Redis)',
           fleet: memoryFleet,
-          meetingId: await createMeeting(memoryFleet),
+          meetingId: await meetingOf(memoryFleet),
         },
       ];
       const { accessToken } = await simulator.mintToken();

@@ -6,7 +6,7 @@
 // Zoom's 429s are counted where they happen, at the simulator; the gateway's own 429s by their
 // X-Gateway-Refusal header. The governor's own share is read from the gateway's wait histogram.
 import { startFleet } from '../lib/fleet.js';
-import { CreatedMeeting, readJson } from '../lib/json.js';
+import { createMeeting } from '../lib/meetings.js';
 import { poissonSchedule, runOpenLoop } from '../lib/open-loop.js';
 import { createRedisNamespace } from '../../test/support/services.js';
 import { RedisSlots } from '../../src/zoom/api/rate-limit-slots.js';
@@ -29,12 +29,6 @@ const GOAL_GOVERNOR_P99_MS = 1;
 const GOAL_ADDED_P99_MS = 5;
 /** Issue 6's burst allows a handful; below the limit the governor should leave none. */
 const GOAL_MAX_ZOOM_429S = 3;
-const MEETING_BODY = JSON.stringify({
-  topic: 'bench latency',
-  type: 2,
-  start_time: '2030-01-01T10:00:00Z',
-  duration: 30,
-});
 
 interface WaitBuckets {
   /** calls the governor let through without waiting, and within 1 ms, and all */
@@ -158,14 +152,8 @@ export const latency: Scenario = {
     });
     try {
       const gateway = fleet.gateways[0];
-      const created = await fetch(`${gateway.url}/v2/users/me/meetings`, {
-        method: 'POST',
-        headers: { ...fleet.headers, 'Content-Type': 'application/json' },
-        body: MEETING_BODY,
-      });
-      const meeting = await readJson(created, CreatedMeeting);
-      if (created.status !== 201) throw new Error(`create answered ${created.status}`);
-      const path = `/meetings/${String(meeting.id)}`;
+      const meetingId = await createMeeting(`${gateway.url}/v2`, fleet.headers, 'bench latency');
+      const path = `/meetings/${meetingId}`;
       const { accessToken } = await simulator.mintToken();
       const targets = {
         direct: {

@@ -5,7 +5,7 @@ import {
   createRedisNamespace,
   testEncryptionKey,
 } from '../../test/support/services.js';
-import { CreatedMeeting, readJson } from '../lib/json.js';
+import { createMeeting } from '../lib/meetings.js';
 import { runLoad } from '../lib/load.js';
 import {
   benchApiKey,
@@ -16,7 +16,6 @@ import {
 import { progress, sleep } from '../lib/progress.js';
 import {
   fmt,
-  skipped,
   table,
   type Scenario,
   type ScenarioContext,
@@ -25,12 +24,6 @@ import {
 import { median, round } from '../lib/stats.js';
 import { COLORS, renderChart } from '../lib/svg.js';
 
-const MEETING_BODY = JSON.stringify({
-  topic: 'bench memory',
-  type: 2,
-  start_time: '2030-01-01T10:00:00Z',
-  duration: 30,
-});
 /** Growth allowed between the warm-up and the end: a leak of even 1 KB per request would exceed it. */
 const GROWTH_BOUND_MB = 64;
 const WARMUP_REQUESTS = 10_000;
@@ -85,51 +78,26 @@ export const memory: Scenario = {
       await sleep(2_000);
       const idleMb = round(g.rssMb(), 1);
       const headers = { Authorization: `Bearer ${apiKey}` };
-      const created = await fetch(`${g.url}/v2/users/me/meetings`, {
-        method: 'POST',
-        headers: { ...headers, 'Content-Type': 'application/json' },
-        body: MEETING_BODY,
-      });
-      const body = await readJson(created, CreatedMeeting);
-      const routeMissing = created.status === 404 && body.id === undefined;
+      const meetingId = await createMeeting(`${g.url}/v2`, headers, 'bench memory');
       const series: [number, number][] = [[0, idleMb]];
       let served = 0;
       let failed = 0;
-      if (!routeMissing) {
-        if (created.status !== 201)
-          throw new Error(`create through the gateway answered ${created.status}`);
-        const url = `${g.url}/v2/meetings/${String(body.id)}`;
-        const deadline = performance.now() + (quick ? 40_000 : TIME_CAP_MS);
-        while (served < total && performance.now() < deadline) {
-          const result = await runLoad({ urls: [url], headers, connections: 32, amount: chunk });
-          served += result.ok + result.non2xx;
-          failed += result.non2xx + result.errors;
-          series.push([served, round(g.rssMb(), 1)]);
-          if (served % (chunk * 4) === 0 || served >= total) {
-            progress(
-              `memory: ${fmt.int(served)} requests served, RSS ${series.at(-1)![1]} MB (${fmt.int(result.rps)}/s)`,
-            );
-          }
+      const url = `${g.url}/v2/meetings/${meetingId}`;
+      const deadline = performance.now() + (quick ? 40_000 : TIME_CAP_MS);
+      while (served < total && performance.now() < deadline) {
+        const result = await runLoad({ urls: [url], headers, connections: 32, amount: chunk });
+        served += result.ok + result.non2xx;
+        failed += result.non2xx + result.errors;
+        series.push([served, round(g.rssMb(), 1)]);
+        if (served % (chunk * 4) === 0 || served >= total) {
+          progress(
+            `memory: ${fmt.int(served)} requests served, RSS ${series.at(-1)![1]} MB (${fmt.int(result.rps)}/s)`,
+          );
         }
       }
       const startRows = starts.map((s) => [s.kind, `${s.liveMs} ms`, `${s.readyMs} ms`]);
       const restartReady = median(starts.filter((s) => s.kind === 'restart').map((s) => s.readyMs));
       const startupMarkdown = table(['start', 'to /health/live', 'to /health/ready'], startRows);
-      if (routeMissing) {
-        const outcome = skipped(
-          'memory',
-          title,
-          'the gateway does not serve the /v2 meetings routes yet',
-          goals,
-        );
-        outcome.result = {
-          starts,
-          idleRssMb: idleMb,
-          skipped: 'the gateway does not serve the /v2 meetings routes yet',
-        };
-        outcome.markdown = `## ${title}\n\n${startupMarkdown}\n\nIdle RSS: ${idleMb} MB. Load not measured: the /v2 meetings routes are missing.\n`;
-        return outcome;
-      }
       // RSS saws up and down with each garbage collection, so compare peaks, not two samples: the
       // highest RSS in the second half of the run after warm-up against the highest in the first half.
       const afterWarmup = series.filter(([n]) => n >= WARMUP_REQUESTS);

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { summarizeCpuProfile, type ProfileSummary } from '../lib/cpu-profile.js';
 import { type Fleet, startFleet } from '../lib/fleet.js';
-import { CreatedMeeting, readJson } from '../lib/json.js';
+import { createMeeting, meetingBody } from '../lib/meetings.js';
 import { runLoad } from '../lib/load.js';
 import { cpuSeconds, type ServerProcess, startBareProxy } from '../lib/processes.js';
 import { progress, sleep } from '../lib/progress.js';
@@ -24,12 +24,7 @@ import {
 import { median, round, summarizeLatencies, type LatencySummary, Samples } from '../lib/stats.js';
 import { COLORS, renderChart } from '../lib/svg.js';
 
-const MEETING_BODY = JSON.stringify({
-  topic: 'bench proxy',
-  type: 2,
-  start_time: '2030-01-01T10:00:00Z',
-  duration: 30,
-});
+const MEETING_BODY = meetingBody('bench proxy');
 const GOAL_CPU_RATIO = 1.5;
 const GOAL_THROUGHPUT_RATIO = 0.5;
 const ZOOM_LIKE_LATENCY_MS = 50;
@@ -136,15 +131,7 @@ export const proxy: Scenario = {
         noRedis: '',
       };
       for (const id of ['gateway', 'quiet', 'youngGen', 'noRedis'] as const) {
-        const created = await fetch(`${targets[id].url}/users/me/meetings`, {
-          method: 'POST',
-          headers: { ...targets[id].headers, 'Content-Type': 'application/json' },
-          body: MEETING_BODY,
-        });
-        const meeting = await readJson(created, CreatedMeeting);
-        if (created.status !== 201)
-          throw new Error(`${id}: create through the gateway answered ${created.status}`);
-        meetingIds[id] = String(meeting.id);
+        meetingIds[id] = await createMeeting(targets[id].url, targets[id].headers, 'bench proxy');
       }
       meetingIds.proxy = meetingIds.gateway;
       const routes: Route[] = [

@@ -8,7 +8,7 @@
 import { Redis } from 'ioredis';
 import { REDIS_TEST_URL } from '../../test/support/services.js';
 import { startFleet } from '../lib/fleet.js';
-import { CreatedMeeting, readJson } from '../lib/json.js';
+import { createMeeting, meetingBody } from '../lib/meetings.js';
 import { runLoad } from '../lib/load.js';
 import { runOpenLoop } from '../lib/open-loop.js';
 import { progress, sleep } from '../lib/progress.js';
@@ -21,12 +21,7 @@ import {
 } from '../lib/scenario.js';
 import { round } from '../lib/stats.js';
 
-const MEETING_BODY = JSON.stringify({
-  topic: 'bench redis',
-  type: 2,
-  start_time: '2030-01-01T10:00:00Z',
-  duration: 30,
-});
+const MEETING_BODY = meetingBody('bench redis');
 const GOAL_PER_CALL = 1;
 /** Poisson arrivals per second: half of Business' Light limit (80/s), two thirds of its Medium (60/s). */
 const RATE = 40;
@@ -67,18 +62,12 @@ export const redisTrips: Scenario = {
     const monitorClient = new Redis(REDIS_TEST_URL, { lazyConnect: true });
     try {
       const gateway = fleet.gateways[0];
-      const created = await fetch(`${gateway.url}/v2/users/me/meetings`, {
-        method: 'POST',
-        headers: { ...fleet.headers, 'Content-Type': 'application/json' },
-        body: MEETING_BODY,
-      });
-      const meeting = await readJson(created, CreatedMeeting);
-      if (created.status !== 201) throw new Error(`create answered ${created.status}`);
+      const meetingId = await createMeeting(`${gateway.url}/v2`, fleet.headers, 'bench redis');
       const routes = [
         {
           route: 'GET /v2/meetings/{id}',
           method: 'GET' as const,
-          path: `/meetings/${String(meeting.id)}`,
+          path: `/meetings/${meetingId}`,
         },
         { route: 'GET /v2/users/me', method: 'GET' as const, path: '/users/me' },
         {

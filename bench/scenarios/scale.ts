@@ -2,12 +2,11 @@
 // its connections over the replicas' URLs), and the mints of the whole fleet (always one).
 import { cpus } from 'node:os';
 import { startFleet } from '../lib/fleet.js';
-import { CreatedMeeting, readJson } from '../lib/json.js';
+import { createMeeting } from '../lib/meetings.js';
 import { runLoad } from '../lib/load.js';
 import { progress } from '../lib/progress.js';
 import {
   fmt,
-  skipped,
   table,
   type Scenario,
   type ScenarioContext,
@@ -16,12 +15,6 @@ import {
 import { mean, round } from '../lib/stats.js';
 import { COLORS, renderChart } from '../lib/svg.js';
 
-const MEETING_BODY = JSON.stringify({
-  topic: 'bench scale',
-  type: 2,
-  start_time: '2030-01-01T10:00:00Z',
-  duration: 30,
-});
 const CONNECTIONS = 64;
 
 export const scale: Scenario = {
@@ -44,20 +37,12 @@ export const scale: Scenario = {
       'limits-lifted',
     );
     try {
-      const created = await fetch(`${fleet.gateways[0].url}/v2/users/me/meetings`, {
-        method: 'POST',
-        headers: { ...fleet.headers, 'Content-Type': 'application/json' },
-        body: MEETING_BODY,
-      });
-      const body = await readJson(created, CreatedMeeting);
-      if (created.status === 404 && body.id === undefined) {
-        return skipped('scale', title, 'the gateway does not serve the /v2 meetings routes yet', [
-          goal,
-        ]);
-      }
-      if (created.status !== 201)
-        throw new Error(`create through the gateway answered ${created.status}`);
-      const path = `/v2/meetings/${String(body.id)}`;
+      const meetingId = await createMeeting(
+        `${fleet.gateways[0].url}/v2`,
+        fleet.headers,
+        'bench scale',
+      );
+      const path = `/v2/meetings/${meetingId}`;
       const { accessToken } = await simulator.mintToken();
       const directMint = 1;
 

@@ -4,12 +4,12 @@
 import { Redis } from 'ioredis';
 import { createRedisNamespace } from '../../test/support/services.js';
 import { PLAN_LIMITS } from '../../src/zoom/api/rate-limit-governor.js';
+import { meetingBody } from '../lib/meetings.js';
 import { startFleet } from '../lib/fleet.js';
 import { mintSimulatorToken, type SimulatorProcess } from '../lib/processes.js';
 import { progress, sleep } from '../lib/progress.js';
 import {
   fmt,
-  skipped,
   table,
   type Scenario,
   type ScenarioContext,
@@ -22,12 +22,7 @@ import { COLORS, renderChart } from '../lib/svg.js';
 const PLAN = 'business';
 /** Zoom's token endpoint is slow (a few hundred ms): the window in which concurrent misses pile up. */
 const TOKEN_LATENCY_MS = 300;
-const MEETING_BODY = JSON.stringify({
-  topic: 'bench storm',
-  type: 2,
-  start_time: '2030-01-01T10:00:00Z',
-  duration: 30,
-});
+const MEETING_BODY = meetingBody('bench storm');
 
 interface StormRun {
   design: 'gateway' | 'naive';
@@ -123,9 +118,6 @@ async function burst(
   };
 }
 
-/** The gateway does not serve the route yet (its module is still being built). */
-class RouteMissing extends Error {}
-
 async function prepareSimulator(simulator: SimulatorProcess): Promise<void> {
   await simulator.reset({ tokens: true, meetings: true });
   await simulator.control('setTokenLatency', TOKEN_LATENCY_MS);
@@ -142,15 +134,6 @@ async function runGateway(
     ZOOM_RATE_LIMIT_PLAN: PLAN,
   });
   try {
-    // A body the gateway must refuse itself (no call to Zoom, no mint) tells whether the route exists.
-    const probe = await fetch(`${fleet.gateways[0].url}/v2/users/me/meetings`, {
-      method: 'POST',
-      headers: { ...fleet.headers, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ type: 'not-a-type' }),
-    });
-    await probe.arrayBuffer();
-    if (probe.status === 404)
-      throw new RouteMissing('the gateway does not serve POST /v2/users/{userId}/meetings yet');
     const mintsBeforeBurst = (await simulator.stats()).tokensMinted;
     const outcome = await burst(simulator, creates, async (i) => {
       const gateway = fleet.gateways[i % replicas];
@@ -221,17 +204,10 @@ export const storm: Scenario = {
       const order =
         index % 2 === 0 ? (['gateway', 'naive'] as const) : (['naive', 'gateway'] as const);
       for (const design of order) {
-        let run: StormRun;
-        try {
-          run =
-            design === 'gateway'
-              ? await runGateway(simulator, replicas, creates)
-              : await runNaive(simulator, replicas, creates);
-        } catch (error) {
-          if (error instanceof RouteMissing)
-            return skipped('storm', '2. Cold-start storm', error.message, [goal]);
-          throw error;
-        }
+        const run =
+          design === 'gateway'
+            ? await runGateway(simulator, replicas, creates)
+            : await runNaive(simulator, replicas, creates);
         runs.push(run);
         progress(
           `storm R=${replicas} ${design}: ${run.succeeded}/${creates} created, ${run.mints} mint(s) (${run.mintsBeforeBurst} before the burst), burst ${run.burstMs} ms`,
