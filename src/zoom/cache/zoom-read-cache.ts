@@ -17,6 +17,12 @@ export interface CachedAnswer {
   storedAt: number;
 }
 
+/** A resource's one cache entry: its latest answer and the query string it answered. */
+interface CacheEntry {
+  query: string;
+  answer: CachedAnswer;
+}
+
 /** The Zoom resources whose GETs are cached, named by the path they live at. */
 type Resource = { kind: 'meeting' | 'user'; id: string };
 
@@ -112,8 +118,8 @@ export class ZoomReadCache implements OnModuleDestroy {
       this.requests.inc({ result: 'bypass', resource: resource.kind });
       return undefined;
     }
-    const variants = await this.within(this.cache.get<Record<string, CachedAnswer>>(key(resource)));
-    const hit = variants?.[query];
+    const entry = await this.within(this.cache.get<CacheEntry>(key(resource)));
+    const hit = entry?.query === query ? entry.answer : undefined;
     this.requests.inc({ result: hit ? 'hit' : 'miss', resource: resource.kind });
     return hit;
   }
@@ -124,8 +130,8 @@ export class ZoomReadCache implements OnModuleDestroy {
    */
   async set(resource: Resource, query: string, answer: CachedAnswer): Promise<void> {
     if (!this.cache) return;
-    const variants: Record<string, CachedAnswer> = { [query]: answer };
-    await this.within(this.cache.set(key(resource), variants, this.config.cacheTtlSeconds * 1000));
+    const entry: CacheEntry = { query, answer };
+    await this.within(this.cache.set(key(resource), entry, this.config.cacheTtlSeconds * 1000));
   }
 
   /**
