@@ -63,12 +63,7 @@ export class MeetingsService {
     const resource = { kind: 'meeting', id: meetingId } as const;
     const variant = new URLSearchParams(queryString(query)).toString();
     const hit = await this.cache.get(resource, variant, bypassCache);
-    if (hit)
-      return {
-        status: 200,
-        json: hit.body,
-        headers: { 'x-cache': 'HIT', age: String(ZoomReadCache.ageSeconds(hit)) },
-      };
+    if (hit) return { status: 200, json: hit.body, headers: ZoomReadCache.hitHeaders(hit) };
     const response = await this.withGoneTracking(meetingId, () =>
       this.zoom.request({
         method: 'GET',

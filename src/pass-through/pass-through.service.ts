@@ -60,12 +60,8 @@ export class ZoomPassThroughService {
     if (cached) {
       const hit = await this.cache.get(cached, search, bypassesCache(request.headers));
       if (hit) {
-        response
-          .status(200)
-          .setHeader('content-type', hit.contentType)
-          .setHeader('age', String(ZoomReadCache.ageSeconds(hit)))
-          .setHeader('x-cache', 'HIT')
-          .end(hit.body);
+        response.status(200).setHeader('content-type', hit.contentType);
+        response.set(ZoomReadCache.hitHeaders(hit)).end(hit.body);
         return;
       }
     }

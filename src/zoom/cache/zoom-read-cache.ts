@@ -85,9 +85,12 @@ export class ZoomReadCache implements OnModuleDestroy {
     return keyv;
   }
 
-  /** Whole seconds since Zoom gave this answer: the `Age` a hit is sent with. */
-  static ageSeconds(answer: CachedAnswer, now = Date.now()): number {
-    return Math.max(0, Math.floor((now - answer.storedAt) / 1000));
+  /** What a hit is sent with on every route: the verdict, and whole seconds since Zoom gave it. */
+  static hitHeaders(answer: CachedAnswer, now = Date.now()): Record<string, string> {
+    return {
+      'x-cache': 'HIT',
+      age: String(Math.max(0, Math.floor((now - answer.storedAt) / 1000))),
+    };
   }
 
   /** The resource a `/v2`-relative path names, if its GETs are cached. */
