@@ -1,5 +1,5 @@
 import { ZoomSimulator } from '../src/zoom-simulator/zoom-simulator.js';
-import { GatewayFleet } from './support/fleet.js';
+import { GatewayFleet, pair } from './support/fleet.js';
 import { gatewayClient } from './support/gateway-client.js';
 import type { GatewayProcess } from './support/gateway-process.js';
 
@@ -24,9 +24,7 @@ describe('Fair shares of the rate limits per app (two replicas, PostgreSQL, Redi
       logLevel: 'warn',
       extra: { ZOOM_RATE_LIMITS: `medium=${MEDIUM_LIMIT}` },
     });
-    const [first, second] = await fleet.start(2);
-    if (!first || !second) throw new Error('two replicas were asked for');
-    [a, b] = [first, second];
+    [a, b] = pair(await fleet.start(2));
   });
 
   afterAll(async () => {

@@ -1,5 +1,5 @@
 import { ZoomSimulator } from '../src/zoom-simulator/zoom-simulator.js';
-import { GatewayFleet, sleep, zoomTime } from './support/fleet.js';
+import { GatewayFleet, pair, sleep, zoomTime } from './support/fleet.js';
 import { type GatewayAnswer, gatewayClient, meetingIdOf } from './support/gateway-client.js';
 import type { GatewayProcess } from './support/gateway-process.js';
 
@@ -52,7 +52,7 @@ describe('idempotent retries after Zoom failed (fault injection, real processes)
 
   beforeAll(async () => {
     fleet = await GatewayFleet.open({ simulator, apiKeys: { app: APP_KEY }, logLevel: 'warn' });
-    [first, second] = await fleet.start(2);
+    [first, second] = pair(await fleet.start(2));
   });
 
   afterAll(async () => {

@@ -1,5 +1,5 @@
 import { ZoomSimulator } from '../src/zoom-simulator/zoom-simulator.js';
-import { createScheduledMeeting, GatewayFleet } from './support/fleet.js';
+import { createScheduledMeeting, GatewayFleet, pair } from './support/fleet.js';
 import { gatewayClient, objectOf } from './support/gateway-client.js';
 import type { GatewayProcess } from './support/gateway-process.js';
 
@@ -32,9 +32,7 @@ describe('Ownership and grants (two apps, two replicas)', () => {
       adminKeys: { ops: OPS_KEY },
       logLevel: 'warn',
     });
-    const [first, second] = await fleet.start(2);
-    if (!first || !second) throw new Error('two replicas expected');
-    [one, two] = [first, second];
+    [one, two] = pair(await fleet.start(2));
     meetingOfA = await createScheduledMeeting(asA, one, 'A only');
   });
 

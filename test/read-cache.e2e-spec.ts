@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { ZoomSimulator } from '../src/zoom-simulator/zoom-simulator.js';
-import { createScheduledMeeting, eventually, GatewayFleet, patchInZoom } from './support/fleet.js';
+import {
+  createScheduledMeeting,
+  eventually,
+  GatewayFleet,
+  patchInZoom,
+  pair,
+} from './support/fleet.js';
 import { type GatewayAnswer, gatewayClient, objectOf } from './support/gateway-client.js';
 import { type GatewayProcess, startGateway } from './support/gateway-process.js';
 import { TcpProxy } from './support/tcp-proxy.js';
@@ -93,9 +99,7 @@ describe('The read-through cache answers repeated reads for the whole fleet and 
         ZOOM_WEBHOOK_SECRET_TOKEN: SECRET,
       },
     });
-    const [first, second] = await fleet.start(2);
-    if (!first || !second) throw new Error('two replicas expected');
-    [a, b] = [first, second];
+    [a, b] = pair(await fleet.start(2));
   });
 
   afterAll(async () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { MeetingsS2SAuthClient } from '@zoom/rivet/meetings';
 import { UsersS2SAuthClient } from '@zoom/rivet/users';
 import { ZoomSimulator } from '../src/zoom-simulator/zoom-simulator.js';
-import { GatewayFleet, simulatorToken } from './support/fleet.js';
+import { GatewayFleet, simulatorToken, pair } from './support/fleet.js';
 import { type GatewayProcess, startGateway } from './support/gateway-process.js';
 
 // Zoom's own Node SDK (@zoom/rivet, unmodified) pointed at two built gateway replicas, as the
@@ -51,9 +51,7 @@ describe("Zoom's SDK through the gateway (two replicas, PostgreSQL, Redis, simul
       apiKeys: { 'sdk[*=rw;ownership=own]': APP_KEY },
       logLevel: 'warn',
     });
-    const [first, second] = await fleet.start(2);
-    if (!first || !second) throw new Error('two replicas were asked for');
-    [a, b] = [first, second];
+    [a, b] = pair(await fleet.start(2));
   });
 
   afterAll(async () => {

@@ -146,6 +146,13 @@ export class GatewayFleet {
   }
 }
 
+/** The two replicas of `fleet.start(2)`, named, for tests about what one does and the other sees. */
+export function pair(replicas: GatewayProcess[]): [GatewayProcess, GatewayProcess] {
+  const [a, b] = replicas;
+  if (!a || !b) throw new Error('two replicas expected');
+  return [a, b];
+}
+
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Reads until `done` says yes or the time is up; resolves with the last value read. */
