@@ -1,11 +1,10 @@
 import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { z } from 'zod';
 import { ZoomSimulator } from '../src/zoom-simulator/zoom-simulator.js';
-import { GatewayFleet, sleep } from './support/fleet.js';
+import { GatewayFleet, pair, sleep } from './support/fleet.js';
 import { type GatewayAnswer, gatewayClient, objectOf } from './support/gateway-client.js';
-import { bodyOf, type GatewayProcess } from './support/gateway-process.js';
+import { bodyOf, CLI, type GatewayProcess } from './support/gateway-process.js';
 
 // Issue 15, key lifecycle at run time: two replicas sharing PostgreSQL and Redis. A key made on
 // one works on the other, a revoked or expired one is refused on both, within 2 s (measured), a
@@ -13,7 +12,6 @@ import { bodyOf, type GatewayProcess } from './support/gateway-process.js';
 
 const APP_KEY = 'env-app-key-0123456789abcdef';
 const OPS_KEY = 'ops-key-0123456789abcdef';
-const CLI = resolve('dist/src/cli/main.js');
 const FLEET_WIDE_MS = 2_000;
 
 const call = gatewayClient({ key: OPS_KEY });
@@ -49,12 +47,6 @@ const KeyList = z.object({ apiKeys: z.array(z.looseObject({ name: z.string() }))
 const records = (key: string, replica: GatewayProcess) =>
   call(replica, 'GET', '/api/meetings?limit=1', { key });
 const refused = (a: GatewayAnswer) => a.status === 401;
-
-function pair(replicas: GatewayProcess[]): [GatewayProcess, GatewayProcess] {
-  const [a, b] = replicas;
-  if (!a || !b) throw new Error('two replicas expected');
-  return [a, b];
-}
 
 const keyOf = (answer: GatewayAnswer): string => {
   const key = objectOf(answer).key;

@@ -1,10 +1,8 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { ZoomSimulator } from '../src/zoom-simulator/index.js';
+import { CLI, runCli } from './support/gateway-process.js';
 import { createPostgresDatabase, testEncryptionKey } from './support/services.js';
 
-const CLI = resolve('dist/src/cli/main.js');
 const SIM = {
   accountId: 'doctor-account',
   clientId: 'doctor-client',
@@ -23,23 +21,14 @@ interface DoctorRun {
 async function doctor(env: Record<string, string>, args = ['--json']): Promise<DoctorRun> {
   const database = await createPostgresDatabase();
   try {
-    const child = spawn(process.execPath, [CLI, 'doctor', ...args], {
-      env: {
-        PATH: process.env.PATH,
-        DATABASE_URL: database.url,
-        ENCRYPTION_KEY: testEncryptionKey(),
-        ZOOM_ACCOUNT_ID: SIM.accountId,
-        ZOOM_CLIENT_ID: SIM.clientId,
-        ZOOM_CLIENT_SECRET: SIM.clientSecret,
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const { code, stdout, stderr } = await runCli(['doctor', ...args], {
+      DATABASE_URL: database.url,
+      ENCRYPTION_KEY: testEncryptionKey(),
+      ZOOM_ACCOUNT_ID: SIM.accountId,
+      ZOOM_CLIENT_ID: SIM.clientId,
+      ZOOM_CLIENT_SECRET: SIM.clientSecret,
+      ...env,
     });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const code = await new Promise<number | null>((done) => child.once('exit', done));
     let report: unknown;
     try {
       report = args.includes('--json') ? JSON.parse(stdout) : undefined;

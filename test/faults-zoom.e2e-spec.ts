@@ -1,14 +1,12 @@
 // Fault injection on real processes: Zoom's token endpoint answers 429 with a Retry-After of
 // 100000 s. The fleet must honour it no longer than ZOOM_RETRY_AFTER_CAP_SECONDS (3 s here), keep
 // it in Redis no longer than that, and an admin reset must clear it at once.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ZoomSimulator } from '../src/zoom-simulator/index.js';
 import { GatewayFleet, sleep } from './support/fleet.js';
 import { gatewayClient } from './support/gateway-client.js';
-import { bodyOf, type GatewayProcess, startGateway } from './support/gateway-process.js';
+import { bodyOf, type GatewayProcess, runCli, startGateway } from './support/gateway-process.js';
 
 const APP_KEY = `app-${randomBytes(12).toString('hex')}`;
 const ADMIN_KEY = `admin-${randomBytes(12).toString('hex')}`;
@@ -16,24 +14,7 @@ const CAP_SECONDS = 3;
 /** Polling granularity and process scheduling: what a recovery may take beyond the cap. */
 const MARGIN_MS = 1_500;
 
-const CLI = resolve('dist/src/cli/main.js');
-
 /** `npm run doctor -- <args>` against the fleet's database and Redis, as an operator runs it. */
-async function doctor(
-  env: Record<string, string>,
-  args: string[],
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, 'doctor', ...args], {
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((done) => child.once('exit', done));
-  return { code, stdout, stderr };
-}
 
 const Audit = z.looseObject({
   events: z.array(z.looseObject({ actor: z.string(), action: z.string() })),
@@ -154,7 +135,7 @@ describe('a 429 with Retry-After: 100000 from the token endpoint', () => {
     simulator.control.invalidateLiveTokens();
     expect((await list(patient)).status).toBe(503);
     simulator.control.setTokenEndpointRateLimited(null);
-    const run = await doctor(fleet.env, ['--reset-backoff', '--json']);
+    const run = await runCli(['doctor', '--reset-backoff', '--json'], fleet.env);
     expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
     expect(run.stderr).toMatch(/Back-off reset: cleared unreachable/);
     expect(JSON.parse(run.stdout)).toMatchObject({ verdict: { code: 'healthy' } });

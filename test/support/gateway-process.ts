@@ -6,6 +6,28 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
 const MAIN = resolve('dist/src/main.js');
+/** The built operator CLI (`npm run cli`, `npm run doctor`). */
+export const CLI = resolve('dist/src/cli/main.js');
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The built CLI run to its end as an operator runs it, with only `env` (and PATH): exit code and both streams. */
+export async function runCli(args: string[], env: Record<string, string>): Promise<CliRun> {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((done) => child.once('exit', done));
+  return { code, stdout, stderr };
+}
 
 export async function freePort(): Promise<number> {
   return new Promise((done, fail) => {
