@@ -34,6 +34,8 @@ export interface Scenario {
 export const fmt = {
   ratio: (value: number) => `${value.toFixed(2)}×`,
   ms: (value: number) => `${value.toFixed(2)} ms`,
+  /** a difference, signed: +1.20 ms, -0.60 ms */
+  deltaMs: (value: number) => `${value < 0 ? '-' : '+'}${Math.abs(value).toFixed(2)} ms`,
   int: (value: number) => Math.round(value).toLocaleString('en-US'),
 };
 

@@ -45,6 +45,7 @@ export const COLORS = {
   comparison: '#ea580c',
   comparisonLight: '#fdba74',
   neutral: '#6b7280',
+  neutralLight: '#d1d5db',
   good: '#16a34a',
 } as const;
 

@@ -5,13 +5,15 @@
 // buckets) and otherwise answers at once; each call's latency counted from its scheduled start.
 // Zoom's 429s are counted where they happen, at the simulator; the gateway's own 429s by their
 // X-Gateway-Refusal header. The governor's own share is read from the gateway's wait histogram.
+// A third target, the bare proxy (bench/bare-proxy.ts: node:http in, undici out, nothing else),
+// gets the same schedule: what any Node process in the path adds on this machine, the floor.
 import { startFleet } from '../lib/fleet.js';
 import { createMeeting } from '../lib/meetings.js';
 import { poissonSchedule, runOpenLoop } from '../lib/open-loop.js';
 import { createRedisNamespace } from '../../test/support/services.js';
 import { RedisSlots } from '../../src/zoom/api/rate-limit-slots.js';
 import { PLAN_LIMITS } from '../../src/zoom/api/rate-limit-governor.js';
-import { startSimulator } from '../lib/processes.js';
+import { startBareProxy, startSimulator } from '../lib/processes.js';
 import { progress, sleep } from '../lib/progress.js';
 import {
   fmt,
@@ -52,6 +54,11 @@ async function lightWaits(url: string): Promise<WaitBuckets> {
   const bucket = (le: string) => value('zoom_rate_limit_wait_seconds_bucket', le);
   const count = value('zoom_rate_limit_wait_seconds_count');
   return { zero: bucket('0'), withinMs: bucket('0.001'), count };
+}
+
+/** CPU a process spent per call, in ms, over the runs it served. */
+function msPerCall(cpu: { seconds: number; calls: number }): number {
+  return round((cpu.seconds * 1000) / cpu.calls, 3);
 }
 
 async function timed(into: Samples, call: () => Promise<unknown>): Promise<void> {
@@ -113,15 +120,24 @@ interface Refusals {
   local: number;
 }
 
+const TARGETS = ['direct', 'bareProxy', 'gateway'] as const;
+type TargetId = (typeof TARGETS)[number];
+
 interface RateResult {
   rate: number;
   shareOfLimit: number;
   calls: number;
-  refusals: { direct: Refusals; gateway: Refusals };
+  refusals: Record<TargetId, Refusals>;
   direct: LatencySummary;
+  bareProxy: LatencySummary;
   gateway: LatencySummary;
   addedP50Ms: number;
   addedP99Ms: number;
+  /** what the bare proxy adds over direct calls, at the same schedule */
+  bareAddedP50Ms: number;
+  bareAddedP99Ms: number;
+  /** CPU per call of each process in the path (ms), over this rate's runs */
+  cpuMsPerCall: { bareProxy: number; gateway: number };
   /** governor: share of calls that waited at all, and that waited more than 1 ms */
   waitedShare: number;
   waitedOver1msShare: number;
@@ -150,6 +166,13 @@ export const latency: Scenario = {
       await simulator.stop();
       throw error;
     });
+    const bareProxy = await startBareProxy('bare-proxy-latency', simulator.url, fleet.apiKey).catch(
+      async (error: unknown) => {
+        await fleet.stop();
+        await simulator.stop();
+        throw error;
+      },
+    );
     try {
       const gateway = fleet.gateways[0];
       const meetingId = await createMeeting(`${gateway.url}/v2`, fleet.headers, 'bench latency');
@@ -160,7 +183,12 @@ export const latency: Scenario = {
           url: `${simulator.url}/v2${path}`,
           headers: { Authorization: `Bearer ${accessToken}` },
         },
+        bareProxy: { url: `${bareProxy.url}/v2${path}`, headers: fleet.headers },
         gateway: { url: `${gateway.url}/v2${path}`, headers: fleet.headers },
+      };
+      const cpuOf: Partial<Record<TargetId, () => number>> = {
+        bareProxy: () => bareProxy.cpuSeconds(),
+        gateway: () => gateway.cpuSeconds(),
       };
       const plans = [
         { share: 0.25, rounds: quick ? 1 : 2, seconds: quick ? 3 : 6 },
@@ -169,24 +197,30 @@ export const latency: Scenario = {
         { share: 1, rounds: 1, seconds: quick ? 3 : 6 },
         { share: 1.5, rounds: 1, seconds: quick ? 3 : 6 },
       ];
-      // Warm both paths (connections, JIT) with a short run.
+      // Warm every path (connections, JIT) with a short run.
       for (const t of Object.values(targets))
         await runOpenLoop({ ...t, rate: LIMIT / 2, durationS: 2, seed: 1 });
       const results: RateResult[] = [];
       for (const plan of plans) {
         const rate = Math.round(LIMIT * plan.share);
-        const samples = { direct: new Samples(), gateway: new Samples() };
-        const refusals = { direct: { zoom: 0, local: 0 }, gateway: { zoom: 0, local: 0 } };
+        const samples = { direct: new Samples(), bareProxy: new Samples(), gateway: new Samples() };
+        const refusals = {
+          direct: { zoom: 0, local: 0 },
+          bareProxy: { zoom: 0, local: 0 },
+          gateway: { zoom: 0, local: 0 },
+        };
+        const cpu = { bareProxy: { seconds: 0, calls: 0 }, gateway: { seconds: 0, calls: 0 } };
         const non2xx: Record<string, number> = {};
         let late = 0;
         const before = await lightWaits(gateway.url);
         for (let r = 0; r < plan.rounds; r++) {
-          const order =
-            r % 2 === 0 ? (['direct', 'gateway'] as const) : (['gateway', 'direct'] as const);
+          // Each round starts with the next target, so no target always runs first.
+          const order = TARGETS.map((_, i) => TARGETS[(i + r) % TARGETS.length]);
           for (const id of order) {
             // A fresh one-second bucket at Zoom for each run: what one run spent is not the next's.
             await sleep(1_100);
             const zoomBefore = (await simulator.stats()).rateLimited;
+            const cpuBefore = cpuOf[id]?.();
             // The same seed in a round: both targets get the very same arrival times.
             const result = await runOpenLoop({
               ...targets[id],
@@ -194,6 +228,10 @@ export const latency: Scenario = {
               durationS: plan.seconds,
               seed: 1000 + r,
             });
+            if (id !== 'direct' && cpuBefore !== undefined) {
+              cpu[id].seconds += cpuOf[id]!() - cpuBefore;
+              cpu[id].calls += result.sent;
+            }
             refusals[id].zoom += (await simulator.stats()).rateLimited - zoomBefore;
             refusals[id].local += result.localRefusals;
             samples[id].append(result.latencies);
@@ -207,15 +245,20 @@ export const latency: Scenario = {
         const count = after.count - before.count;
         const direct = summarizeLatencies(samples.direct.values());
         const through = summarizeLatencies(samples.gateway.values());
+        const bare = summarizeLatencies(samples.bareProxy.values());
         const result: RateResult = {
           rate,
           shareOfLimit: plan.share,
           calls: samples.gateway.length,
           refusals,
           direct,
+          bareProxy: bare,
           gateway: through,
           addedP50Ms: round(through.p50 - direct.p50, 3),
           addedP99Ms: round(through.p99 - direct.p99, 3),
+          bareAddedP50Ms: round(bare.p50 - direct.p50, 3),
+          bareAddedP99Ms: round(bare.p99 - direct.p99, 3),
+          cpuMsPerCall: { bareProxy: msPerCall(cpu.bareProxy), gateway: msPerCall(cpu.gateway) },
           waitedShare: round(1 - (after.zero - before.zero) / count, 4),
           waitedOver1msShare: round(1 - (after.withinMs - before.withinMs) / count, 4),
           gatewayNon2xx: non2xx,
@@ -224,7 +267,9 @@ export const latency: Scenario = {
         results.push(result);
         progress(
           `latency ${rate}/s (${plan.share * 100}% of ${LIMIT}/s): direct p50 ${fmt.ms(direct.p50)} p99 ${fmt.ms(direct.p99)}, ` +
-            `gateway p50 ${fmt.ms(through.p50)} p99 ${fmt.ms(through.p99)}; added +${fmt.ms(result.addedP50Ms)} / +${fmt.ms(result.addedP99Ms)}; ` +
+            `gateway p50 ${fmt.ms(through.p50)} p99 ${fmt.ms(through.p99)}; added ${fmt.deltaMs(result.addedP50Ms)} / ${fmt.deltaMs(result.addedP99Ms)} ` +
+            `(the bare proxy ${fmt.deltaMs(result.bareAddedP50Ms)} / ${fmt.deltaMs(result.bareAddedP99Ms)}); ` +
+            `CPU per call gateway ${fmt.ms(result.cpuMsPerCall.gateway)}, bare proxy ${fmt.ms(result.cpuMsPerCall.bareProxy)}; ` +
             `governor held back ${(result.waitedShare * 100).toFixed(2)}% of calls (${(result.waitedOver1msShare * 100).toFixed(2)}% over 1 ms); ` +
             `Zoom 429s direct ${refusals.direct.zoom}, through the gateway ${refusals.gateway.zoom}; the gateway's own 429s ${refusals.gateway.local}`,
         );
@@ -259,8 +304,9 @@ export const latency: Scenario = {
         '',
         `\`GET /v2/meetings/{id}\` with Poisson arrivals (a seeded schedule, the same for both targets in a round) at 25, 50, 80, 100 and 150% ` +
           `of the ${PLAN} plan's Light limit (${LIMIT}/s), through one gateway exactly as shipped (\`src/main.ts\`, governor pacing ` +
-          `to the plan, one Redis round trip per call, PostgreSQL, \`LOG_LEVEL=info\`) and straight to the simulator with a ` +
-          "token of the same app. The simulator answers at once and enforces the plan's limits as Zoom does (fixed one-second buckets, 429 beyond them). " +
+          `to the plan, one Redis round trip per call, PostgreSQL, \`LOG_LEVEL=info\`), through the bare proxy (\`bench/bare-proxy.ts\`: ` +
+          'node:http in, undici out, a key check and a cached bearer, nothing else: what any Node process in the path adds on this machine) ' +
+          "and straight to the simulator with a token of the same app. The simulator answers at once and enforces the plan's limits as Zoom does (fixed one-second buckets, 429 beyond them). " +
           'Open loop: every call starts on schedule whatever the answers do, and its latency runs from its scheduled start; latencies are of 2xx answers. ' +
           "Zoom's 429s are counted by the simulator, the gateway's own (calls it would not hold longer) by their `X-Gateway-Refusal` header. " +
           "The governor's share comes from the gateway's own `zoom_rate_limit_wait_seconds` histogram (calls held back at all, and more than 1 ms). " +
@@ -270,24 +316,38 @@ export const latency: Scenario = {
           [
             'rate',
             'calls',
-            'p50 direct → gateway',
-            'p99 direct → gateway',
-            'added p50 / p99',
+            'p50 direct / bare proxy / gateway',
+            'p99 direct / bare proxy / gateway',
+            'added p50 / p99: bare proxy',
+            'added p50 / p99: gateway',
+            'CPU per call: bare proxy / gateway',
             'held back by the governor (> 0 / > 1 ms)',
-            "Zoom's 429s direct / through the gateway",
+            "Zoom's 429s direct / bare proxy / gateway",
             "the gateway's own 429s",
           ],
           results.map((r) => [
             `${r.rate}/s (${r.shareOfLimit * 100}%)`,
             fmt.int(r.calls),
-            `${fmt.ms(r.direct.p50)} → ${fmt.ms(r.gateway.p50)}`,
-            `${fmt.ms(r.direct.p99)} → ${fmt.ms(r.gateway.p99)}`,
-            `+${fmt.ms(r.addedP50Ms)} / **+${fmt.ms(r.addedP99Ms)}**`,
+            `${fmt.ms(r.direct.p50)} / ${fmt.ms(r.bareProxy.p50)} / ${fmt.ms(r.gateway.p50)}`,
+            `${fmt.ms(r.direct.p99)} / ${fmt.ms(r.bareProxy.p99)} / ${fmt.ms(r.gateway.p99)}`,
+            `${fmt.deltaMs(r.bareAddedP50Ms)} / ${fmt.deltaMs(r.bareAddedP99Ms)}`,
+            `${fmt.deltaMs(r.addedP50Ms)} / **${fmt.deltaMs(r.addedP99Ms)}**`,
+            `${fmt.ms(r.cpuMsPerCall.bareProxy)} / ${fmt.ms(r.cpuMsPerCall.gateway)}`,
             `${(r.waitedShare * 100).toFixed(2)}% / ${(r.waitedOver1msShare * 100).toFixed(2)}%`,
-            `${fmt.int(r.refusals.direct.zoom)} / **${fmt.int(r.refusals.gateway.zoom)}**`,
+            `${fmt.int(r.refusals.direct.zoom)} / ${fmt.int(r.refusals.bareProxy.zoom)} / **${fmt.int(r.refusals.gateway.zoom)}**`,
             fmt.int(r.refusals.gateway.local),
           ]),
         ),
+        '',
+        ...results
+          .filter((r) => r.shareOfLimit === 0.5)
+          .map(
+            (r) =>
+              `At ${r.rate}/s the bare proxy, with nothing in it but forwarding, adds ${fmt.deltaMs(r.bareAddedP50Ms)} at p50 and ${fmt.deltaMs(r.bareAddedP99Ms)} at p99 ` +
+              `on this machine, and the gateway ${fmt.deltaMs(r.addedP50Ms)} and ${fmt.deltaMs(r.addedP99Ms)}. At this rate every call finds the processes idle, and a ` +
+              `call's CPU is what it adds: ${fmt.ms(r.cpuMsPerCall.bareProxy)} per call in the bare proxy, ${fmt.ms(r.cpuMsPerCall.gateway)} in the gateway ` +
+              `(${(r.cpuMsPerCall.gateway / r.cpuMsPerCall.bareProxy).toFixed(1)}×; at saturation, section "Pass-through", the same work costs a fraction of this as calls share wake-ups).`,
+          ),
         '',
         `The governor's own Redis round trip (\`RedisSlots.reserve\`, the shipped script, timed alone from the bench process at ${LIMIT / 2}/s on the same Redis): ` +
           `p50 ${fmt.ms(reservation.p50)}, p99 ${fmt.ms(reservation.p99)}; a \`PING\` to the same Redis in the same run, the floor of any round trip here: ` +
@@ -310,8 +370,10 @@ export const latency: Scenario = {
             yLabel: 'ms',
             series: [
               { name: 'direct p50', color: COLORS.comparisonLight },
+              { name: 'bare proxy p50', color: COLORS.neutralLight },
               { name: 'gateway p50', color: COLORS.gatewayLight },
               { name: 'direct p99', color: COLORS.comparison },
+              { name: 'bare proxy p99', color: COLORS.neutral },
               { name: 'gateway p99', color: COLORS.gateway },
             ],
             // Beyond the limit the gateway's latency is its queue, on purpose: seconds, off this scale.
@@ -319,7 +381,14 @@ export const latency: Scenario = {
               .filter((r) => r.shareOfLimit <= 0.8)
               .map((r) => ({
                 label: `${r.rate}/s`,
-                values: [r.direct.p50, r.gateway.p50, r.direct.p99, r.gateway.p99],
+                values: [
+                  r.direct.p50,
+                  r.bareProxy.p50,
+                  r.gateway.p50,
+                  r.direct.p99,
+                  r.bareProxy.p99,
+                  r.gateway.p99,
+                ],
               })),
             format: (v) => (v >= 10 ? String(Math.round(v)) : v.toFixed(1)),
           },
@@ -329,12 +398,18 @@ export const latency: Scenario = {
             yLabel: 'answers',
             series: [
               { name: "Zoom's, direct", color: COLORS.comparison },
+              { name: "Zoom's, through the bare proxy", color: COLORS.neutral },
               { name: "Zoom's, through the gateway", color: COLORS.gateway },
               { name: "the gateway's own", color: COLORS.gatewayLight },
             ],
             groups: results.map((r) => ({
               label: `${r.rate}/s`,
-              values: [r.refusals.direct.zoom, r.refusals.gateway.zoom, r.refusals.gateway.local],
+              values: [
+                r.refusals.direct.zoom,
+                r.refusals.bareProxy.zoom,
+                r.refusals.gateway.zoom,
+                r.refusals.gateway.local,
+              ],
             })),
           },
         ],
@@ -359,7 +434,10 @@ export const latency: Scenario = {
             scenario: 'latency',
             goal: `added p99 < ${GOAL_ADDED_P99_MS} ms at 50% of the plan's limit (open loop; 25, 80, 100 and 150% shown)`,
             measured: results
-              .map((r) => `${r.rate}/s +${fmt.ms(r.addedP50Ms)} p50, +${fmt.ms(r.addedP99Ms)} p99`)
+              .map(
+                (r) =>
+                  `${r.rate}/s ${fmt.deltaMs(r.addedP50Ms)} p50, ${fmt.deltaMs(r.addedP99Ms)} p99 (bare proxy ${fmt.deltaMs(r.bareAddedP50Ms)}, ${fmt.deltaMs(r.bareAddedP99Ms)})`,
+              )
               .join('; '),
             met: addedMet,
           },
@@ -377,6 +455,7 @@ export const latency: Scenario = {
         ],
       };
     } finally {
+      await bareProxy.stop();
       await fleet.stop();
       await simulator.stop();
     }
