@@ -11,7 +11,13 @@ import { MeetingLifecycle } from './meeting-lifecycle.service.js';
 import { MeetingsRepository } from './meetings.repository.js';
 import { ZoomReadCache } from '../zoom/cache/zoom-read-cache.js';
 import { ZoomMeetingFinder } from './reconciliation/zoom-meeting-finder.js';
-import { type ZoomListItem, type ZoomMeeting, zoomIdString, zoomJson } from './zoom-meeting.js';
+import {
+  getMeetingRequest,
+  type ZoomListItem,
+  type ZoomMeeting,
+  zoomIdString,
+  zoomJson,
+} from './zoom-meeting.js';
 
 /**
  * Zoom's meetings routes through the gateway: every create is recorded before Zoom is called
@@ -65,14 +71,7 @@ export class MeetingsService {
     const hit = await this.cache.get(resource, variant, bypassCache);
     if (hit) return { status: 200, json: hit.body, headers: ZoomReadCache.hitHeaders(hit) };
     const response = await this.withGoneTracking(meetingId, () =>
-      this.zoom.request({
-        method: 'GET',
-        path: `/meetings/${meetingId}`,
-        query,
-        category: 'light',
-        route: 'GET /meetings/:meetingId',
-        app,
-      }),
+      this.zoom.request(getMeetingRequest(meetingId, { query, app })),
     );
     const json = zoomJson(response.data);
     await this.cache.set(resource, variant, {
@@ -240,12 +239,7 @@ export class MeetingsService {
     const id = zoomIdString(found.id);
     if (id !== null) {
       try {
-        const response = await this.zoom.request<ZoomMeeting>({
-          method: 'GET',
-          path: `/meetings/${id}`,
-          category: 'light',
-          route: 'GET /meetings/:meetingId',
-        });
+        const response = await this.zoom.request<ZoomMeeting>(getMeetingRequest(id));
         meeting = response.data;
         headers = zoomAnswerHeaders(response.headers);
       } catch (error) {

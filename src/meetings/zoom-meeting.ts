@@ -1,5 +1,6 @@
 // One family of types for Zoom's meeting object, and the few readers every part of the module
 // shares (exact int64 ids, start times). The rest of what Zoom sends is relayed untouched.
+import type { ZoomRequest } from '../zoom/api/zoom-api.types.js';
 
 /**
  * Zoom's meeting object as far as the gateway reads it: what a create, a get, a list entry and
@@ -18,6 +19,20 @@ export interface ZoomMeeting {
   timezone?: string;
   join_url?: string;
   created_at?: string;
+}
+
+/** Zoom's "Get a meeting" (Light), as every reader of one meeting sends it. */
+export function getMeetingRequest(
+  meetingId: string,
+  extra: Pick<ZoomRequest, 'query' | 'app'> = {},
+): ZoomRequest {
+  return {
+    method: 'GET',
+    path: `/meetings/${meetingId}`,
+    category: 'light',
+    route: 'GET /meetings/:meetingId',
+    ...extra,
+  };
 }
 
 /** An entry of Zoom's `GET /users/{userId}/meetings`: the same object, fewer fields filled. */

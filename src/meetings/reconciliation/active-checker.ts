@@ -9,7 +9,7 @@ import {
   type CheckOutcome,
   MeetingsRepository,
 } from '../meetings.repository.js';
-import type { ZoomMeeting } from '../zoom-meeting.js';
+import { getMeetingRequest, type ZoomMeeting } from '../zoom-meeting.js';
 
 /** Active records checked per run, and the start-time window that makes a record worth checking. */
 export const RECONCILE_BATCH = 50;
@@ -71,12 +71,7 @@ export class ActiveChecker {
     report.checked++;
     let meeting: ZoomMeeting;
     try {
-      const response = await this.zoom.request<ZoomMeeting>({
-        method: 'GET',
-        path: `/meetings/${zoomId}`,
-        category: 'light',
-        route: 'GET /meetings/:meetingId',
-      });
+      const response = await this.zoom.request<ZoomMeeting>(getMeetingRequest(zoomId));
       meeting = response.data;
     } catch (error) {
       if (
