@@ -352,7 +352,7 @@ export const latency: Scenario = {
               `At ${r.rate}/s the bare proxy, with nothing in it but forwarding, adds ${fmt.deltaMs(r.bareAddedP50Ms)} at p50 and ${fmt.deltaMs(r.bareAddedP99Ms)} at p99 ` +
               `on this machine, and the gateway ${fmt.deltaMs(r.addedP50Ms)} and ${fmt.deltaMs(r.addedP99Ms)}. At this rate every call finds the processes idle, and a ` +
               `call's CPU is what it adds: ${fmt.ms(r.cpuMsPerCall.bareProxy)} per call in the bare proxy, ${fmt.ms(r.cpuMsPerCall.gateway)} in the gateway ` +
-              `(${(r.cpuMsPerCall.gateway / r.cpuMsPerCall.bareProxy).toFixed(1)}×; at saturation, section "Pass-through", the same work costs a fraction of this as calls share wake-ups).`,
+              `(${(r.cpuMsPerCall.gateway / r.cpuMsPerCall.bareProxy).toFixed(1)}×; at saturation, section 3, the same work costs a fraction of this as calls share wake-ups).`,
           ),
         '',
         `The governor's own Redis round trip (\`RedisSlots.reserve\`, the shipped script, timed alone from the bench process at ${LIMIT / 2}/s on the same Redis): ` +
