@@ -1,25 +1,18 @@
-import { context, propagation, type Span, trace } from '@opentelemetry/api';
-import { node, tracing } from '@opentelemetry/sdk-node';
+import type { Span } from '@opentelemetry/api';
 import { traceLogFields } from './log-fields.js';
 import { setSpanAttribute, withSpan } from './span.js';
+import { type InMemoryTracing, registerInMemoryTracing } from './testing/in-memory-tracing.js';
 
 describe(withSpan.name, () => {
-  const exporter = new tracing.InMemorySpanExporter();
+  let traces: InMemoryTracing;
 
   beforeAll(() => {
-    // What the SDK sets up: the tracer provider and the AsyncLocalStorage context manager.
-    new node.NodeTracerProvider({
-      spanProcessors: [new tracing.SimpleSpanProcessor(exporter)],
-    }).register();
+    traces = registerInMemoryTracing();
   });
 
-  afterAll(() => {
-    trace.disable();
-    context.disable();
-    propagation.disable();
-  });
+  afterAll(() => traces.stop());
 
-  beforeEach(() => exporter.reset());
+  beforeEach(() => traces.exporter.reset());
 
   it('ends the span when the work settles, with its attributes and those set inside', async () => {
     const answer = await withSpan('zoom.token', { a: 1 }, async () => {
@@ -28,7 +21,7 @@ describe(withSpan.name, () => {
       return 'token';
     });
     expect(answer).toBe('token');
-    const [span] = exporter.getFinishedSpans();
+    const [span] = traces.exporter.getFinishedSpans();
     expect(span?.name).toBe('zoom.token');
     expect(span?.attributes).toEqual({ a: 1, 'zoom.token.source': 'minted' });
   });
@@ -38,7 +31,7 @@ describe(withSpan.name, () => {
     await expect(withSpan('zoom.rate_limit.wait', {}, () => Promise.reject(failure))).rejects.toBe(
       failure,
     );
-    const [span] = exporter.getFinishedSpans();
+    const [span] = traces.exporter.getFinishedSpans();
     expect(span?.status).toEqual({ code: 2, message: 'Zoom is away' });
     expect(span?.events.map((event) => event.name)).toEqual(['exception']);
   });
