@@ -1,18 +1,25 @@
-import type { Span } from '@opentelemetry/api';
+import { context, propagation, type Span, trace } from '@opentelemetry/api';
+import { node, tracing } from '@opentelemetry/sdk-node';
 import { traceLogFields } from './log-fields.js';
 import { setSpanAttribute, withSpan } from './span.js';
-import { type InMemoryTracing, registerInMemoryTracing } from './testing/in-memory-tracing.js';
 
 describe(withSpan.name, () => {
-  let traces: InMemoryTracing;
+  const exporter = new tracing.InMemorySpanExporter();
 
   beforeAll(() => {
-    traces = registerInMemoryTracing();
+    // What the SDK sets up: the tracer provider and the AsyncLocalStorage context manager.
+    new node.NodeTracerProvider({
+      spanProcessors: [new tracing.SimpleSpanProcessor(exporter)],
+    }).register();
   });
 
-  afterAll(() => traces.stop());
+  afterAll(() => {
+    trace.disable();
+    context.disable();
+    propagation.disable();
+  });
 
-  beforeEach(() => traces.exporter.reset());
+  beforeEach(() => exporter.reset());
 
   it('ends the span when the work settles, with its attributes and those set inside', async () => {
     const answer = await withSpan('zoom.token', { a: 1 }, async () => {
@@ -21,7 +28,7 @@ describe(withSpan.name, () => {
       return 'token';
     });
     expect(answer).toBe('token');
-    const [span] = traces.exporter.getFinishedSpans();
+    const [span] = exporter.getFinishedSpans();
     expect(span?.name).toBe('zoom.token');
     expect(span?.attributes).toEqual({ a: 1, 'zoom.token.source': 'minted' });
   });
@@ -31,7 +38,7 @@ describe(withSpan.name, () => {
     await expect(withSpan('zoom.rate_limit.wait', {}, () => Promise.reject(failure))).rejects.toBe(
       failure,
     );
-    const [span] = traces.exporter.getFinishedSpans();
+    const [span] = exporter.getFinishedSpans();
     expect(span?.status).toEqual({ code: 2, message: 'Zoom is away' });
     expect(span?.events.map((event) => event.name)).toEqual(['exception']);
   });
