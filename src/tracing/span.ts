@@ -9,10 +9,9 @@ const tracer = trace.getTracer('zoom-gateway');
 /**
  * Runs `work` inside a span named `name` (the current span for everything it calls), ending it
  * when `work` settles; a rejection marks the span as an error and is passed on unchanged.
- * Attribute values must never be secrets. A span that records nothing, inside nothing that
- * records (traces off, or a trace sampled out), is not made current and `work` runs as is: on
- * the hot path (a warm token) the context switch and the wrapping promise cost more than the
- * work itself (bench, hot path).
+ * Attribute values must never be secrets. A span that records nothing (traces off, or sampled
+ * out) is not made current and `work` runs as is: on the hot path (a warm token) the context
+ * switch and the wrapping promise cost more than the work itself (bench, hot path).
  */
 export function withSpan<T>(
   name: string,
@@ -20,9 +19,7 @@ export function withSpan<T>(
   work: (span: Span) => Promise<T>,
 ): Promise<T> {
   const span = tracer.startSpan(name, { attributes });
-  // Under a recording parent a non-recording span is still made current, so that attributes set
-  // inside (setSpanAttribute) do not land on the parent (a sampler that is not parent-based).
-  if (!span.isRecording() && !trace.getActiveSpan()?.isRecording()) {
+  if (!span.isRecording()) {
     try {
       return work(span);
     } catch (error) {
