@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
+import { HttpLogger } from './logging/logging.module.js';
 
 /** Builds the gateway with every global setting, so tests run exactly what production runs. */
 export async function createApp(config: AppConfig): Promise<INestApplication> {
@@ -13,6 +14,8 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     rawBody: true, // webhook signatures are computed over the exact bytes received
   });
   app.useLogger(app.get(Logger));
+  // First of all middleware, so every line about a request carries its id.
+  app.use(app.get(HttpLogger).middleware);
   app.useBodyParser('json', { limit: '1mb' });
   app.set('trust proxy', false);
   app.disable('x-powered-by');

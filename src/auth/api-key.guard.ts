@@ -31,17 +31,7 @@ export class ApiKeyGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const request = context.switchToHttp().getRequest<Request & AuthenticatedRequest>();
-    const header = request.headers.authorization;
-    const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    if (!match) {
-      throw new DomainError(
-        ErrorCode.Unauthorized,
-        'Missing API key: send Authorization: Bearer <api key>.',
-      );
-    }
-    const result = this.apiKeys.authenticate(match[1] ?? '');
-    if ('refusal' in result) throw new DomainError(ErrorCode.Unauthorized, result.refusal);
-    const caller = result.caller;
+    const caller = this.apiKeys.callerFor(request.headers.authorization);
     request.caller = caller;
     if (this.reflector.getAllAndOverride<boolean>(REQUIRES_ADMIN, targets) && !caller.admin) {
       throw new DomainError(

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Repository } from 'typeorm';
 import { Clock } from '../common/clock.js';
-import { errorMessage } from '../common/errors/index.js';
+import { DomainError, ErrorCode, errorMessage } from '../common/errors/index.js';
 import { AppConfig } from '../config/app-config.js';
 import { JobsService } from '../coordination/jobs.service.js';
 import { PubSubService } from '../coordination/pubsub.service.js';
@@ -114,6 +114,20 @@ export class ApiKeyService implements OnModuleInit, BeforeApplicationShutdown {
   async changed(): Promise<void> {
     await this.reload();
     await this.pubsub.publish(API_KEYS_CHANNEL, String(this.clock.now()));
+  }
+
+  /** The caller an `Authorization: Bearer <api key>` header names, or the 401 that says why not. */
+  callerFor(authorization: string | undefined): AuthenticatedCaller {
+    const match = authorization === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (!match) {
+      throw new DomainError(
+        ErrorCode.Unauthorized,
+        'Missing API key: send Authorization: Bearer <api key>.',
+      );
+    }
+    const result = this.authenticate(match[1] ?? '');
+    if ('refusal' in result) throw new DomainError(ErrorCode.Unauthorized, result.refusal);
+    return result.caller;
   }
 
   /**

@@ -24,8 +24,9 @@ import { MeetingOwnershipStore } from '../meetings/ownership/meeting-ownership.s
     ApiKeyLifecycleService,
     MeetingOwnershipStore,
     AccessPolicy,
-    { provide: APP_GUARD, useClass: ApiKeyGuard },
+    ApiKeyGuard,
+    { provide: APP_GUARD, useExisting: ApiKeyGuard },
   ],
-  exports: [ApiKeyService, ApiKeyLifecycleService, AccessPolicy],
+  exports: [ApiKeyService, ApiKeyLifecycleService, AccessPolicy, ApiKeyGuard],
 })
 export class AuthModule {}

@@ -11,7 +11,8 @@ import { createValidationPipe } from './validation.js';
 @Module({
   providers: [
     ShutdownSignal,
-    { provide: APP_FILTER, useClass: AllExceptionsFilter },
+    AllExceptionsFilter,
+    { provide: APP_FILTER, useExisting: AllExceptionsFilter },
     { provide: APP_PIPE, useFactory: createValidationPipe },
     {
       provide: EncryptionService,
@@ -23,6 +24,6 @@ import { createValidationPipe } from './validation.js';
       },
     },
   ],
-  exports: [EncryptionService, ShutdownSignal],
+  exports: [EncryptionService, ShutdownSignal, AllExceptionsFilter],
 })
 export class CommonModule {}

@@ -1,13 +1,17 @@
-import { Global, Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
+import { Global, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { MetricsController } from './metrics.controller.js';
 import { MetricsService } from './metrics.service.js';
-import { RequestMetricsInterceptor } from './request-metrics.interceptor.js';
+import { RequestMetrics } from './request-metrics.js';
+import { RequestMetricsMiddleware } from './request-metrics.middleware.js';
 
 @Global()
 @Module({
   controllers: [MetricsController],
-  providers: [MetricsService, { provide: APP_INTERCEPTOR, useClass: RequestMetricsInterceptor }],
-  exports: [MetricsService],
+  providers: [MetricsService, RequestMetrics],
+  exports: [MetricsService, RequestMetrics],
 })
-export class MetricsModule {}
+export class MetricsModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(RequestMetricsMiddleware).forRoutes('*');
+  }
+}

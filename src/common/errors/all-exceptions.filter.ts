@@ -75,8 +75,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const request = http.getRequest<Request>();
-    const response = http.getResponse<Response>();
+    this.send(exception, http.getRequest<Request>(), http.getResponse<Response>());
+  }
+
+  /** Answers `exception` as JSON, for Nest's pipeline and the fast paths alike. */
+  send(exception: unknown, request: Request, response: Response): void {
     if (response.headersSent) return;
     const zoomSurface = request.path?.startsWith('/v2/') ?? false;
     const { status, body, headers } = this.describe(exception, request, zoomSurface);

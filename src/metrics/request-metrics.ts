@@ -1,16 +1,11 @@
-import {
-  type CallHandler,
-  type ExecutionContext,
-  Injectable,
-  type NestInterceptor,
-} from '@nestjs/common';
-import type { Request, Response } from 'express';
+import { Injectable } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Counter, Histogram } from 'prom-client';
-import type { Observable } from 'rxjs';
+import type { AuthenticatedRequest } from '../access/access.decorators.js';
 import { MetricsService } from './metrics.service.js';
 
 /** How an app's request ended, as an operator asks "whose burst was it, and who suffered?". */
-function outcomeOf(response: Response): string {
+function outcomeOf(response: ServerResponse): string {
   const status = response.statusCode;
   if (status === 429)
     return response.getHeader('x-gateway-refusal') ? 'local_rate_limited' : 'zoom_rate_limited';
@@ -19,23 +14,13 @@ function outcomeOf(response: Response): string {
   return 'ok';
 }
 
-/** The app (API key's name) a request was made by, once the guard let it in. */
-function appOf(request: Request): string | undefined {
-  const caller: unknown = 'caller' in request ? request.caller : undefined;
-  return typeof caller === 'object' &&
-    caller !== null &&
-    'name' in caller &&
-    typeof caller.name === 'string'
-    ? caller.name
-    : undefined;
-}
-
 /**
  * Request durations by route template (not raw path, so ids do not explode the label set), and
- * per app: calls by outcome (ok, errors, the gateway's own 429s and Zoom's) and latency.
+ * per app: calls by outcome (ok, errors, the gateway's own 429s and Zoom's) and latency. One
+ * home for both ways a request is served: Nest's pipeline and the fast paths.
  */
 @Injectable()
-export class RequestMetricsInterceptor implements NestInterceptor {
+export class RequestMetrics {
   private readonly appRequests: Counter<'app' | 'outcome'>;
   private readonly appDuration: Histogram<'app'>;
 
@@ -53,28 +38,21 @@ export class RequestMetricsInterceptor implements NestInterceptor {
     );
   }
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const http = context.switchToHttp();
-    const request = http.getRequest<Request>();
-    const response = http.getResponse<Response>();
+  /** Counts the request once it is answered; `routeOf` names its route template then. */
+  track(
+    request: IncomingMessage & AuthenticatedRequest,
+    response: ServerResponse,
+    routeOf: () => string,
+  ): void {
     const stop = this.metrics.httpRequestDuration.startTimer();
     const started = performance.now();
     response.once('finish', () => {
-      const app = appOf(request);
+      const app = request.caller?.name;
       if (app) {
         this.appRequests.inc({ app, outcome: outcomeOf(response) });
         this.appDuration.observe({ app }, (performance.now() - started) / 1_000);
       }
-      const matched: unknown = request.route;
-      const route =
-        typeof matched === 'object' &&
-        matched !== null &&
-        'path' in matched &&
-        typeof matched.path === 'string'
-          ? matched.path
-          : 'unmatched';
-      stop({ method: request.method, route, status: String(response.statusCode) });
+      stop({ method: request.method, route: routeOf(), status: String(response.statusCode) });
     });
-    return next.handle();
   }
 }
