@@ -5,6 +5,8 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
+import { FAST_PATHS } from './fast-path/fast-path.module.js';
+import { installFastPaths } from './fast-path/fast-path.js';
 import { HttpLogger } from './logging/logging.module.js';
 
 /** Builds the gateway with every global setting, so tests run exactly what production runs. */
@@ -32,5 +34,10 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  installFastPaths(
+    app.getHttpServer(),
+    app.getHttpAdapter().getInstance(),
+    FAST_PATHS.map((path) => app.get(path)),
+  );
   return app;
 }

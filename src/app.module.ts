@@ -15,6 +15,7 @@ import { ZoomAuthModule } from './zoom/token/zoom-auth.module.js';
 import { RotationModule } from './zoom/rotation/rotation.module.js';
 import { MeetingsModule } from './meetings/meetings.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
+import { FastPathModule } from './fast-path/fast-path.module.js';
 import { ZoomPassThroughModule } from './pass-through/pass-through.module.js';
 
 @Module({})
@@ -38,6 +39,7 @@ export class AppModule {
         RotationModule,
         MeetingsModule,
         WebhooksModule,
+        FastPathModule,
         // Last: its catch-all /v2 route must come after every specific one.
         ZoomPassThroughModule,
       ],

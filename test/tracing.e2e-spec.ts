@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { SIM_DEFAULTS } from '../src/zoom-simulator/index.js';
 import { ZoomSimulator } from '../src/zoom-simulator/zoom-simulator.js';
 import { eventually, GatewayFleet } from './support/fleet.js';
-import { gatewayClient } from './support/gateway-client.js';
+import { gatewayClient, meetingIdOf } from './support/gateway-client.js';
 import type { GatewayProcess } from './support/gateway-process.js';
 
 // Traces end to end: one built gateway (PostgreSQL, Redis) exporting OTLP/HTTP JSON to a
@@ -277,6 +277,42 @@ describe('Traces (OTLP/HTTP JSON to an in-test receiver; one replica, PostgreSQL
     );
     expect(insert, names.join('\n')).toBeDefined();
     expect([...receiver.contentTypes]).toEqual(['application/json']);
+  });
+
+  it("shows a meeting read (served beside Express's router) as one trace named by its route, its log line carrying the trace id", async () => {
+    const created = await call(gateway, 'POST', '/v2/users/me/meetings', {
+      body: { topic: 'Traced read', type: 2, start_time: '2031-05-06T10:00:00Z', duration: 30 },
+    });
+    expect(created.status).toBe(201);
+    const requestId = `trace-read-${randomUUID()}`;
+    const read = await call(gateway, 'GET', `/v2/meetings/${meetingIdOf(created)}`, {
+      headers: { 'X-Request-Id': requestId, 'Cache-Control': 'no-cache' },
+    });
+    expect(read.status).toBe(200);
+
+    const logged = await eventually(
+      () => Promise.resolve(loggedTraceId(gateway, requestId)),
+      (id) => id !== undefined,
+      5_000,
+    );
+    expect(logged).toMatch(/^[0-9a-f]{32}$/);
+    const spans = await eventually(
+      () => Promise.resolve(receiver.trace(logged ?? '')),
+      (trace) =>
+        trace.some((s) => s.kind === SPAN_KIND_SERVER) &&
+        trace.some((s) => s.kind === SPAN_KIND_CLIENT),
+      10_000,
+    );
+    const roots = spans.filter((s) => s.parentSpanId === undefined);
+    expect(roots.map((s) => s.name)).toEqual(['GET /v2/meetings/:meetingId']);
+    expect(roots[0]?.attributes).toMatchObject({
+      'http.route': '/v2/meetings/:meetingId',
+      'http.response.status_code': '200',
+    });
+    // The call to Zoom hangs off that request.
+    const ids = new Set(spans.map((s) => s.spanId));
+    const zoomCall = spans.find((s) => s.kind === SPAN_KIND_CLIENT);
+    expect(ids.has(zoomCall?.parentSpanId ?? '')).toBe(true);
   });
 
   it('lets no credential into any span: API key, bearer, client secret, Basic credentials, query secrets', async () => {
