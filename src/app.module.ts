@@ -39,9 +39,10 @@ export class AppModule {
         RotationModule,
         MeetingsModule,
         WebhooksModule,
-        FastPathModule,
         // Last: its catch-all /v2 route must come after every specific one.
         ZoomPassThroughModule,
+        // Serves some of the routes above beside Express's router; registers none of its own.
+        FastPathModule,
       ],
     };
   }

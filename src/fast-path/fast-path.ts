@@ -1,21 +1,36 @@
 import type { Express, Request, Response } from 'express';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { expressRouteOf } from './express-route.js';
 
 /**
- * A route served beside Express's router and Nest's pipeline: the same guard, handler, filter,
- * request log and metrics, called directly, for a route hot enough that the layers between
- * them are most of its cost (see README, Performance).
+ * A route served beside Express's router and Nest's per-request pipeline: the same guards,
+ * parsers, handler, filter, request log and metrics, called directly, for a route hot enough
+ * that the layers between them are most of its cost (see README, Performance).
  */
 export interface FastPath {
-  /** Whether this path serves `req`; decided from the method and URL alone, before any work. */
-  matches(req: IncomingMessage): boolean;
-  /** Answers the request (Express's request and response methods are there). */
+  /** The route under `/v2/` (as Express names it: `/v2/meetings/:meetingId`) whose GETs this path serves. */
+  readonly route: string;
+  /** Answers the request; Express's request and response methods and `params` are there. */
   serve(request: Request, response: Response): void;
 }
 
+/** Where every fast path's route lives: Zoom's surface. */
+const FAST_PATH_PREFIX = '/v2/';
+
+/** Body-less GETs only: a body would be Express's to parse (and to refuse when malformed). */
+function takesFastPath(req: IncomingMessage): boolean {
+  return (
+    req.method === 'GET' &&
+    req.url?.startsWith(FAST_PATH_PREFIX) === true &&
+    req.headers['content-length'] === undefined &&
+    req.headers['transfer-encoding'] === undefined
+  );
+}
+
 /**
- * Puts the fast paths in front of the Express app on the server's `request` event: a request
- * no path matches goes to Express untouched.
+ * Puts the fast paths in front of the Express app on the server's `request` event: a GET
+ * Express would route to one of their routes goes to that path; every other request goes to
+ * Express untouched.
  */
 export function installFastPaths(
   server: Server,
@@ -23,21 +38,29 @@ export function installFastPaths(
   paths: readonly FastPath[],
 ): void {
   if (paths.length === 0) return;
+  const byRoute = new Map(paths.map((path) => [path.route, path]));
   server.removeListener('request', express);
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const path = paths.find((candidate) => candidate.matches(req));
-    if (path === undefined) {
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const matched = takesFastPath(req)
+      ? expressRouteOf(express, FAST_PATH_PREFIX, 'GET', query === -1 ? url : url.slice(0, query))
+      : undefined;
+    const path = matched && byRoute.get(matched.route);
+    if (!path) {
       express(req, res);
       return;
     }
-    path.serve(...withExpressMethods(express, req, res));
+    const [request, response] = withExpressMethods(express, req, res);
+    request.params = matched.params;
+    path.serve(request, response);
   });
 }
 
 /**
- * What Express does first for every request (`app.handle`): links request and response and
- * gives them Express's methods, so an answer is sent exactly as Express sends it (ETag and 304,
- * Content-Type, Content-Length).
+ * What Express does first for every request (`app.handle`, then its router): links request and
+ * response and gives them Express's methods, so an answer is sent exactly as Express sends it
+ * (ETag and 304, Content-Type, Content-Length).
  */
 function withExpressMethods(
   express: Express,
@@ -52,10 +75,9 @@ function withExpressMethods(
   // oxlint-disable-next-line typescript/no-unsafe-type-assertion -- its prototype is Express's response now
   const response = res as Response;
   request.res = response;
-  // What the router sets before any middleware runs.
+  response.req = request;
   request.originalUrl = req.url ?? '/';
   request.baseUrl = '';
-  response.req = request;
   response.locals = {};
   return [request, response];
 }

@@ -1,0 +1,52 @@
+import { type CanActivate, Injectable, type Type } from '@nestjs/common';
+import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
+import type { Request, Response } from 'express';
+import { ApiKeyGuard } from '../auth/api-key.guard.js';
+import { AllExceptionsFilter } from '../common/errors/all-exceptions.filter.js';
+import { HttpLogger } from '../logging/logging.module.js';
+import { RequestMetrics } from '../metrics/request-metrics.js';
+import { setServerRoute } from '../tracing/server-route.js';
+
+/** A controller's route handler, for its decorators (grants, public, admin). */
+export interface RouteHandler {
+  controller: Type;
+  handler: (...args: never[]) => unknown;
+}
+
+/**
+ * What the app does around a route's handler, in Nest's order, for the fast paths: the request
+ * log and its logger, the span's route, the request metrics, the global guard then the route's
+ * own guards (reading the handler's decorators), and the one filter for any error.
+ */
+@Injectable()
+export class FastPathRunner {
+  constructor(
+    private readonly httpLogger: HttpLogger,
+    private readonly requestMetrics: RequestMetrics,
+    private readonly apiKeyGuard: ApiKeyGuard,
+    private readonly errors: AllExceptionsFilter,
+  ) {}
+
+  run(
+    request: Request,
+    response: Response,
+    route: string,
+    target: RouteHandler & { guards?: readonly CanActivate[] },
+    handle: () => Promise<void>,
+  ): void {
+    this.httpLogger.run(request, response, () => {
+      setServerRoute(route);
+      this.requestMetrics.track(request, response, () => route);
+      const context = new ExecutionContextHost(
+        [request, response],
+        target.controller,
+        target.handler,
+      );
+      void (async () => {
+        this.apiKeyGuard.canActivate(context);
+        for (const guard of target.guards ?? []) await guard.canActivate(context);
+        await handle();
+      })().catch((error: unknown) => this.errors.send(error, request, response));
+    });
+  }
+}
