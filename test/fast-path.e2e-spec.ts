@@ -128,6 +128,8 @@ describe('GETs served beside the router answer exactly as the Nest routes (one b
     ["another app's meeting", 'meeting', { key: OTHER_KEY }],
     ['a meeting id that is not a number', '/v2/meetings/abc', {}],
     ['a meeting id beyond int64', '/v2/meetings/99999999999999999999', {}],
+    ['a meeting id that does not decode', '/v2/meetings/%E0%A4%A', {}],
+    ['a pass-through path that does not decode', '/v2/users/%E0%A4%A/settings', {}],
     ['an occurrence id that is not digits', 'meeting?occurrence_id=abc', {}],
     ['a pass-through read outside the grants', 'meeting/recordings', {}],
     ["a pass-through read of another app's meeting", '/v2/past_meetings/{id}', { key: OTHER_KEY }],

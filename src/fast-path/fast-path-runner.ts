@@ -34,19 +34,26 @@ export class FastPathRunner {
     target: RouteHandler & { guards?: readonly CanActivate[] },
     handle: () => Promise<void>,
   ): void {
-    this.httpLogger.run(request, response, () => {
-      setServerRoute(route);
-      this.requestMetrics.track(request, response, () => route);
-      const context = new ExecutionContextHost(
-        [request, response],
-        target.controller,
-        target.handler,
-      );
-      void (async () => {
-        this.apiKeyGuard.canActivate(context);
-        for (const guard of target.guards ?? []) await guard.canActivate(context);
-        await handle();
-      })().catch((error: unknown) => this.errors.send(error, request, response));
-    });
+    // Every throw, even before the handler runs, ends as the filter's answer: a throw out of the
+    // server's request listener would take the process down.
+    const fail = (error: unknown) => this.errors.send(error, request, response);
+    try {
+      this.httpLogger.run(request, response, () => {
+        void (async () => {
+          setServerRoute(route);
+          this.requestMetrics.track(request, response, () => route);
+          const context = new ExecutionContextHost(
+            [request, response],
+            target.controller,
+            target.handler,
+          );
+          this.apiKeyGuard.canActivate(context);
+          for (const guard of target.guards ?? []) await guard.canActivate(context);
+          await handle();
+        })().catch(fail);
+      });
+    } catch (error) {
+      fail(error);
+    }
   }
 }

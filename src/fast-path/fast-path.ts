@@ -1,6 +1,6 @@
 import type { Express, Request, Response } from 'express';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { expressRouteOf } from './express-route.js';
+import { expressRouteOf, type MatchedRoute } from './express-route.js';
 
 /**
  * A route served beside Express's router and Nest's per-request pipeline: the same guards,
@@ -27,6 +27,22 @@ function takesFastPath(req: IncomingMessage): boolean {
   );
 }
 
+/** The /v2 route Express would pick; undefined when it cannot tell (it answers those itself). */
+function fastRouteOf(express: Express, url: string): MatchedRoute | undefined {
+  const query = url.indexOf('?');
+  try {
+    return expressRouteOf(
+      express,
+      FAST_PATH_PREFIX,
+      'GET',
+      query === -1 ? url : url.slice(0, query),
+    );
+  } catch {
+    // A parameter that does not decode (`%E0%A4%A`): Express's router turns it into a 400.
+    return undefined;
+  }
+}
+
 /**
  * Puts the fast paths in front of the Express app on the server's `request` event: a GET
  * Express would route to one of their routes goes to that path; every other request goes to
@@ -41,11 +57,7 @@ export function installFastPaths(
   const byRoute = new Map(paths.map((path) => [path.route, path]));
   server.removeListener('request', express);
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const url = req.url ?? '/';
-    const query = url.indexOf('?');
-    const matched = takesFastPath(req)
-      ? expressRouteOf(express, FAST_PATH_PREFIX, 'GET', query === -1 ? url : url.slice(0, query))
-      : undefined;
+    const matched = takesFastPath(req) ? fastRouteOf(express, req.url ?? '/') : undefined;
     const path = matched && byRoute.get(matched.route);
     if (!path) {
       express(req, res);
