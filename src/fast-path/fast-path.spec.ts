@@ -16,6 +16,17 @@ class FastMeetings implements FastPath {
   }
 }
 
+/** A GET of `path` exactly as given (a URL would drop its `#fragment`); resolves once answered. */
+function rawGet(port: number, path: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    httpRequest({ host: '127.0.0.1', port, path }, (response) =>
+      response.resume().on('end', resolve),
+    )
+      .on('error', reject)
+      .end();
+  });
+}
+
 /** A response's headers but its date. */
 const headersOf = (response: globalThis.Response) =>
   [...response.headers.entries()].filter(([name]) => name !== 'date');
@@ -23,6 +34,7 @@ const headersOf = (response: globalThis.Response) =>
 describe(installFastPaths.name, () => {
   let server: Server;
   let base: string;
+  let port: number;
   const fast = new FastMeetings();
   const routed: string[] = [];
 
@@ -44,7 +56,8 @@ describe(installFastPaths.name, () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const address = server.address();
     if (address === null || typeof address === 'string') throw new Error('not listening on TCP');
-    base = `http://127.0.0.1:${address.port}`;
+    port = address.port;
+    base = `http://127.0.0.1:${port}`;
   });
 
   afterAll(async () => {
@@ -54,6 +67,7 @@ describe(installFastPaths.name, () => {
   it("serves the GETs Express would route to the path's route, with Express's decoded params, and leaves every other request to Express", async () => {
     await fetch(`${base}/v2/meetings/1?x=1`);
     await fetch(`${base}/v2/MEETINGS/%32/`);
+    await rawGet(port, '/v2/meetings/6#/fragment');
     await fetch(`${base}/v2/meetings/3`, { method: 'DELETE' });
     // A GET with a body (fetch() will not send one).
     await new Promise((resolve, reject) => {
@@ -68,7 +82,11 @@ describe(installFastPaths.name, () => {
     await fetch(`${base}/v2/other`);
     // A parameter that does not decode: Express's router answers it, as it always did.
     expect((await fetch(`${base}/v2/meetings/%E0%A4%A`)).status).toBe(400);
-    expect(fast.served).toEqual(['/v2/meetings/1?x=1 id=1', '/v2/MEETINGS/%32/ id=2']);
+    expect(fast.served).toEqual([
+      '/v2/meetings/1?x=1 id=1',
+      '/v2/MEETINGS/%32/ id=2',
+      '/v2/meetings/6#/fragment id=6',
+    ]);
     expect(routed).toEqual(['DELETE /v2/meetings/3', 'GET /v2/meetings/4', 'GET /v2/other']);
   });
 

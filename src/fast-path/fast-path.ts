@@ -1,5 +1,6 @@
 import type { Express, Request, Response } from 'express';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import parseurl from 'parseurl';
 import { expressRouteOf, type MatchedRoute } from './express-route.js';
 
 /**
@@ -28,15 +29,12 @@ function takesFastPath(req: IncomingMessage): boolean {
 }
 
 /** The /v2 route Express would pick; undefined when it cannot tell (it answers those itself). */
-function fastRouteOf(express: Express, url: string): MatchedRoute | undefined {
-  const query = url.indexOf('?');
+function fastRouteOf(express: Express, req: IncomingMessage): MatchedRoute | undefined {
+  // The pathname as Express's router reads it (no query, no `#fragment`), parsed once for both.
+  const pathname = parseurl(req)?.pathname;
+  if (pathname === undefined || pathname === null) return undefined;
   try {
-    return expressRouteOf(
-      express,
-      FAST_PATH_PREFIX,
-      'GET',
-      query === -1 ? url : url.slice(0, query),
-    );
+    return expressRouteOf(express, FAST_PATH_PREFIX, 'GET', pathname);
   } catch {
     // A parameter that does not decode (`%E0%A4%A`): Express's router turns it into a 400.
     return undefined;
@@ -57,7 +55,7 @@ export function installFastPaths(
   const byRoute = new Map(paths.map((path) => [path.route, path]));
   server.removeListener('request', express);
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const matched = takesFastPath(req) ? fastRouteOf(express, req.url ?? '/') : undefined;
+    const matched = takesFastPath(req) ? fastRouteOf(express, req) : undefined;
     const path = matched && byRoute.get(matched.route);
     if (!path) {
       express(req, res);
