@@ -10,10 +10,11 @@ interface Answer {
   headers: Record<string, string>;
 }
 
-function answer(exception: unknown, path = '/api/meetings'): Answer {
+function answer(exception: unknown, path = '/api/meetings', callerLeft = false): Answer {
   const result: Answer = { headers: {} };
   const response = {
     headersSent: false,
+    destroyed: callerLeft,
     setHeader: (name: string, value: string) => void (result.headers[name] = value),
     status(code: number) {
       result.status = code;
@@ -63,5 +64,16 @@ describe(AllExceptionsFilter.name, () => {
       status: 500,
       body: { code: 'internal_error' },
     });
+  });
+
+  it('neither answers nor logs an error when the caller has gone (its abort ended the call to Zoom)', () => {
+    const logged = vi.spyOn(Logger.prototype, 'error');
+    const result = answer(
+      new DomainError(ErrorCode.ZoomUnreachable, 'Zoom could not be reached.'),
+      '/v2/users/me',
+      true,
+    );
+    expect(result).toEqual({ headers: {} });
+    expect(logged).not.toHaveBeenCalled();
   });
 });
