@@ -6,7 +6,7 @@ import { parseGetQuery, parseMeetingId } from '../meetings/dto/meetings.validati
 import { ZoomMeetingsController } from '../meetings/zoom-meetings.controller.js';
 import { bypassesCache } from '../zoom/cache/zoom-read-cache.js';
 import type { FastPath } from './fast-path.js';
-import { FastPathRunner } from './fast-path-runner.js';
+import { FastPathRunner, type RouteTarget } from './fast-path-runner.js';
 
 /**
  * "Get a meeting", the call internal apps make most: the route's guard, parameter parsers and
@@ -16,6 +16,11 @@ import { FastPathRunner } from './fast-path-runner.js';
 @Injectable()
 export class MeetingReadFastPath implements FastPath, OnModuleInit {
   readonly route = '/v2/meetings/:meetingId';
+  private readonly target: RouteTarget = {
+    controller: ZoomMeetingsController,
+    // oxlint-disable-next-line typescript/unbound-method -- read for its decorators, as Nest reads it
+    handler: ZoomMeetingsController.prototype.get,
+  };
   private controller!: ZoomMeetingsController;
 
   constructor(
@@ -28,12 +33,7 @@ export class MeetingReadFastPath implements FastPath, OnModuleInit {
   }
 
   serve(request: Request & AuthenticatedRequest, response: Response): void {
-    const target = {
-      controller: ZoomMeetingsController,
-      // oxlint-disable-next-line typescript/unbound-method -- read for its decorators, as Nest reads it
-      handler: ZoomMeetingsController.prototype.get,
-    };
-    this.runner.run(request, response, this.route, target, async () => {
+    this.runner.run(request, response, this.route, this.target, async () => {
       // The route's parameter parsers, in Nest's order, then its handler.
       const meetingId = parseMeetingId(request.params.meetingId);
       const query = parseGetQuery(request.query);

@@ -4,7 +4,7 @@ import type { Request, Response } from 'express';
 import { PassThroughAccessGuard } from '../pass-through/pass-through-access.guard.js';
 import { ZoomPassThroughController } from '../pass-through/pass-through.controller.js';
 import type { FastPath } from './fast-path.js';
-import { FastPathRunner } from './fast-path-runner.js';
+import { FastPathRunner, type RouteTarget } from './fast-path-runner.js';
 
 /**
  * Reads of every other `/v2` route (Zoom's whole API through the door): the pass-through's
@@ -14,7 +14,7 @@ import { FastPathRunner } from './fast-path-runner.js';
 export class PassThroughReadFastPath implements FastPath, OnModuleInit {
   readonly route = '/v2/*path';
   private controller!: ZoomPassThroughController;
-  private accessGuard!: PassThroughAccessGuard;
+  private target!: RouteTarget;
 
   constructor(
     private readonly moduleRef: ModuleRef,
@@ -23,17 +23,16 @@ export class PassThroughReadFastPath implements FastPath, OnModuleInit {
 
   onModuleInit(): void {
     this.controller = this.moduleRef.get(ZoomPassThroughController, { strict: false });
-    this.accessGuard = this.moduleRef.get(PassThroughAccessGuard, { strict: false });
-  }
-
-  serve(request: Request, response: Response): void {
-    const target = {
+    this.target = {
       controller: ZoomPassThroughController,
       // oxlint-disable-next-line typescript/unbound-method -- read for its decorators, as Nest reads it
       handler: ZoomPassThroughController.prototype.forward,
-      guards: [this.accessGuard],
+      guards: [this.moduleRef.get(PassThroughAccessGuard, { strict: false })],
     };
-    this.runner.run(request, response, this.route, target, () =>
+  }
+
+  serve(request: Request, response: Response): void {
+    this.runner.run(request, response, this.route, this.target, () =>
       this.controller.forward(request, response),
     );
   }

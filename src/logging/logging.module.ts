@@ -39,7 +39,7 @@ export function prettyTransport(
 }
 
 /** The request id a caller sent (`X-Request-Id`, when it is a sane token) or a new one; echoed back. */
-export function requestIdFor(req: IncomingMessage, res: ServerResponse): string {
+function requestIdFor(req: IncomingMessage, res: ServerResponse): string {
   const header = req.headers['x-request-id'];
   const id = typeof header === 'string' && /^[\w.-]{1,64}$/.test(header) ? header : randomUUID();
   res.setHeader('x-request-id', id);
@@ -47,7 +47,7 @@ export function requestIdFor(req: IncomingMessage, res: ServerResponse): string 
 }
 
 /** pino-http's options: one line per answered request, with its id, method, path and status. */
-export function httpLoggerOptions(config: AppConfig): Options {
+function httpLoggerOptions(config: AppConfig): Options {
   return {
     level: config.logLevel,
     transport: prettyTransport(),
