@@ -18,7 +18,8 @@ import { MeetingEntity } from '../meetings/meeting.entity.js';
 import { AccessPolicy } from '../meetings/ownership/access-policy.service.js';
 import { ApiKeyLifecycleService } from './api-key-lifecycle.service.js';
 import type { AuthenticatedCaller } from '../access/caller.js';
-import { ApiKeyService } from './api-key.service.js';
+import { ApiKeyEntity, ApiKeySecretEntity } from './api-key.entity.js';
+import { ApiKeyService, generateKey, hashKey } from './api-key.service.js';
 import { ApiKeyUsage } from './api-key-usage.js';
 import { AuthModule } from './auth.module.js';
 import { parseGrants } from '../config/grants.js';
@@ -130,6 +131,51 @@ describe.each(engines)(`${ApiKeyLifecycleService.name} on %s`, (_engine, open) =
     clock.advance(61_000);
     expect(refusalOf(registry.authenticate(first.key))).toMatch(/replaced by a rotation/);
     expect(callerOf(registry.authenticate(second.key)).name).toBe('rotating');
+  });
+
+  it('accepts at once a key another replica stored before its announcement arrives', async () => {
+    // Another replica's write: straight to the store, with no reload or announcement here.
+    const key = generateKey();
+    const now = new Date(clock.now());
+    const database = module.get(DataSource);
+    await database.getRepository(ApiKeyEntity).insert({
+      name: 'elsewhere',
+      admin: false,
+      grants: 'meetings=r',
+      createdAt: now,
+      createdBy: 'ops',
+      updatedAt: now,
+      expiresAt: null,
+      revokedAt: null,
+    });
+    await database.getRepository(ApiKeySecretEntity).insert({
+      keyHash: hashKey(key).toString('hex'),
+      name: 'elsewhere',
+      createdAt: now,
+      retiresAt: null,
+    });
+    expect(refusalOf(registry.authenticate(key))).toBe('Invalid API key.');
+    await expect(registry.callerFor(`Bearer ${key}`)).resolves.toMatchObject({ name: 'elsewhere' });
+  });
+
+  it('checks the store for unknown keys of its own shape only, one query at a time', async () => {
+    const apps = module.get(DataSource).getRepository(ApiKeyEntity);
+    const queries = vi.spyOn(apps, 'createQueryBuilder');
+    try {
+      await expect(registry.callerFor('Bearer not-a-gateway-key')).rejects.toMatchObject({
+        status: 401,
+      });
+      expect(queries).not.toHaveBeenCalled();
+      const refusals = await Promise.allSettled(
+        Array.from({ length: 20 }, () => registry.callerFor(`Bearer ${generateKey()}`)),
+      );
+      expect(refusals.map((r) => r.status)).toEqual(Array(20).fill('rejected'));
+      expect(refusals[0]).toMatchObject({ reason: { status: 401, message: 'Invalid API key.' } });
+      // The first check, and one more shared by every key that arrived while it ran.
+      expect(queries.mock.calls.length).toBeLessThanOrEqual(2);
+    } finally {
+      queries.mockRestore();
+    }
   });
 
   it('refuses an expired key with a message saying so', async () => {

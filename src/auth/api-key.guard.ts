@@ -27,11 +27,11 @@ export class ApiKeyGuard implements CanActivate {
     private readonly access: AccessPolicy,
   ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const request = context.switchToHttp().getRequest<Request & AuthenticatedRequest>();
-    const caller = this.apiKeys.callerFor(request.headers.authorization);
+    const caller = await this.apiKeys.callerFor(request.headers.authorization);
     request.caller = caller;
     if (this.reflector.getAllAndOverride<boolean>(REQUIRES_ADMIN, targets) && !caller.admin) {
       throw new DomainError(

@@ -31,7 +31,7 @@ interface KnownKey {
   revokedAt: Date | null;
 }
 
-export type Authentication = { caller: AuthenticatedCaller } | { refusal: string };
+export type Authentication = { caller: AuthenticatedCaller } | { refusal: string; unknown?: true };
 
 /** Announced (Redis pub/sub) after every change to keys; replicas reload at once. */
 export const API_KEYS_CHANNEL = 'api-keys.changed';
@@ -45,6 +45,11 @@ export function hashKey(key: string): Buffer {
 /** A new key: 32 random bytes, with a prefix that secret scanners can recognise. */
 export function generateKey(): string {
   return `zgw_${randomBytes(32).toString('base64url')}`;
+}
+
+/** Whether a presented key has the shape of one `generateKey` makes (so may be stored). */
+export function isGeneratedKeyShape(key: string): boolean {
+  return /^zgw_[A-Za-z0-9_-]{43}$/.test(key);
 }
 
 /** The grants of a stored app: its own text, else the defaults for its admin flag. */
@@ -66,6 +71,8 @@ export class ApiKeyService implements OnModuleInit, BeforeApplicationShutdown {
   private fingerprint: string | undefined;
   private reloading: Promise<void> | null = null;
   private reloadAgain = false;
+  private runningCheck: Promise<void> | null = null;
+  private queuedCheck: Promise<void> | null = null;
 
   constructor(
     private readonly config: AppConfig,
@@ -116,8 +123,13 @@ export class ApiKeyService implements OnModuleInit, BeforeApplicationShutdown {
     await this.pubsub.publish(API_KEYS_CHANNEL, String(this.clock.now()));
   }
 
-  /** The caller an `Authorization: Bearer <api key>` header names, or the 401 that says why not. */
-  callerFor(authorization: string | undefined): AuthenticatedCaller {
+  /**
+   * The caller an `Authorization: Bearer <api key>` header names, or the 401 that says why not.
+   * A key made a moment ago on another replica may not have reached this one yet (the
+   * announcement is on its way): an unknown key of the gateway's own shape waits for one check
+   * of the store that began after it arrived, so a caller can use a new key at once, anywhere.
+   */
+  async callerFor(authorization: string | undefined): Promise<AuthenticatedCaller> {
     const match = authorization === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     if (!match) {
       throw new DomainError(
@@ -125,7 +137,12 @@ export class ApiKeyService implements OnModuleInit, BeforeApplicationShutdown {
         'Missing API key: send Authorization: Bearer <api key>.',
       );
     }
-    const result = this.authenticate(match[1] ?? '');
+    const presented = match[1] ?? '';
+    let result = this.authenticate(presented);
+    if ('unknown' in result && isGeneratedKeyShape(presented)) {
+      await this.catchUp();
+      result = this.authenticate(presented);
+    }
     if ('refusal' in result) throw new DomainError(ErrorCode.Unauthorized, result.refusal);
     return result.caller;
   }
@@ -140,7 +157,7 @@ export class ApiKeyService implements OnModuleInit, BeforeApplicationShutdown {
     for (const key of this.keys) {
       if (timingSafeEqual(hash, key.hash) && match === undefined) match = key;
     }
-    if (!match) return { refusal: 'Invalid API key.' };
+    if (!match) return { refusal: 'Invalid API key.', unknown: true };
     const now = this.clock.now();
     if (match.revokedAt) return { refusal: `API key revoked at ${match.revokedAt.toISOString()}.` };
     if (match.expiresAt && match.expiresAt.getTime() <= now)
@@ -162,6 +179,34 @@ export class ApiKeyService implements OnModuleInit, BeforeApplicationShutdown {
 
   private async pollForChanges(): Promise<void> {
     if ((await this.readFingerprint()) !== this.fingerprint) await this.reload();
+  }
+
+  /**
+   * One check for changes that starts after the call: joins the next check if one is running
+   * (that one may have read the store before the caller's key was written), so unknown keys,
+   * however many, cost at most one query at a time. A store that fails (or passes the database's
+   * query deadline) ends the wait; the key is then refused as unknown.
+   */
+  private catchUp(): Promise<void> {
+    if (this.queuedCheck) return this.queuedCheck;
+    if (this.runningCheck) {
+      this.queuedCheck = this.runningCheck.then(() => this.startCheck());
+      return this.queuedCheck;
+    }
+    return this.startCheck();
+  }
+
+  private startCheck(): Promise<void> {
+    this.queuedCheck = null;
+    const check: Promise<void> = this.checkForChanges().finally(() => {
+      if (this.runningCheck === check) this.runningCheck = null;
+    });
+    this.runningCheck = check;
+    return check;
+  }
+
+  private checkForChanges(): Promise<void> {
+    return this.pollForChanges().catch(() => undefined);
   }
 
   /** Every write to an app or its keys moves `updated_at` (and a new app the count): one cheap query. */

@@ -48,7 +48,7 @@ export class FastPathRunner {
             target.controller,
             target.handler,
           );
-          this.apiKeyGuard.canActivate(context);
+          await this.apiKeyGuard.canActivate(context);
           for (const guard of target.guards ?? []) await guard.canActivate(context);
           await handle();
         })().catch(fail);
