@@ -6,23 +6,7 @@ import { Store, storage } from 'nestjs-pino/storage.js';
 import { type HttpLogger as PinoHttpMiddleware, type Options, pinoHttp } from 'pino-http';
 import { AppConfig } from '../config/app-config.js';
 import { traceLogFields } from '../tracing/log-fields.js';
-
-/** Paths whose values are credentials: pino replaces them before a line is written. */
-export const REDACTED_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-zm-signature"]',
-  'req.headers["idempotency-key"]',
-  'res.headers["set-cookie"]',
-  '*.clientSecret',
-  '*.client_secret',
-  '*.secret',
-  '*.accessToken',
-  '*.access_token',
-  '*.token',
-  '*.key',
-  '*.password',
-];
+import { censorSecrets } from './secret-redaction.js';
 
 /**
  * Readable lines for a person at a terminal, JSON for everything else (log shippers, files,
@@ -47,12 +31,13 @@ function requestIdFor(req: IncomingMessage, res: ServerResponse): string {
 }
 
 /** pino-http's options: one line per answered request, with its id, method, path and status. */
-function httpLoggerOptions(config: AppConfig): Options {
+export function httpLoggerOptions(config: AppConfig): Options {
   return {
     level: config.logLevel,
     transport: prettyTransport(),
     base: { replica: config.replicaId },
-    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    // Credentials are censored in the finished line: any depth, bindings and errors included.
+    hooks: { streamWrite: censorSecrets },
     // trace_id and span_id of the current span on each line, when traces are on.
     mixin: traceLogFields,
     genReqId: requestIdFor,
