@@ -29,13 +29,30 @@ import { ZoomMeetingFinder } from './reconciliation/zoom-meeting-finder.js';
 class ScriptedZoom {
   readonly requests: ZoomRequest[] = [];
   answer: (req: ZoomRequest) => unknown = () => ({});
+  /** While set, the body as Zoom wrote it (as the real client reads it), parsed only on use. */
+  writtenAs?: string;
+  parses = 0;
   /** While set, creates wait for it (a call to Zoom in flight). */
   createsHeld?: Promise<void>;
 
   async request(req: ZoomRequest): Promise<ZoomResponse> {
     this.requests.push(req);
     if (req.method === 'POST' && this.createsHeld) await this.createsHeld;
-    return { status: req.method === 'POST' ? 201 : 200, data: this.answer(req), headers: {} };
+    const status = req.method === 'POST' ? 201 : 200;
+    const text = this.writtenAs;
+    if (text === undefined) return { status, data: this.answer(req), headers: {} };
+    const parsed = () => {
+      this.parses++;
+      return JSON.parse(text) as unknown;
+    };
+    return {
+      status,
+      headers: {},
+      text,
+      get data() {
+        return parsed();
+      },
+    };
   }
 }
 
@@ -144,6 +161,19 @@ describe(MeetingsService.name, () => {
     await expect(repository.findByZoomId('123456789')).resolves.toMatchObject({
       startTime: new Date('2026-01-15T11:00:00Z'),
     });
+  });
+
+  it('relays a meeting read as Zoom wrote it (int64 id, escapes, spacing), without parsing it', async () => {
+    const written = '{"id":95012345678901234, "topic":"caf\\u00e9 \\/ tea","duration":30}';
+    zoom.writtenAs = written;
+    zoom.parses = 0;
+    try {
+      const answer = await meetings.get('95012345678901234', {});
+      expect(answer.json).toBe(written);
+      expect(zoom.parses).toBe(0);
+    } finally {
+      zoom.writtenAs = undefined;
+    }
   });
 
   it('passes occurrence_id on get to Zoom', async () => {

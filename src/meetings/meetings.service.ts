@@ -73,7 +73,9 @@ export class MeetingsService {
     const response = await this.withGoneTracking(meetingId, () =>
       this.zoom.request(getMeetingRequest(meetingId, { query, app })),
     );
-    const json = zoomJson(response.data);
+    // Zoom's meeting object as Zoom wrote it (its int64 ids untouched); re-serialized only when
+    // the body is not a JSON object.
+    const json = response.text?.startsWith('{') ? response.text : zoomJson(response.data);
     await this.cache.set(resource, variant, {
       contentType: 'application/json',
       body: json,

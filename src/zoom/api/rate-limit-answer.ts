@@ -19,6 +19,8 @@ function bodyField(data: unknown, field: 'code' | 'message'): unknown {
 export function classifyRateLimit(
   response: Pick<ZoomResponse, 'status' | 'headers' | 'data'>,
 ): RateLimitKind | undefined {
+  // A success is no refusal, whatever its body holds (and its body need not be parsed to say so).
+  if (response.status >= 200 && response.status < 300) return undefined;
   const code = bodyField(response.data, 'code');
   if (response.status !== 429 && code !== 429 && code !== '429') return undefined;
   const type = response.headers['x-ratelimit-type']?.toLowerCase() ?? '';

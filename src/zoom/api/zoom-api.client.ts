@@ -43,6 +43,33 @@ export function parseZoomJson(text: string): unknown {
   }
 }
 
+/**
+ * Zoom's answer with its body as sent (`text`) and parsed on first use (`data`): a read relayed
+ * as Zoom wrote it never pays for a parse and a re-serialization.
+ */
+function zoomResponse<T>(
+  status: number,
+  headers: Record<string, string>,
+  text: string,
+): ZoomResponse<T> {
+  let parsed: { data: T } | undefined;
+  return {
+    status,
+    headers,
+    text,
+    get data(): T {
+      // oxlint-disable-next-line typescript/no-unsafe-type-assertion -- Zoom's documented body for this route
+      parsed ??= { data: parseZoomJson(text) as T };
+      return parsed.data;
+    },
+  };
+}
+
+/** Only a 401's body tells the token service anything (Zoom's code 124: the token refused). */
+function refusalBody(response: ZoomResponse): unknown {
+  return response.status === 401 ? response.data : undefined;
+}
+
 /** A streamed body was refused with the token; it cannot be sent again, but the caller can. */
 function unreplayable(req: ZoomRequest): DomainError {
   return new DomainError(
@@ -98,11 +125,11 @@ export class ZoomApiClient {
     const response = await this.governor.run(req, () => send(token));
     // The token service owns the protocol: after each answer it says retry (once) or stop; it may
     // throw the rejected error. At most one retry, never a loop.
-    const next = await this.tokens.onAnswer(token, response.status, response.data);
+    const next = await this.tokens.onAnswer(token, response.status, refusalBody(response));
     if (!('retryWith' in next)) return response;
     if (req.retryable === false) throw unreplayable(req);
     const retry = await this.governor.run(req, () => send(next.retryWith));
-    await this.tokens.onAnswer(next.retryWith, retry.status, retry.data);
+    await this.tokens.onAnswer(next.retryWith, retry.status, refusalBody(retry));
     return retry;
   }
 
@@ -137,12 +164,7 @@ export class ZoomApiClient {
       });
       const text = (await readBody(answer.body)).toString('utf8');
       this.metrics.observeZoomCall(req.route, answer.status, (performance.now() - started) / 1_000);
-      return {
-        status: answer.status,
-        // oxlint-disable-next-line typescript/no-unsafe-type-assertion -- Zoom's documented body for this route
-        data: parseZoomJson(text) as T,
-        headers: answer.headers,
-      };
+      return zoomResponse<T>(answer.status, answer.headers, text);
     } catch (error) {
       this.metrics.observeZoomCall(req.route, 'error', (performance.now() - started) / 1_000);
       throw error;

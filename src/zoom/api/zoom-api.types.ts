@@ -26,4 +26,6 @@ export interface ZoomResponse<T = unknown> {
   status: number;
   data: T;
   headers: Record<string, string>;
+  /** Zoom's body exactly as it came, when the client read it whole. */
+  text?: string;
 }
