@@ -19,7 +19,12 @@ import { AccessPolicy } from '../meetings/ownership/access-policy.service.js';
 import { ApiKeyLifecycleService } from './api-key-lifecycle.service.js';
 import type { AuthenticatedCaller } from '../access/caller.js';
 import { ApiKeyEntity, ApiKeySecretEntity } from './api-key.entity.js';
-import { ApiKeyService, generateKey, hashKey } from './api-key.service.js';
+import {
+  ApiKeyService,
+  generateKey,
+  hashKey,
+  UNKNOWN_KEY_CHECK_SPACING_MS,
+} from './api-key.service.js';
 import { ApiKeyUsage } from './api-key-usage.js';
 import { AuthModule } from './auth.module.js';
 import { parseGrants } from '../config/grants.js';
@@ -158,7 +163,7 @@ describe.each(engines)(`${ApiKeyLifecycleService.name} on %s`, (_engine, open) =
     await expect(registry.callerFor(`Bearer ${key}`)).resolves.toMatchObject({ name: 'elsewhere' });
   });
 
-  it('checks the store for unknown keys of its own shape only, one query at a time', async () => {
+  it('checks the store for unknown keys of its own shape only, one query at a time, spaced', async () => {
     const apps = module.get(DataSource).getRepository(ApiKeyEntity);
     const queries = vi.spyOn(apps, 'createQueryBuilder');
     try {
@@ -171,8 +176,9 @@ describe.each(engines)(`${ApiKeyLifecycleService.name} on %s`, (_engine, open) =
       );
       expect(refusals.map((r) => r.status)).toEqual(Array(20).fill('rejected'));
       expect(refusals[0]).toMatchObject({ reason: { status: 401, message: 'Invalid API key.' } });
-      // The first check, and one more shared by every key that arrived while it ran.
+      // The first check, and one more shared by every key that arrived while it ran, spaced.
       expect(queries.mock.calls.length).toBeLessThanOrEqual(2);
+      expect(clock.sleeps).toContain(UNKNOWN_KEY_CHECK_SPACING_MS);
     } finally {
       queries.mockRestore();
     }

@@ -37,6 +37,8 @@ export type Authentication = { caller: AuthenticatedCaller } | { refusal: string
 export const API_KEYS_CHANNEL = 'api-keys.changed';
 /** The fallback when an announcement is lost: each replica looks for changes this often. */
 export const API_KEYS_POLL_MS = 1_000;
+/** Unknown keys check the store at most this often: a flood of made-up keys costs ten queries a second. */
+export const UNKNOWN_KEY_CHECK_SPACING_MS = 100;
 
 export function hashKey(key: string): Buffer {
   return createHash('sha256').update(key).digest();
@@ -73,6 +75,7 @@ export class ApiKeyService implements OnModuleInit, BeforeApplicationShutdown {
   private reloadAgain = false;
   private runningCheck: Promise<void> | null = null;
   private queuedCheck: Promise<void> | null = null;
+  private lastCheckAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly config: AppConfig,
@@ -184,7 +187,8 @@ export class ApiKeyService implements OnModuleInit, BeforeApplicationShutdown {
   /**
    * One check for changes that starts after the call: joins the next check if one is running
    * (that one may have read the store before the caller's key was written), so unknown keys,
-   * however many, cost at most one query at a time. A store that fails (or passes the database's
+   * however many, cost at most one query at a time, and checks start at least
+   * UNKNOWN_KEY_CHECK_SPACING_MS apart. A store that fails (or passes the database's
    * query deadline) ends the wait; the key is then refused as unknown.
    */
   private catchUp(): Promise<void> {
@@ -205,8 +209,11 @@ export class ApiKeyService implements OnModuleInit, BeforeApplicationShutdown {
     return check;
   }
 
-  private checkForChanges(): Promise<void> {
-    return this.pollForChanges().catch(() => undefined);
+  private async checkForChanges(): Promise<void> {
+    const spacing = this.lastCheckAt + UNKNOWN_KEY_CHECK_SPACING_MS - this.clock.now();
+    if (spacing > 0) await this.clock.sleep(spacing);
+    this.lastCheckAt = this.clock.now();
+    await this.pollForChanges().catch(() => undefined);
   }
 
   /** Every write to an app or its keys moves `updated_at` (and a new app the count): one cheap query. */
