@@ -163,6 +163,21 @@ describe.each(engines)(`${ApiKeyLifecycleService.name} on %s`, (_engine, open) =
     await expect(registry.callerFor(`Bearer ${key}`)).resolves.toMatchObject({ name: 'elsewhere' });
   });
 
+  it('accepts at once a key rotated on a replica whose clock runs behind this one', async () => {
+    const key = generateKey();
+    // A new key row only: the app's updated_at does not move past the newest one seen here.
+    await module
+      .get(DataSource)
+      .getRepository(ApiKeySecretEntity)
+      .insert({
+        keyHash: hashKey(key).toString('hex'),
+        name: 'elsewhere',
+        createdAt: new Date(0),
+        retiresAt: null,
+      });
+    await expect(registry.callerFor(`Bearer ${key}`)).resolves.toMatchObject({ name: 'elsewhere' });
+  });
+
   it('checks the store for unknown keys of its own shape only, one query at a time, spaced', async () => {
     const apps = module.get(DataSource).getRepository(ApiKeyEntity);
     const queries = vi.spyOn(apps, 'createQueryBuilder');
@@ -179,6 +194,13 @@ describe.each(engines)(`${ApiKeyLifecycleService.name} on %s`, (_engine, open) =
       // The first check, and one more shared by every key that arrived while it ran, spaced.
       expect(queries.mock.calls.length).toBeLessThanOrEqual(2);
       expect(clock.sleeps).toContain(UNKNOWN_KEY_CHECK_SPACING_MS);
+      // A wall clock stepped back a minute holds an unknown key no longer than the spacing.
+      clock.advance(-60_000);
+      await expect(registry.callerFor(`Bearer ${generateKey()}`)).rejects.toMatchObject({
+        status: 401,
+      });
+      expect(Math.max(...clock.sleeps)).toBeLessThanOrEqual(UNKNOWN_KEY_CHECK_SPACING_MS);
+      clock.advance(60_000);
     } finally {
       queries.mockRestore();
     }

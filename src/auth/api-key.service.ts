@@ -194,7 +194,8 @@ export class ApiKeyService implements OnModuleInit, BeforeApplicationShutdown {
   private catchUp(): Promise<void> {
     if (this.queuedCheck) return this.queuedCheck;
     if (this.runningCheck) {
-      this.queuedCheck = this.runningCheck.then(() => this.startCheck());
+      const next = () => this.startCheck();
+      this.queuedCheck = this.runningCheck.then(next, next);
       return this.queuedCheck;
     }
     return this.startCheck();
@@ -211,20 +212,26 @@ export class ApiKeyService implements OnModuleInit, BeforeApplicationShutdown {
 
   private async checkForChanges(): Promise<void> {
     const spacing = this.lastCheckAt + UNKNOWN_KEY_CHECK_SPACING_MS - this.clock.now();
-    if (spacing > 0) await this.clock.sleep(spacing);
+    // Capped: a wall clock stepped back must not hold unknown keys for the size of the step.
+    if (spacing > 0) await this.clock.sleep(Math.min(spacing, UNKNOWN_KEY_CHECK_SPACING_MS));
     this.lastCheckAt = this.clock.now();
     await this.pollForChanges().catch(() => undefined);
   }
 
-  /** Every write to an app or its keys moves `updated_at` (and a new app the count): one cheap query. */
+  /**
+   * Every write to an app or its keys moves `updated_at`, a new app the apps' count and a new
+   * key (made or rotated) the keys' count: one cheap query. The counts do not depend on the
+   * writing replica's clock, so a new key is seen even when that clock runs behind this one's.
+   */
   private async readFingerprint(): Promise<string> {
     const row = await this.apps
       .createQueryBuilder('k')
       .select('COUNT(*)', 'n')
       .addSelect('MAX(k.updated_at)', 'at')
-      .getRawOne<{ n: unknown; at: unknown }>();
+      .addSelect((keys) => keys.select('COUNT(*)').from(ApiKeySecretEntity, 's'), 'secrets')
+      .getRawOne<{ n: unknown; at: unknown; secrets: unknown }>();
     const at = row?.at instanceof Date ? row.at.getTime() : row?.at;
-    return `${String(row?.n)}@${String(at)}`;
+    return `${String(row?.n)}/${String(row?.secrets)}@${String(at)}`;
   }
 
   private async readKeys(): Promise<void> {

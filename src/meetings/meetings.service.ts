@@ -74,8 +74,10 @@ export class MeetingsService {
       this.zoom.request(getMeetingRequest(meetingId, { query, app })),
     );
     // Zoom's meeting object as Zoom wrote it (its int64 ids untouched); re-serialized only when
-    // the body is not a JSON object.
-    const json = response.text?.startsWith('{') ? response.text : zoomJson(response.data);
+    // the body does not look like a JSON object.
+    const text = response.text;
+    const json =
+      text?.startsWith('{') && text.trimEnd().endsWith('}') ? text : zoomJson(response.data);
     await this.cache.set(resource, variant, {
       contentType: 'application/json',
       body: json,

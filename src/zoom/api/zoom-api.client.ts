@@ -114,7 +114,7 @@ export class ZoomApiClient {
   /**
    * One call to Zoom with the fleet's token, paced by the governor, recovering once from a token
    * Zoom stopped honouring. `send` makes one raw attempt and resolves with any status Zoom
-   * answers (with `data` parsed at least for 401 and 429); it runs at most twice, plus the
+   * answers (with `data` readable at least for 401 and 429); it runs at most twice, plus the
    * governor's own retries after a per-second 429 when `req.retryable` is not false.
    */
   async exchange<R extends ZoomResponse>(
