@@ -54,6 +54,33 @@ export function isGeneratedKeyShape(key: string): boolean {
   return /^zgw_[A-Za-z0-9_-]{43}$/.test(key);
 }
 
+/**
+ * `work` for callers who each need a run that began after they asked (a read that sees their
+ * write): concurrent calls share one run, and a call made during a run is answered when one
+ * more run, started after that one, ends.
+ */
+function runAfterEachCall(work: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | null = null;
+  let again = false;
+  return () => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      try {
+        do {
+          again = false;
+          await work();
+        } while (again);
+      } finally {
+        running = null;
+      }
+    })();
+    return running;
+  };
+}
+
 /** The grants of a stored app: its own text, else the defaults for its admin flag. */
 export function grantsOfRow(row: Pick<ApiKeyEntity, 'grants' | 'admin'>): Grants {
   if (row.grants === null) return row.admin ? ADMIN_GRANTS : DEFAULT_APP_GRANTS;
@@ -71,10 +98,8 @@ export class ApiKeyService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(ApiKeyService.name);
   private keys: KnownKey[] = [];
   private fingerprint: string | undefined;
-  private reloading: Promise<void> | null = null;
-  private reloadAgain = false;
-  private runningCheck: Promise<void> | null = null;
-  private queuedCheck: Promise<void> | null = null;
+  private readonly rereadKeys = runAfterEachCall(() => this.readKeys());
+  private readonly recheckStore = runAfterEachCall(() => this.checkForChanges());
   private lastCheckAt = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -103,21 +128,7 @@ export class ApiKeyService implements OnModuleInit, BeforeApplicationShutdown {
 
   /** Re-reads the stored keys; concurrent calls share one read and a call during a read reads again after it. */
   reload(): Promise<void> {
-    if (this.reloading) {
-      this.reloadAgain = true;
-      return this.reloading;
-    }
-    this.reloading = (async () => {
-      try {
-        do {
-          this.reloadAgain = false;
-          await this.readKeys();
-        } while (this.reloadAgain);
-      } finally {
-        this.reloading = null;
-      }
-    })();
-    return this.reloading;
+    return this.rereadKeys();
   }
 
   /** After a change on this replica: reload here, then tell the others. */
@@ -143,7 +154,7 @@ export class ApiKeyService implements OnModuleInit, BeforeApplicationShutdown {
     const presented = match[1] ?? '';
     let result = this.authenticate(presented);
     if ('unknown' in result && isGeneratedKeyShape(presented)) {
-      await this.catchUp();
+      await this.recheckStore();
       result = this.authenticate(presented);
     }
     if ('refusal' in result) throw new DomainError(ErrorCode.Unauthorized, result.refusal);
@@ -185,37 +196,21 @@ export class ApiKeyService implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   /**
-   * One check for changes that starts after the call: joins the next check if one is running
-   * (that one may have read the store before the caller's key was written), so unknown keys,
-   * however many, cost at most one query at a time, and checks start at least
-   * UNKNOWN_KEY_CHECK_SPACING_MS apart. A store that fails (or passes the database's
-   * query deadline) ends the wait; the key is then refused as unknown.
+   * One check for changes (shared by the unknown keys that arrive while it runs, so however
+   * many cost at most one query at a time), at least UNKNOWN_KEY_CHECK_SPACING_MS after the
+   * last. A store that fails (or passes the database's query deadline) ends the wait; the key is
+   * then refused as unknown.
    */
-  private catchUp(): Promise<void> {
-    if (this.queuedCheck) return this.queuedCheck;
-    if (this.runningCheck) {
-      const next = () => this.startCheck();
-      this.queuedCheck = this.runningCheck.then(next, next);
-      return this.queuedCheck;
-    }
-    return this.startCheck();
-  }
-
-  private startCheck(): Promise<void> {
-    this.queuedCheck = null;
-    const check: Promise<void> = this.checkForChanges().finally(() => {
-      if (this.runningCheck === check) this.runningCheck = null;
-    });
-    this.runningCheck = check;
-    return check;
-  }
-
   private async checkForChanges(): Promise<void> {
-    const spacing = this.lastCheckAt + UNKNOWN_KEY_CHECK_SPACING_MS - this.clock.now();
-    // Capped: a wall clock stepped back must not hold unknown keys for the size of the step.
-    if (spacing > 0) await this.clock.sleep(Math.min(spacing, UNKNOWN_KEY_CHECK_SPACING_MS));
-    this.lastCheckAt = this.clock.now();
-    await this.pollForChanges().catch(() => undefined);
+    try {
+      const spacing = this.lastCheckAt + UNKNOWN_KEY_CHECK_SPACING_MS - this.clock.now();
+      // Capped: a wall clock stepped back must not hold unknown keys for the size of the step.
+      if (spacing > 0) await this.clock.sleep(Math.min(spacing, UNKNOWN_KEY_CHECK_SPACING_MS));
+      this.lastCheckAt = this.clock.now();
+      await this.pollForChanges();
+    } catch {
+      // Refused as unknown, as without the check.
+    }
   }
 
   /**
