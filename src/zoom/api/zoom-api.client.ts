@@ -65,11 +65,6 @@ function zoomResponse<T>(
   };
 }
 
-/** Only a 401's body tells the token service anything (Zoom's code 124: the token refused). */
-function refusalBody(response: ZoomResponse): unknown {
-  return response.status === 401 ? response.data : undefined;
-}
-
 /** A streamed body was refused with the token; it cannot be sent again, but the caller can. */
 function unreplayable(req: ZoomRequest): DomainError {
   return new DomainError(
@@ -125,11 +120,11 @@ export class ZoomApiClient {
     const response = await this.governor.run(req, () => send(token));
     // The token service owns the protocol: after each answer it says retry (once) or stop; it may
     // throw the rejected error. At most one retry, never a loop.
-    const next = await this.tokens.onAnswer(token, response.status, refusalBody(response));
+    const next = await this.tokens.onAnswer(token, response);
     if (!('retryWith' in next)) return response;
     if (req.retryable === false) throw unreplayable(req);
     const retry = await this.governor.run(req, () => send(next.retryWith));
-    await this.tokens.onAnswer(next.retryWith, retry.status, refusalBody(retry));
+    await this.tokens.onAnswer(next.retryWith, retry);
     return retry;
   }
 

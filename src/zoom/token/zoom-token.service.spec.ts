@@ -170,21 +170,21 @@ describe(ZoomTokenService.name, () => {
   it('gives one token to retry with after a refusal, and never a second retry', async () => {
     const refused = await replicas[0].tokens.getToken();
     simulator.control.invalidateLiveTokens();
-    const first = await replicas[0].tokens.onAnswer(refused, 401, {
-      code: 124,
-      message: 'Invalid access token.',
+    const first = await replicas[0].tokens.onAnswer(refused, {
+      status: 401,
+      data: { code: 124, message: 'Invalid access token.' },
     });
     if (!('retryWith' in first)) throw new Error('expected a token to retry with');
     expect(first.retryWith.fingerprint).not.toBe(refused.fingerprint);
     // Zoom calls the retry token expired: a refusal, but no proof the app is refused.
     await expect(
-      replicas[0].tokens.onAnswer(first.retryWith, 401, {
-        code: 124,
-        message: 'Access token is expired.',
+      replicas[0].tokens.onAnswer(first.retryWith, {
+        status: 401,
+        data: { code: 124, message: 'Access token is expired.' },
       }),
     ).resolves.toEqual({ done: true });
     await expect(
-      replicas[0].tokens.onAnswer(await replicas[0].tokens.getToken(), 200, {}),
+      replicas[0].tokens.onAnswer(await replicas[0].tokens.getToken(), { status: 200, data: {} }),
     ).resolves.toEqual({ done: true });
     expect(replicas[0].state.snapshot().state).toBe('ok');
   });

@@ -45,9 +45,15 @@ function zoomCode(body: unknown): number | undefined {
   return typeof body.code === 'number' ? body.code : undefined;
 }
 
+/** A Zoom answer as the token service reads it: the body only when the status calls for it. */
+export interface ZoomAnswerToToken {
+  status: number;
+  readonly data: unknown;
+}
+
 /** Zoom's answer for a token it does not honour: HTTP 401 with code 124 (invalid or expired). */
-export function isTokenRefusal(status: number, body: unknown): boolean {
-  return status === 401 && zoomCode(body) === 124;
+function isTokenRefusal(answer: ZoomAnswerToToken): boolean {
+  return answer.status === 401 && zoomCode(answer.data) === 124;
 }
 
 interface Held {
@@ -142,17 +148,19 @@ export class ZoomTokenService implements OnModuleInit {
   }
 
   /**
-   * Zoom answered a call made with `token` with `status` and `body`. A first refusal (401/124)
+   * Zoom answered a call made with `token` with `answer`. A first refusal (401/124)
    * drops exactly that token (compare-and-delete) and gives the token to retry with, once; a
    * refusal of that retry is final. Throws the rejected error when a token minted moments ago to
    * replace a refused one is refused too. Anything else Zoom answered counts as acceptance.
    */
-  async onAnswer(token: ZoomToken, status: number, body: unknown): Promise<AfterAnswer> {
-    if (!isTokenRefusal(status, body)) {
+  async onAnswer(token: ZoomToken, answer: ZoomAnswerToToken): Promise<AfterAnswer> {
+    const { status } = answer;
+    if (!isTokenRefusal(answer)) {
       // Any answer but a refusal means Zoom honoured the token (a 401 with another code does not say).
       if (status !== 401) this.accepted(token);
       return { done: true };
     }
+    const body = answer.data;
     this.unauthorized.inc();
     const message = zoomMessage(body);
     const provesRejection = this.canary.refused(token, message);
