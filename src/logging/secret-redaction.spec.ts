@@ -1,29 +1,5 @@
-import { createServer, request, type Server } from 'node:http';
-import { Writable } from 'node:stream';
-import { pinoHttp } from 'pino-http';
-import { z } from 'zod';
-import { loadConfig } from '../config/app-config.js';
-import { testEncryptionKey } from '../../test/support/services.js';
-import { httpLoggerOptions } from './logging.module.js';
 import { CENSOR, censorSecrets } from './secret-redaction.js';
-
-/** The app's own pino-http options, writing into an array of parsed lines. */
-function capturedLogger() {
-  const lines: Array<Record<string, unknown>> = [];
-  const config = loadConfig({
-    ENCRYPTION_KEY: testEncryptionKey(),
-    API_KEYS: 'app:app-key-0123456789abcdef',
-    LOG_LEVEL: 'info',
-  });
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean))
-        lines.push(z.record(z.string(), z.unknown()).parse(JSON.parse(line)));
-      done();
-    },
-  });
-  return { http: pinoHttp(httpLoggerOptions(config), sink), lines };
-}
+import { capturedHttpLogger, servedOnce } from './testing/captured-logger.js';
 
 describe('censorSecrets', () => {
   it('censors secret-named values at any depth and of any type, whatever the case of the name', () => {
@@ -51,12 +27,9 @@ describe('censorSecrets', () => {
   });
 });
 
-describe('httpLoggerOptions', () => {
-  let server: Server | undefined;
-  afterEach(() => server?.close());
-
+describe('the app logger', () => {
   it('writes no secret a log call, an error or a child logger carries', () => {
-    const { http, lines } = capturedLogger();
+    const { http, lines } = capturedHttpLogger();
     http.logger.info({ credentials: { clientSecret: 'S1' }, secret: 'S2', note: 'visible' }, 'a');
     http.logger.error({ err: Object.assign(new Error('boom'), { accessToken: 'S3' }) }, 'b');
     http.logger.child({ upstream: { authorization: 'Bearer S4' } }).warn('c');
@@ -72,22 +45,8 @@ describe('httpLoggerOptions', () => {
   });
 
   it('logs a request by id, method, path and status, without its headers or query', async () => {
-    const { http, lines } = capturedLogger();
-    server = createServer((req, res) => {
-      http(req, res);
-      res.end('ok');
-    });
-    await new Promise<void>((done) => server!.listen(0, '127.0.0.1', done));
-    const address = server.address();
-    const port = typeof address === 'object' && address !== null ? address.port : 0;
-    await new Promise<void>((done, fail) => {
-      request(
-        { port, path: '/v2/users/me?access_token=S5', headers: { authorization: 'Bearer S6' } },
-        (res) => res.resume().on('end', done),
-      )
-        .on('error', fail)
-        .end();
-    });
+    const { http, lines } = capturedHttpLogger();
+    await servedOnce(http, '/v2/users/me?access_token=S5', { authorization: 'Bearer S6' });
     await vi.waitFor(() => expect(lines).toHaveLength(1));
     expect(lines[0]).toMatchObject({
       req: { method: 'GET', url: '/v2/users/me' },

@@ -81,7 +81,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
   /** Answers `exception` as JSON, for Nest's pipeline and the fast paths alike. */
   send(exception: unknown, request: Request, response: Response): void {
     // The caller has gone (its abort also ends a call to Zoom): nobody reads an answer, and
-    // pino-http's "request aborted" line already says what happened.
+    // the request log's "request aborted" line already says what happened.
     if (response.headersSent || response.destroyed) return;
     const zoomSurface = request.path?.startsWith('/v2/') ?? false;
     const { status, body, headers } = this.describe(exception, request, zoomSurface);
