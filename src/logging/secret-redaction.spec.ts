@@ -5,6 +5,7 @@ describe('censorSecrets', () => {
   it('censors secret-named values at any depth and of any type, whatever the case of the name', () => {
     const line = JSON.stringify({
       zoom: { clientSecret: 's1', Access_Token: 's2', 'X-Zm-Signature': 'v0=s3' },
+      app: { apiKey: 's6', refresh_token: 's7', webhookSecretToken: 's8', keyboard: 'kept' },
       list: [{ nested: { password: 's4' } }, 'plain'],
       token: { value: 's5', more: [1, '}]"'] },
       key: 12345,
@@ -13,6 +14,7 @@ describe('censorSecrets', () => {
     });
     expect(JSON.parse(censorSecrets(line))).toEqual({
       zoom: { clientSecret: CENSOR, Access_Token: CENSOR, 'X-Zm-Signature': CENSOR },
+      app: { apiKey: CENSOR, refresh_token: CENSOR, webhookSecretToken: CENSOR, keyboard: 'kept' },
       list: [{ nested: { password: CENSOR } }, 'plain'],
       token: CENSOR,
       key: CENSOR,

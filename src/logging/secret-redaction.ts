@@ -2,31 +2,27 @@
 export const CENSOR = '[redacted]';
 
 /**
- * Property names whose values are credentials, wherever they appear in a log line (compared
- * without regard to case): Zoom's client secret and tokens, API keys, passwords, and the headers
- * that carry them.
+ * How the names of properties holding credentials end, wherever they appear in a log line
+ * (compared without regard to case): Zoom's client secret and tokens (`clientSecret`,
+ * `access_token`, `refresh_token`), API keys (`apiKey`, `idempotency-key`), passwords, and the
+ * headers that carry them (`authorization`, `set-cookie`, `x-zm-signature`). A name that merely
+ * ends like one (`cacheKey`) is censored too: a line missing a value is better than a leaked one.
  */
-export const SECRET_KEYS: readonly string[] = [
+export const SECRET_NAME_ENDINGS: readonly string[] = [
   'authorization',
   'cookie',
-  'set-cookie',
-  'x-zm-signature',
-  'idempotency-key',
-  'clientSecret',
-  'client_secret',
+  'signature',
   'secret',
-  'accessToken',
-  'access_token',
   'token',
-  'key',
   'password',
+  'key',
 ];
 
-/** A secret-named key as pino writes it: `"name":` (a key inside a JSON string has its quotes escaped). */
-const SECRET_KEY = new RegExp(
-  `"(?:${SECRET_KEYS.map((name) => name.replace(/[-_]/g, '\\$&')).join('|')})":`,
-  'gi',
-);
+/**
+ * A secret-named key as pino writes it: `"…name":`. A key inside a JSON string has its quotes
+ * escaped, and a name holds no quote or backslash here, so neither is taken for a key.
+ */
+const SECRET_KEY = new RegExp(`"[^"\\\\]*(?:${SECRET_NAME_ENDINGS.join('|')})":`, 'gi');
 
 /** Where the JSON value starting at `start` ends (exclusive): a string, an object or array, or a literal. */
 function endOfValue(line: string, start: number): number {
