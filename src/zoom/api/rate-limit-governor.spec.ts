@@ -10,6 +10,7 @@ import { createRedisNamespace } from '../../../test/support/services.js';
 import { DailyBlocks } from './daily-blocks.js';
 import { RateLimitGovernor, resetTime } from './rate-limit-governor.js';
 import { RateLimits } from './rate-limits.js';
+import { SlotLeases } from './slot-leases.js';
 import type { ZoomRequest, ZoomResponse } from './zoom-api.types.js';
 
 const heavy: ZoomRequest = {
@@ -171,6 +172,45 @@ describe(RateLimitGovernor.name, () => {
     await g.run(create('nobody-blocked@example.com'), async () => ok);
     await g.run(light, async () => ok);
     expect(sent.mock.calls.map(([command]) => command.name)).toEqual(['evalsha', 'evalsha']);
+  });
+
+  it('leases slots at a steady pace, so most calls make no Redis round trip', async () => {
+    const { governor: g, redis } = await governor({ plan: 'business' }); // Light: 80/s
+    const sent = vi.spyOn(redis!, 'sendCommand');
+    let started = 0;
+    for (let i = 0; i < 80; i++) {
+      await g.run(light, async () => (started++, ok));
+      await new Promise((r) => setTimeout(r, 40)); // about 25 calls a second
+    }
+    const trips = sent.mock.calls.filter(([command]) => command.name === 'evalsha').length;
+    expect(started).toBe(80);
+    expect(trips).toBeLessThan(40);
+  });
+
+  it('keeps every second within the limit while replicas lease, at one and a half times the limit', async () => {
+    const leased = vi.spyOn(SlotLeases.prototype, 'take');
+    const replicas = await Promise.all([1, 2, 3].map(() => governor({ plan: 'business' })));
+    const starts: number[] = [];
+    // Each replica at 40 calls a second of Light (80/s for the fleet) for 1.5 s.
+    await Promise.all(
+      replicas.map(async ({ governor: g }) => {
+        const calls: Promise<unknown>[] = [];
+        for (let i = 0; i < 60; i++) {
+          calls.push(g.run(light, async () => (starts.push(Date.now()), ok)));
+          await new Promise((r) => setTimeout(r, 25));
+        }
+        await Promise.all(calls);
+      }),
+    );
+    starts.sort((x, y) => x - y);
+    const busiestSecond = Math.max(
+      ...starts.map((from) => starts.filter((t) => t >= from && t < from + 1_000).length),
+    );
+    expect(starts).toHaveLength(180);
+    expect(busiestSecond).toBeLessThanOrEqual(80);
+    // Leases were taken (the invariant is checked with them, not without).
+    expect(leased.mock.results.filter((r) => r.value === true).length).toBeGreaterThan(20);
+    leased.mockRestore();
   });
 
   it('retries a per-second 429 from Zoom in the next second and answers the retry', async () => {

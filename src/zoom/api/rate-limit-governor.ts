@@ -11,6 +11,7 @@ import { withSpan } from '../../tracing/span.js';
 import { DailyBlocks } from './daily-blocks.js';
 import { classifyRateLimit } from './rate-limit-answer.js';
 import {
+  LEASE_MS,
   LocalSlots,
   RedisSlots,
   type Reservation,
@@ -18,6 +19,7 @@ import {
   WINDOW_MS,
 } from './rate-limit-slots.js';
 import { RateLimits } from './rate-limits.js';
+import { SlotLeases } from './slot-leases.js';
 import type { ZoomRateCategory, ZoomRequest, ZoomResponse } from './zoom-api.types.js';
 
 export { PLAN_LIMITS } from './rate-limits.js';
@@ -38,8 +40,9 @@ const GATEWAY_APP = '_gateway';
  *
  * - Counts like Zoom: up to the category's limit of calls start at once within any second;
  *   only calls beyond it wait for the moment the oldest call leaves the window. One Redis round
- *   trip per call (a script called by its SHA). A wait beyond MAX_QUEUE_WAIT_MS is refused at
- *   once with 429 and Retry-After.
+ *   trip per call at most (a script called by its SHA); at a steady pace a reservation also
+ *   leases slots for the replica's next calls (SlotLeases), so most make none. A wait beyond
+ *   MAX_QUEUE_WAIT_MS is refused at once with 429 and Retry-After.
  * - A per-second 429 from Zoom (Zoom did not act) pauses the category until Zoom's next clock
  *   second for everyone, and the call is retried, at most MAX_QPS_RETRIES times.
  * - Limits: ZOOM_RATE_LIMITS, else what Zoom reports in its headers, else the plan's.
@@ -51,6 +54,7 @@ export class RateLimitGovernor {
   private readonly logger = new Logger(RateLimitGovernor.name);
   private readonly local = new LocalSlots();
   private readonly shared: RedisSlots | null;
+  private readonly leases = new SlotLeases();
   /** Per category and app: the tail of this replica's line of calls told to come back later. */
   private readonly lines = new Map<string, Promise<void>>();
   private readonly lineLengths = new Map<string, number>();
@@ -162,18 +166,22 @@ export class RateLimitGovernor {
     const app = request.app ?? GATEWAY_APP;
     const weights = this.config.zoomAppWeights;
     const weight = Object.hasOwn(weights, app) ? (weights[app] ?? 1) : 1;
-    const ask = () => {
+    const line = `${category}:${app}`;
+    // A slot leased by an earlier call of this line: no round trip.
+    if (this.shared && this.leases.take(line, this.clock.now())) {
+      this.waitSeconds.observe({ category }, 0);
+      return;
+    }
+    const ask = async () => {
       const now = this.clock.now();
       const maxWait = Math.max(0, deadline - now);
       const limit = this.limits.limit(category);
-      return this.reserve({ category, app, weight, now, limit, maxWait }).then((slot) => ({
-        slot,
-        maxWait,
-        limit,
-      }));
+      const want = this.leases.wanted(line, now);
+      const slot = await this.reserve({ category, app, weight, now, limit, maxWait, want });
+      if (slot.granted) this.leases.keep(line, (slot.slots ?? 1) - 1, now + LEASE_MS);
+      return { slot, maxWait, limit };
     };
     let { slot, maxWait, limit } = await ask();
-    const line = `${category}:${app}`;
     const ahead = this.lineLengths.get(line) ?? 0;
     // Each call ahead in this replica's line needs about one slot of the app's share.
     const expected = slot.waitMs + (ahead * WINDOW_MS) / Math.max(1, slot.share);
@@ -255,6 +263,7 @@ export class RateLimitGovernor {
 
   private async pause(category: ZoomRateCategory, until: number): Promise<void> {
     this.local.pause(category, until);
+    this.leases.drop(category);
     if (!this.shared || !redisReady(this.redis)) return;
     await this.shared.pause(category, until, this.clock.now()).catch(() => undefined);
   }

@@ -18,6 +18,11 @@ export interface SlotRequest {
   now: number;
   limit: number;
   maxWait: number;
+  /**
+   * Slots wanted in all, this call's included: more than 1 asks for a lease of slots for this
+   * replica's next calls of the app, usable until `now + LEASE_MS` (see SlotLeases).
+   */
+  want?: number;
 }
 
 export interface Reservation {
@@ -31,7 +36,16 @@ export interface Reservation {
   retry?: 'share' | 'horizon';
   /** The app's share of the category's limit at the time of asking. */
   share: number;
+  /** Slots granted in all (granted only): more than 1 is a lease, the rest for the next calls. */
+  slots?: number;
 }
+
+/**
+ * How long leased slots stay usable. The book holds them as calls starting at the lease's end,
+ * which keeps every window within the limit whenever in the lease they are used (README,
+ * "Rate limits"); the price is that they occupy the book this much longer than a call would.
+ */
+export const LEASE_MS = 200;
 
 /**
  * One reservation, fleet-wide, in one round trip (loaded once, then called by its SHA).
@@ -41,11 +55,14 @@ export interface Reservation {
  * earliest start with room (now while the window has room, else when the oldest call leaves),
  * unless its app is over its share while another active app still has share coming: then it may
  * only use the room nobody is owed (shares not used are lent), or it is told how long until that
- * may change and asks again, so a borrower never queues ahead of a lender.
+ * may change and asks again, so a borrower never queues ahead of a lender. A call that starts now
+ * may take a lease for its replica's next calls (`want`): at most a quarter of the room left,
+ * within its app's share, booked as starting at the lease's end.
  */
 const RESERVE = `
 local now, limit, maxWait, window = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local member, app, weight, prefix, active = ARGV[5], ARGV[6], tonumber(ARGV[7]), ARGV[8], tonumber(ARGV[9])
+local want, leaseMs = tonumber(ARGV[10]), tonumber(ARGV[11])
 local total, pauseKey, apps = KEYS[1], KEYS[2], KEYS[3]
 redis.call('zremrangebyscore', total, '-inf', now - window)
 redis.call('hset', apps, app, now .. ':' .. weight)
@@ -95,12 +112,25 @@ elseif count >= limit then
 end
 if pause > at then at = pause end
 if at - now > maxWait then return {0, at - now, 0, share} end
-local ttl = math.ceil(at - now + window + 1000)
-redis.call('zadd', total, at, member)
+-- A lease (want > 1) only from room free now, nobody owed: at most a quarter of what is left
+-- after this call, and within the app's share while other apps are active.
+local slots, score = 1, at
+if want > 1 and at == now and owed == 0 then
+  slots = math.min(want, 1 + math.floor((limit - count - 1) / 4))
+  if #others > 0 then slots = math.max(1, math.min(slots, share - countMine)) end
+  if slots > 1 then score = now + leaseMs end
+end
+local ttl = math.ceil(score - now + window + 1000)
+local entries = {}
+for i = 1, slots do
+  entries[#entries + 1] = score
+  entries[#entries + 1] = member .. '#' .. i
+end
+redis.call('zadd', total, unpack(entries))
 redis.call('pexpire', total, ttl)
-redis.call('zadd', mine, at, member)
+redis.call('zadd', mine, unpack(entries))
 redis.call('pexpire', mine, ttl)
-return {1, at - now, 0, share}`;
+return {1, at - now, 0, share, slots}`;
 const RESERVE_SHA = createHash('sha1').update(RESERVE).digest('hex');
 
 /** The same reservation book in process memory: a single instance, or while Redis is away. */
@@ -196,6 +226,8 @@ export class RedisSlots {
       slot.weight,
       this.key(`window:${category}:app:`),
       ACTIVE_MS,
+      slot.want ?? 1,
+      LEASE_MS,
     ].map(String);
     let reply: unknown;
     try {
@@ -207,7 +239,13 @@ export class RedisSlots {
     }
     if (!Array.isArray(reply)) throw new Error('unexpected reply from the rate-limit script');
     const retry = reply[2] === 1 ? 'share' : reply[2] === 2 ? 'horizon' : undefined;
-    return { granted: reply[0] === 1, waitMs: Number(reply[1]), retry, share: Number(reply[3]) };
+    return {
+      granted: reply[0] === 1,
+      waitMs: Number(reply[1]),
+      retry,
+      share: Number(reply[3]),
+      slots: reply[0] === 1 ? Number(reply[4] ?? 1) : undefined,
+    };
   }
 
   async pause(category: ZoomRateCategory, until: number, now: number): Promise<void> {

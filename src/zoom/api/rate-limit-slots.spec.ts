@@ -1,0 +1,62 @@
+import { createRedisNamespace } from '../../../test/support/services.js';
+import { LEASE_MS, RedisSlots, type SlotRequest, WINDOW_MS } from './rate-limit-slots.js';
+
+describe(RedisSlots.name, () => {
+  let namespace: Awaited<ReturnType<typeof createRedisNamespace>>;
+  let book = 0;
+
+  beforeAll(async () => {
+    namespace = await createRedisNamespace();
+  });
+
+  afterAll(() => namespace.cleanup());
+
+  /** Two replicas' views of one fresh reservation book. */
+  function replicas(): [RedisSlots, RedisSlots] {
+    book++;
+    const key = (name: string) => `${namespace.prefix}${book}:${name}`;
+    return [new RedisSlots(namespace.client, key, 'a'), new RedisSlots(namespace.client, key, 'b')];
+  }
+
+  const now = Date.now();
+  const ask = (overrides: Partial<SlotRequest> = {}): SlotRequest => ({
+    category: 'light',
+    app: 'app',
+    weight: 1,
+    now,
+    limit: 10,
+    maxWait: 15_000,
+    ...overrides,
+  });
+
+  it('grants one slot to a call that asks for no lease', async () => {
+    const [a] = replicas();
+    await expect(a.reserve(ask())).resolves.toMatchObject({ granted: true, waitMs: 0, slots: 1 });
+  });
+
+  it('leases at most a quarter of the room left after the call, and the fleet counts it', async () => {
+    const [a, b] = replicas();
+    // Room for 10: the call and a quarter of the 9 left.
+    await expect(a.reserve(ask({ want: 10 }))).resolves.toMatchObject({ granted: true, slots: 3 });
+    for (let i = 0; i < 7; i++)
+      await expect(b.reserve(ask())).resolves.toMatchObject({ granted: true, waitMs: 0 });
+    // The lease's 3 and the 7 fill the window: the next call waits for the oldest to leave it.
+    await expect(b.reserve(ask())).resolves.toMatchObject({ waitMs: WINDOW_MS });
+    // Leased slots leave it LEASE_MS after a call made at the same moment would.
+    const window = `${namespace.prefix}${book}:window:light`;
+    const newest = await namespace.client.zrange(window, -1, -1, 'WITHSCORES');
+    expect(Number(newest[1])).toBe(now + LEASE_MS);
+  });
+
+  it('leases nothing from a full window, or beyond an app share while another app is active', async () => {
+    const [a, b] = replicas();
+    for (let i = 0; i < 10; i++) await a.reserve(ask({ app: 'other' }));
+    const waiting = await b.reserve(ask({ want: 5 }));
+    expect(waiting).toMatchObject({ granted: true, waitMs: WINDOW_MS, slots: 1 });
+
+    const [c, d] = replicas();
+    await c.reserve(ask({ app: 'other', limit: 40 })); // two active apps: a share of 20 each
+    for (let i = 0; i < 18; i++) await d.reserve(ask({ limit: 40 }));
+    await expect(d.reserve(ask({ limit: 40, want: 10 }))).resolves.toMatchObject({ slots: 2 });
+  });
+});
