@@ -170,7 +170,7 @@ export const redisTrips: Scenario = {
         `One replica as shipped (plan business, Redis, PostgreSQL). Redis \`MONITOR\` records every command while about ${calls} calls of each route ` +
           `arrive at ${RATE} per second (open loop, Poisson: the hot path, below the plan's limits); only the gateway's own connections count (those that touch its key prefix), less what they send ` +
           `when idle over as long (${fmt.int(inWindow(idle).length)} commands in ${((idle.to - idle.from) / 1000).toFixed(1)} s idle: ${JSON.stringify(idleByCommand)}). ` +
-          'Each command is one round trip unless pipelined; the governor sends one `EVALSHA`.',
+          'Each command is one round trip unless pipelined; the governor sends at most one `EVALSHA` per call, and at this pace most calls start on a slot an earlier reservation leased to the replica (none).',
         '',
         table(
           [
