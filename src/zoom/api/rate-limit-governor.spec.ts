@@ -209,7 +209,7 @@ describe(RateLimitGovernor.name, () => {
     expect(starts).toHaveLength(180);
     expect(busiestSecond).toBeLessThanOrEqual(80);
     // Leases were taken (the invariant is checked with them, not without).
-    expect(leased.mock.results.filter((r) => r.value === true).length).toBeGreaterThan(20);
+    expect(leased.mock.results.filter((r) => r.value === true).length).toBeGreaterThan(5);
     leased.mockRestore();
   });
 

@@ -11,7 +11,6 @@ import { withSpan } from '../../tracing/span.js';
 import { DailyBlocks } from './daily-blocks.js';
 import { classifyRateLimit } from './rate-limit-answer.js';
 import {
-  LEASE_MS,
   LocalSlots,
   RedisSlots,
   type Reservation,
@@ -178,7 +177,7 @@ export class RateLimitGovernor {
       const limit = this.limits.limit(category);
       const want = this.leases.wanted(line, now);
       const slot = await this.reserve({ category, app, weight, now, limit, maxWait, want });
-      if (slot.granted) this.leases.keep(line, (slot.slots ?? 1) - 1, now + LEASE_MS);
+      if (slot.granted) this.leases.keep(line, (slot.slots ?? 1) - 1, now);
       return { slot, maxWait, limit };
     };
     let { slot, maxWait, limit } = await ask();

@@ -1,5 +1,11 @@
 import { createRedisNamespace } from '../../../test/support/services.js';
-import { LEASE_MS, RedisSlots, type SlotRequest, WINDOW_MS } from './rate-limit-slots.js';
+import {
+  LEASE_MS,
+  leaseEnds,
+  RedisSlots,
+  type SlotRequest,
+  WINDOW_MS,
+} from './rate-limit-slots.js';
 
 describe(RedisSlots.name, () => {
   let namespace: Awaited<ReturnType<typeof createRedisNamespace>>;
@@ -34,18 +40,30 @@ describe(RedisSlots.name, () => {
     await expect(a.reserve(ask())).resolves.toMatchObject({ granted: true, waitMs: 0, slots: 1 });
   });
 
-  it('leases at most a quarter of the room left after the call, and the fleet counts it', async () => {
+  it('leases at most a quarter of the room below three quarters of the limit, and the fleet counts it', async () => {
     const [a, b] = replicas();
-    // Room for 10: the call and a quarter of the 9 left.
-    await expect(a.reserve(ask({ want: 10 }))).resolves.toMatchObject({ granted: true, slots: 3 });
-    for (let i = 0; i < 7; i++)
-      await expect(b.reserve(ask())).resolves.toMatchObject({ granted: true, waitMs: 0 });
-    // The lease's 3 and the 7 fill the window: the next call waits for the oldest to leave it.
-    await expect(b.reserve(ask())).resolves.toMatchObject({ waitMs: WINDOW_MS });
-    // Leased slots leave it LEASE_MS after a call made at the same moment would.
+    // Limit 20, three quarters 15: the call and a quarter of the 14 left below that mark.
+    await expect(a.reserve(ask({ limit: 20, want: 10 }))).resolves.toMatchObject({ slots: 4 });
+    for (let i = 0; i < 16; i++)
+      await expect(b.reserve(ask({ limit: 20 }))).resolves.toMatchObject({ waitMs: 0 });
+    // The lease's 4 and the 16 fill the window: the next call waits for the oldest to leave it.
+    await expect(b.reserve(ask({ limit: 20 }))).resolves.toMatchObject({ waitMs: WINDOW_MS });
+    // The call's own slot starts now; leased slot j of 3 is booked at the end of its use.
     const window = `${namespace.prefix}${book}:window:light`;
-    const newest = await namespace.client.zrange(window, -1, -1, 'WITHSCORES');
-    expect(Number(newest[1])).toBe(now + LEASE_MS);
+    const booked = await namespace.client.zrange(window, 0, -1, 'WITHSCORES');
+    const scores = booked.filter((_, i) => i % 2 === 1).map(Number);
+    expect(scores.filter((score) => score > now)).toEqual(leaseEnds(now, 3));
+    expect(leaseEnds(now, 3)).toEqual([now + 66, now + 133, now + LEASE_MS]);
+  });
+
+  it('leases nothing once the window is three quarters full', async () => {
+    const [a] = replicas();
+    for (let i = 0; i < 15; i++) await a.reserve(ask({ limit: 20 }));
+    await expect(a.reserve(ask({ limit: 20, want: 10 }))).resolves.toMatchObject({
+      granted: true,
+      waitMs: 0,
+      slots: 1,
+    });
   });
 
   it('leases nothing from a full window, or beyond an app share while another app is active', async () => {

@@ -20,7 +20,7 @@ export interface SlotRequest {
   maxWait: number;
   /**
    * Slots wanted in all, this call's included: more than 1 asks for a lease of slots for this
-   * replica's next calls of the app, usable until `now + LEASE_MS` (see SlotLeases).
+   * replica's next calls of the app, usable until their `leaseEnds` (see SlotLeases).
    */
   want?: number;
 }
@@ -40,12 +40,18 @@ export interface Reservation {
   slots?: number;
 }
 
-/**
- * How long leased slots stay usable. The book holds them as calls starting at the lease's end,
- * which keeps every window within the limit whenever in the lease they are used (README,
- * "Rate limits"); the price is that they occupy the book this much longer than a call would.
- */
+/** How long a lease lasts: its last slot is usable until then. */
 export const LEASE_MS = 200;
+
+/**
+ * When each of a lease's `extra` slots stops being usable: slot j of k at `now + j × LEASE_MS / k`,
+ * so at the pace the lease was sized for, each is used about when it ends. The book holds each
+ * slot as a call starting at that end, which keeps every window within the limit whenever
+ * before it the slot is used (README, "Rate limits"); the script computes the same times.
+ */
+export function leaseEnds(now: number, extra: number): number[] {
+  return Array.from({ length: extra }, (_, i) => now + Math.floor(((i + 1) * LEASE_MS) / extra));
+}
 
 /**
  * One reservation, fleet-wide, in one round trip (loaded once, then called by its SHA).
@@ -56,8 +62,8 @@ export const LEASE_MS = 200;
  * unless its app is over its share while another active app still has share coming: then it may
  * only use the room nobody is owed (shares not used are lent), or it is told how long until that
  * may change and asks again, so a borrower never queues ahead of a lender. A call that starts now
- * may take a lease for its replica's next calls (`want`): at most a quarter of the room left,
- * within its app's share, booked as starting at the lease's end.
+ * may take a lease for its replica's next calls (`want`): at most a quarter of the room left
+ * below three quarters of the limit, within its app's share, each slot booked as starting at the end of its use (`leaseEnds`).
  */
 const RESERVE = `
 local now, limit, maxWait, window = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -112,20 +118,22 @@ elseif count >= limit then
 end
 if pause > at then at = pause end
 if at - now > maxWait then return {0, at - now, 0, share} end
--- A lease (want > 1) only from room free now, nobody owed: at most a quarter of what is left
--- after this call, and within the app's share while other apps are active.
-local slots, score = 1, at
+-- A lease (want > 1) only from room free now, nobody owed, while the window is less than three
+-- quarters full (near the limit a slot leased and not used would hold a call back): at most a
+-- quarter of the room below that mark, and within the app's share while other apps are active.
+local slots = 1
 if want > 1 and at == now and owed == 0 then
-  slots = math.min(want, 1 + math.floor((limit - count - 1) / 4))
+  slots = math.max(1, math.min(want, 1 + math.floor((math.floor(limit * 3 / 4) - count - 1) / 4)))
   if #others > 0 then slots = math.max(1, math.min(slots, share - countMine)) end
-  if slots > 1 then score = now + leaseMs end
 end
-local ttl = math.ceil(score - now + window + 1000)
-local entries = {}
-for i = 1, slots do
-  entries[#entries + 1] = score
-  entries[#entries + 1] = member .. '#' .. i
+-- The call's own slot starts at \`at\`; leased slot j of k is booked at the end of its use.
+local entries, last = {at, member}, at
+for j = 1, slots - 1 do
+  last = now + math.floor(j * leaseMs / (slots - 1))
+  entries[#entries + 1] = last
+  entries[#entries + 1] = member .. '#' .. j
 end
+local ttl = math.ceil(last - now + window + 1000)
 redis.call('zadd', total, unpack(entries))
 redis.call('pexpire', total, ttl)
 redis.call('zadd', mine, unpack(entries))

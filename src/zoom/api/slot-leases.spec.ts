@@ -24,21 +24,26 @@ describe(SlotLeases.name, () => {
     expect(leases.wanted('light:app', second + 3_000)).toBe(1);
   });
 
-  it('hands out the slots kept, only before the lease ends, only to its line', () => {
+  it('hands out the slots kept, each only before its end, only to its line', () => {
     const leases = new SlotLeases();
-    leases.keep('light:app', 2, second + LEASE_MS);
+    leases.keep('light:app', 2, second); // usable until second + 100 and second + 200
     expect(leases.take('light:other', second)).toBe(false);
     expect(leases.take('light:app', second)).toBe(true);
     expect(leases.take('light:app', second + LEASE_MS)).toBe(false);
 
-    leases.keep('light:app', 2, second + LEASE_MS);
+    leases.keep('light:app', 2, second);
     expect([1, 2, 3].map((i) => leases.take('light:app', second + i))).toEqual([true, true, false]);
+
+    // A slot that ended unused is skipped for the next one still usable.
+    leases.keep('light:app', 2, second);
+    expect(leases.take('light:app', second + 150)).toBe(true);
+    expect(leases.take('light:app', second + 160)).toBe(false);
   });
 
   it("drops a category's leases, and only that category's", () => {
     const leases = new SlotLeases();
-    leases.keep('light:app', 5, second + LEASE_MS);
-    leases.keep('medium:app', 5, second + LEASE_MS);
+    leases.keep('light:app', 5, second);
+    leases.keep('medium:app', 5, second);
     leases.drop('light');
     expect(leases.take('light:app', second)).toBe(false);
     expect(leases.take('medium:app', second)).toBe(true);

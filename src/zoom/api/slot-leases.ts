@@ -1,4 +1,4 @@
-import { LEASE_MS } from './rate-limit-slots.js';
+import { LEASE_MS, leaseEnds } from './rate-limit-slots.js';
 
 /** The most slots one lease holds: one round trip to Redis for this many calls at best. */
 export const MAX_LEASE = 10;
@@ -17,20 +17,20 @@ interface Pace {
  * within LEASE_MS; a line slower than 1 call per lease asks for none, one reservation per call.
  */
 export class SlotLeases {
-  private readonly held = new Map<string, { left: number; until: number }>();
+  /** Per line, the ends of the slots held, earliest first. */
+  private readonly held = new Map<string, number[]>();
   private readonly paces = new Map<string, Pace>();
 
   /** Counts a call of `line` and takes a leased slot for it, when one is held and still usable. */
   take(line: string, now: number): boolean {
     this.count(line, now);
-    const lease = this.held.get(line);
-    if (lease === undefined) return false;
-    if (now >= lease.until || lease.left <= 0) {
-      this.held.delete(line);
-      return false;
-    }
-    lease.left--;
-    return true;
+    const ends = this.held.get(line);
+    if (ends === undefined) return false;
+    // The earliest slot still usable: those that ended unused are gone.
+    while (ends.length > 0 && ends[0]! <= now) ends.shift();
+    if (ends.shift() !== undefined) return true;
+    this.held.delete(line);
+    return false;
   }
 
   /** Slots to ask for, this call's included: the line's calls expected within LEASE_MS. */
@@ -40,9 +40,9 @@ export class SlotLeases {
     return Math.min(MAX_LEASE, Math.max(1, Math.floor((perSecond * LEASE_MS) / 1000)));
   }
 
-  /** Keeps the `extra` slots a reservation granted beyond its own call, until `until`. */
-  keep(line: string, extra: number, until: number): void {
-    if (extra > 0) this.held.set(line, { left: extra, until });
+  /** Keeps the `extra` slots a reservation made at `now` granted beyond its own call. */
+  keep(line: string, extra: number, now: number): void {
+    if (extra > 0) this.held.set(line, leaseEnds(now, extra));
   }
 
   /** Gives up every lease of a category: Zoom refused a call of it, nobody calls it this second. */
