@@ -27,7 +27,7 @@ export class SlotLeases {
     const ends = this.held.get(line);
     if (ends === undefined) return false;
     // The earliest slot still usable: those that ended unused are gone.
-    while (ends.length > 0 && ends[0]! <= now) ends.shift();
+    while (ends.length > 0 && ends[0] <= now) ends.shift();
     if (ends.shift() !== undefined) return true;
     this.held.delete(line);
     return false;
