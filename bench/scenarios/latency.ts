@@ -310,7 +310,7 @@ export const latency: Scenario = {
         '',
         `\`GET /v2/meetings/{id}\` with Poisson arrivals (a seeded schedule, the same for both targets in a round) at 25, 50, 80, 100 and 150% ` +
           `of the ${PLAN} plan's Light limit (${LIMIT}/s), through one gateway exactly as shipped (\`src/main.ts\`, governor pacing ` +
-          `to the plan, one Redis round trip per call, PostgreSQL, \`LOG_LEVEL=info\`), through the bare proxy (\`bench/bare-proxy.ts\`: ` +
+          `to the plan, at most one Redis round trip per call (fewer with slots leased at a steady pace), PostgreSQL, \`LOG_LEVEL=info\`), through the bare proxy (\`bench/bare-proxy.ts\`: ` +
           'node:http in, undici out, a key check and a cached bearer, nothing else: what any Node process in the path adds on this machine) ' +
           "and straight to the simulator with a token of the same app. The simulator answers at once and enforces the plan's limits as Zoom does (fixed one-second buckets, 429 beyond them). " +
           `Each target first serves ${fmt.int(WARM_UP_RATE * warmUpSeconds)} calls at ${WARM_UP_RATE}/s, as a replica in service has (the JIT and the heap settle; before that the gateway spends about a third more CPU per call at 40/s). ` +
