@@ -175,7 +175,8 @@ export class RateLimitGovernor {
       const now = this.clock.now();
       const maxWait = Math.max(0, deadline - now);
       const limit = this.limits.limit(category);
-      const want = this.leases.wanted(line, now);
+      // Leases save a round trip to Redis: without Redis there is none to save.
+      const want = this.shared ? this.leases.wanted(line, now) : 1;
       const slot = await this.reserve({ category, app, weight, now, limit, maxWait, want });
       if (slot.granted) this.leases.keep(line, (slot.slots ?? 1) - 1, now);
       return { slot, maxWait, limit };
