@@ -64,7 +64,8 @@ describe('Fair shares of the rate limits per app (two replicas, PostgreSQL, Redi
     // Zoom saw about the limit within any one second, across both replicas. The simulator stamps
     // a call when its event loop (this busy test process) reads it, so a batch can appear up to a
     // few hundred ms late and meet the next one (11 seen in a second after other test files had
-    // run): allow a second batch for that; without the governor all 60 arrive in the first second. Over the whole run the pace holds: N creates at 6/s span about N/6 s.
+    // run): allow a second batch for that; without the governor all 60 arrive in the first
+    // second. Over the whole run the pace holds: N creates at 6/s span about N/6 s.
     const starts = simulator.control
       .requests()
       .filter((r) => r.target === 'api' && r.method === 'POST')

@@ -63,7 +63,8 @@ export function leaseEnds(now: number, extra: number): number[] {
  * only use the room nobody is owed (shares not used are lent), or it is told how long until that
  * may change and asks again, so a borrower never queues ahead of a lender. A call that starts now
  * may take a lease for its replica's next calls (`want`): at most a quarter of the room left
- * below three quarters of the limit, within its app's share, each slot booked as starting at the end of its use (`leaseEnds`).
+ * below three quarters of the limit, within its app's share, each slot booked as starting at the
+ * end of its use (`leaseEnds`).
  */
 const RESERVE = `
 local now, limit, maxWait, window = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
