@@ -1,80 +1,13 @@
 // The floor a Zoom door can reach in Node (issue 16, item 4): node:http in, undici out, an API-key
 // check, one cached bearer minted from the token endpoint, every `/v2/...` call forwarded as it
-// came (method, path, query, body streamed) and Zoom's status, headers and body streamed back.
-// No framework, no logging, no database, no governor, no 401 recovery: what the gateway does on
-// top of this is what its extra cost per request buys. Runs as its own process (bench/lib/processes.ts).
-import { timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
-import { Agent, request } from 'undici';
+// came (bench/lib/forwarding.ts). No framework, no logging, no database, no governor, no 401
+// recovery: what the gateway does on top of this is what its extra cost per request buys. Runs as
+// its own process (bench/lib/processes.ts).
+import { createServer } from 'node:http';
+import { createForwarder } from './lib/forwarding.js';
 
-const env = process.env;
-const port = Number(env.PROXY_PORT);
-const oauthBase = env.PROXY_OAUTH_BASE_URL ?? '';
-const apiBase = env.PROXY_API_BASE_URL ?? '';
-const expected = Buffer.from(`Bearer ${env.PROXY_API_KEY ?? ''}`);
-const basic = Buffer.from(`${env.PROXY_CLIENT_ID ?? ''}:${env.PROXY_CLIENT_SECRET ?? ''}`).toString(
-  'base64',
-);
-const agent = new Agent({ keepAliveTimeout: 30_000, connections: 256 });
-/** Request headers not forwarded: hop-by-hop, and the caller's own credentials and host. */
-const DROPPED = new Set(['authorization', 'host', 'connection', 'keep-alive', 'transfer-encoding']);
-
-let token: { value: string; refreshAt: number } | undefined;
-let minting: Promise<string> | undefined;
-
-async function mint(): Promise<string> {
-  const response = await request(`${oauthBase}/oauth/token`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${basic}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: new URLSearchParams({
-      grant_type: 'account_credentials',
-      account_id: env.PROXY_ACCOUNT_ID ?? '',
-    }).toString(),
-    dispatcher: agent,
-  });
-  const body: unknown = await response.body.json();
-  if (
-    response.statusCode !== 200 ||
-    typeof body !== 'object' ||
-    body === null ||
-    !('access_token' in body) ||
-    typeof body.access_token !== 'string' ||
-    !('expires_in' in body) ||
-    typeof body.expires_in !== 'number'
-  )
-    throw new Error(`token endpoint answered ${response.statusCode}`);
-  // Re-mint in the last tenth of its life; one mint at a time.
-  token = { value: body.access_token, refreshAt: Date.now() + body.expires_in * 900 };
-  return token.value;
-}
-
-function bearer(): string | Promise<string> {
-  if (token && Date.now() < token.refreshAt) return token.value;
-  minting ??= mint().finally(() => {
-    minting = undefined;
-  });
-  return token?.value ?? minting;
-}
-
-function authorized(header: string | undefined): boolean {
-  if (header === undefined) return false;
-  const given = Buffer.from(header);
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
-
-function forwardedHeaders(
-  incoming: IncomingHttpHeaders,
-  accessToken: string,
-): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = { authorization: `Bearer ${accessToken}` };
-  for (const [name, value] of Object.entries(incoming)) {
-    if (value !== undefined && !DROPPED.has(name)) out[name] = value;
-  }
-  return out;
-}
+const forwarder = createForwarder(process.env);
+const port = Number(process.env.PROXY_PORT);
 
 const server = createServer((req, res) => {
   const url = req.url ?? '/';
@@ -86,47 +19,22 @@ const server = createServer((req, res) => {
     res.writeHead(404, { 'content-type': 'application/json' }).end('{"code":"not_found"}');
     return;
   }
-  if (!authorized(req.headers.authorization)) {
+  if (!forwarder.authorized(req.headers.authorization)) {
     res.writeHead(401, { 'content-type': 'application/json' }).end('{"code":"unauthorized"}');
     return;
   }
-  const method = req.method ?? 'GET';
-  const hasBody = method !== 'GET' && method !== 'HEAD' && method !== 'DELETE';
-  void Promise.resolve(bearer())
-    .then((accessToken) =>
-      request(`${apiBase}${url.slice('/v2'.length)}`, {
-        method,
-        headers: forwardedHeaders(req.headers, accessToken),
-        body: hasBody ? req : undefined,
-        dispatcher: agent,
-      }),
-    )
-    .then(
-      (answer) => {
-        const headers: OutgoingHttpHeaders = {};
-        for (const [name, value] of Object.entries(answer.headers)) {
-          if (value !== undefined && name !== 'connection' && name !== 'keep-alive')
-            headers[name] = value;
-        }
-        res.writeHead(answer.statusCode, headers);
-        answer.body.pipe(res);
-      },
-      (error: unknown) => {
-        if (!hasBody) req.resume();
-        res
-          .writeHead(502, { 'content-type': 'application/json' })
-          .end(JSON.stringify({ code: 'zoom_unreachable', message: String(error) }));
-      },
-    );
+  forwarder.forward(req, res);
 });
 
 server.keepAliveTimeout = 65_000;
-await mint();
+await forwarder.start();
 server.listen(port, '127.0.0.1', () => {
-  console.log(`bare proxy on http://127.0.0.1:${port} forwarding /v2 to ${apiBase}`);
+  console.log(
+    `bare proxy on http://127.0.0.1:${port} forwarding /v2 to ${process.env.PROXY_API_BASE_URL}`,
+  );
 });
 process.once('SIGTERM', () => {
   server.close();
-  void agent.close().then(() => process.exit(0));
+  void forwarder.close().then(() => process.exit(0));
   setTimeout(() => process.exit(0), 2_000).unref();
 });

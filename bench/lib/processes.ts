@@ -17,6 +17,8 @@ const GATEWAY_LIMITS_LIFTED = join(BUILD_ROOT, 'bench/gateway-entry.js');
 const SIMULATOR_MAIN = join(BUILD_ROOT, 'src/zoom-simulator/standalone.js');
 /** bench/bare-proxy.ts: node:http in, undici out, an API-key check and a cached bearer. */
 const BARE_PROXY_MAIN = join(BUILD_ROOT, 'bench/bare-proxy.js');
+/** bench/nest-proxy.ts: the same forwarding in a minimal Nest application. */
+const NEST_PROXY_MAIN = join(BUILD_ROOT, 'bench/nest-proxy.js');
 /** Child output goes to files here (git-ignored), never through the bench's own event loop. */
 export const LOG_DIR = resolve('bench/results/tmp/logs');
 
@@ -218,13 +220,35 @@ export interface ServerProcess {
  * The bare proxy (bench/bare-proxy.ts) as its own process, in front of the simulator, with one
  * token minted at start-up and callers admitted by `Authorization: Bearer <apiKey>`.
  */
-export async function startBareProxy(
+export function startBareProxy(
   name: string,
   simulatorUrl: string,
   apiKey: string,
 ): Promise<ServerProcess> {
+  return startProxyProcess(name, BARE_PROXY_MAIN, simulatorUrl, apiKey);
+}
+
+/** The bare proxy's forwarding inside a minimal Nest application (bench/nest-proxy.ts) on `platform`. */
+export function startNestProxy(
+  name: string,
+  simulatorUrl: string,
+  apiKey: string,
+  platform: 'express' | 'fastify',
+): Promise<ServerProcess> {
+  return startProxyProcess(name, NEST_PROXY_MAIN, simulatorUrl, apiKey, {
+    NEST_PROXY_PLATFORM: platform,
+  });
+}
+
+async function startProxyProcess(
+  name: string,
+  script: string,
+  simulatorUrl: string,
+  apiKey: string,
+  env: Record<string, string> = {},
+): Promise<ServerProcess> {
   const port = await freePort();
-  const proc = spawnLogged(name, BARE_PROXY_MAIN, {
+  const proc = spawnLogged(name, script, {
     PATH: process.env.PATH ?? '',
     NODE_ENV: 'production',
     PROXY_PORT: String(port),
@@ -234,6 +258,7 @@ export async function startBareProxy(
     PROXY_ACCOUNT_ID: SIM_CREDENTIALS.accountId,
     PROXY_CLIENT_ID: SIM_CREDENTIALS.clientId,
     PROXY_CLIENT_SECRET: SIM_CREDENTIALS.clientSecret,
+    ...env,
   });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(`${url}/__proxy/health`, proc, 15_000);

@@ -1,0 +1,129 @@
+// The bare proxy's forwarding (issue 16, item 4), shared by bench/bare-proxy.ts (node:http alone)
+// and bench/nest-proxy.ts (the same forwarding inside a minimal Nest application): one cached
+// bearer minted from the token endpoint, every `/v2/...` call forwarded as it came (method, path,
+// query, body streamed) and Zoom's status, headers and body streamed back. No logging, no
+// database, no governor, no 401 recovery.
+import { timingSafeEqual } from 'node:crypto';
+import type {
+  IncomingHttpHeaders,
+  IncomingMessage,
+  OutgoingHttpHeaders,
+  ServerResponse,
+} from 'node:http';
+import { Agent, request } from 'undici';
+
+/** Request headers not forwarded: hop-by-hop, and the caller's own credentials and host. */
+const DROPPED = new Set(['authorization', 'host', 'connection', 'keep-alive', 'transfer-encoding']);
+
+function forwardedHeaders(
+  incoming: IncomingHttpHeaders,
+  accessToken: string,
+): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = { authorization: `Bearer ${accessToken}` };
+  for (const [name, value] of Object.entries(incoming)) {
+    if (value !== undefined && !DROPPED.has(name)) out[name] = value;
+  }
+  return out;
+}
+
+export interface Forwarder {
+  /** Mints the first bearer; call before serving. */
+  start(): Promise<void>;
+  /** The caller's `Authorization` header is `Bearer <PROXY_API_KEY>`. */
+  authorized(header: string | undefined): boolean;
+  /** Forwards one `/v2/...` request and streams Zoom's answer back. */
+  forward(req: IncomingMessage, res: ServerResponse): void;
+  close(): Promise<void>;
+}
+
+export function createForwarder(env: NodeJS.ProcessEnv): Forwarder {
+  const oauthBase = env.PROXY_OAUTH_BASE_URL ?? '';
+  const apiBase = env.PROXY_API_BASE_URL ?? '';
+  const expected = Buffer.from(`Bearer ${env.PROXY_API_KEY ?? ''}`);
+  const basic = Buffer.from(
+    `${env.PROXY_CLIENT_ID ?? ''}:${env.PROXY_CLIENT_SECRET ?? ''}`,
+  ).toString('base64');
+  const agent = new Agent({ keepAliveTimeout: 30_000, connections: 256 });
+  let token: { value: string; refreshAt: number } | undefined;
+  let minting: Promise<string> | undefined;
+
+  async function mint(): Promise<string> {
+    const response = await request(`${oauthBase}/oauth/token`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${basic}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({
+        grant_type: 'account_credentials',
+        account_id: env.PROXY_ACCOUNT_ID ?? '',
+      }).toString(),
+      dispatcher: agent,
+    });
+    const body: unknown = await response.body.json();
+    if (
+      response.statusCode !== 200 ||
+      typeof body !== 'object' ||
+      body === null ||
+      !('access_token' in body) ||
+      typeof body.access_token !== 'string' ||
+      !('expires_in' in body) ||
+      typeof body.expires_in !== 'number'
+    )
+      throw new Error(`token endpoint answered ${response.statusCode}`);
+    // Re-mint in the last tenth of its life; one mint at a time.
+    token = { value: body.access_token, refreshAt: Date.now() + body.expires_in * 900 };
+    return token.value;
+  }
+
+  function bearer(): string | Promise<string> {
+    if (token && Date.now() < token.refreshAt) return token.value;
+    minting ??= mint().finally(() => {
+      minting = undefined;
+    });
+    return token?.value ?? minting;
+  }
+
+  return {
+    async start() {
+      await mint();
+    },
+    authorized(header) {
+      if (header === undefined) return false;
+      const given = Buffer.from(header);
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    },
+    forward(req, res) {
+      const url = req.url ?? '/';
+      const method = req.method ?? 'GET';
+      const hasBody = method !== 'GET' && method !== 'HEAD' && method !== 'DELETE';
+      void Promise.resolve(bearer())
+        .then((accessToken) =>
+          request(`${apiBase}${url.slice('/v2'.length)}`, {
+            method,
+            headers: forwardedHeaders(req.headers, accessToken),
+            body: hasBody ? req : undefined,
+            dispatcher: agent,
+          }),
+        )
+        .then(
+          (answer) => {
+            const headers: OutgoingHttpHeaders = {};
+            for (const [name, value] of Object.entries(answer.headers)) {
+              if (value !== undefined && name !== 'connection' && name !== 'keep-alive')
+                headers[name] = value;
+            }
+            res.writeHead(answer.statusCode, headers);
+            answer.body.pipe(res);
+          },
+          (error: unknown) => {
+            if (!hasBody) req.resume();
+            res
+              .writeHead(502, { 'content-type': 'application/json' })
+              .end(JSON.stringify({ code: 'zoom_unreachable', message: String(error) }));
+          },
+        );
+    },
+    close: () => agent.close(),
+  };
+}
