@@ -16,6 +16,8 @@ import { TcpProxy } from './support/tcp-proxy.js';
 // which reads reached "Zoom" and which the cache answered.
 
 const APP_KEY = 'cache-app-key-0123456789abcdef';
+/** An app that may change users (`users=rw`): a write to `/users/me`. */
+const PEOPLE_KEY = 'cache-people-key-0123456789abcd';
 const SECRET = `whsec-${randomBytes(12).toString('hex')}`;
 
 const api = gatewayClient({ key: APP_KEY });
@@ -91,7 +93,7 @@ describe('The read-through cache answers repeated reads for the whole fleet and 
   beforeAll(async () => {
     fleet = await GatewayFleet.open({
       simulator,
-      apiKeys: { 'app[meetings=rw;users=r]': APP_KEY },
+      apiKeys: { 'app[meetings=rw;users=r]': APP_KEY, 'people[users=rw]': PEOPLE_KEY },
       logLevel: 'warn',
       extra: {
         // Longer than the file runs: a read that reaches Zoom here was bypassed or invalidated, never expired.
@@ -313,5 +315,30 @@ describe('The read-through cache answers repeated reads for the whole fleet and 
     } finally {
       await uncached.stop();
     }
+  });
+
+  it("forgets the token's own user by its id too when it is written as /users/me through the other replica", async () => {
+    const byId = `/v2/users/${simulator.ownerUser.id}`;
+    // Replica A reads who `me` is and the same user by id: two entries of one user.
+    expect(
+      (await api(a, 'GET', '/v2/users/me', { headers: { 'Cache-Control': 'no-cache' } })).status,
+    ).toBe(200);
+    await api(a, 'GET', '/v2/users/me');
+    await api(a, 'GET', byId);
+    expect(cacheOf(await api(a, 'GET', byId))).toBe('HIT');
+
+    const boundary = 'zg-read-cache';
+    const uploaded = await api(b, 'POST', '/v2/users/me/picture', {
+      key: PEOPLE_KEY,
+      headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` },
+      raw:
+        `--${boundary}\r\nContent-Disposition: form-data; name="pic_file"; filename="me.jpg"\r\n` +
+        `Content-Type: image/jpeg\r\n\r\n${'x'.repeat(64)}\r\n--${boundary}--\r\n`,
+    });
+    expect(uploaded.status).toBe(201);
+    const before = zoomGets(byId);
+    const fresh = await api(a, 'GET', byId);
+
+    expect([fresh.status, cacheOf(fresh), zoomGets(byId) - before]).toEqual([200, 'MISS', 1]);
   });
 });

@@ -5,6 +5,21 @@ import { ZoomReadCache } from './zoom-read-cache.js';
 
 const answer = (body: string) => ({ contentType: 'application/json', body, storedAt: Date.now() });
 const meeting = { kind: 'meeting', id: '85746065432' } as const;
+const me = { kind: 'user', id: 'me' } as const;
+const janeById = { kind: 'user', id: 'qFmEQAD-B5ecS7Ujdb' } as const;
+const janeByEmail = { kind: 'user', id: 'jane@example.com' } as const;
+/** What Zoom answers for a user (its id, and its email as the account spells it). */
+const JANE = '{"id":"qFmEQAD-B5ecS7Ujdb","email":"Jane@Example.com","type":1}';
+
+/** Which of these resources still answer from the cache. */
+async function readAll(
+  cache: ZoomReadCache,
+  resources: { kind: 'meeting' | 'user'; id: string }[],
+) {
+  const hits: boolean[] = [];
+  for (const resource of resources) hits.push((await cache.get(resource, '', false)) !== undefined);
+  return hits;
+}
 
 function cacheWith(settings: Partial<AppConfig>): {
   cache: ZoomReadCache;
@@ -64,13 +79,39 @@ describe(ZoomReadCache.name, () => {
 
   it("forgets /users/me too when a user is written by id, as it may be the token's own user", async () => {
     const { cache } = cacheWith({});
-    const me = { kind: 'user', id: 'me' } as const;
     const other = { kind: 'user', id: 'other@example.com' } as const;
     await cache.set(me, '', answer('{"id":"me"}'));
     await cache.set(other, '', answer('{"id":"other"}'));
     await cache.invalidate({ kind: 'user', id: 'qFmEQAD-B5ecS7Ujdb' });
     expect(await cache.get(me, '', false)).toBeUndefined();
     expect((await cache.get(other, '', false))?.body).toBe('{"id":"other"}');
+  });
+
+  it("forgets every name of the token's own user when it is written by any of them", async () => {
+    const { cache } = cacheWith({});
+    const other = { kind: 'user', id: 'other@example.com' } as const;
+    const fill = async () => {
+      await cache.set(me, '', answer(JANE));
+      await cache.set(janeById, '', answer(JANE));
+      await cache.set(janeByEmail, '', answer(JANE));
+      await cache.set(other, '', answer('{"id":"other"}'));
+    };
+    await fill();
+    await cache.invalidate(me);
+    expect(await readAll(cache, [me, janeById, janeByEmail, other])).toEqual([
+      false,
+      false,
+      false,
+      true,
+    ]);
+    await fill();
+    await cache.invalidate({ kind: 'user', id: 'jane@example.com' });
+    expect(await readAll(cache, [me, janeById, janeByEmail, other])).toEqual([
+      false,
+      false,
+      false,
+      true,
+    ]);
   });
 
   it('shares answers between replicas through Redis', async () => {
@@ -83,6 +124,19 @@ describe(ZoomReadCache.name, () => {
     });
     await b.invalidate(meeting);
     expect(await a.get(meeting, '', false)).toBeUndefined();
+  });
+
+  it("shares who /users/me is: a replica that never read it forgets the user's other entries", async () => {
+    const settings = { redisUrl: namespace.url, redisKeyPrefix: namespace.prefix };
+    const [reader, writer] = [cacheWith(settings).cache, cacheWith(settings).cache];
+    opened.push(reader, writer);
+    await vi.waitFor(async () => {
+      await reader.set(me, '', answer(JANE));
+      expect(await writer.get(me, '', false)).toBeDefined();
+    });
+    await reader.set(janeById, '', answer(JANE));
+    await writer.invalidate(me);
+    expect(await readAll(reader, [me, janeById])).toEqual([false, false]);
   });
 
   it('is a quick miss, never an error, when Redis does not answer', async () => {

@@ -30,6 +30,15 @@ type Resource = { kind: 'meeting' | 'user'; id: string };
 const CACHE_DEADLINE_MS = 50;
 /** Without Redis, the newest this many resources stay in process memory. */
 const MEMORY_ENTRIES = 5_000;
+/**
+ * The entries of the user `/users/me` is (by id and by email), learned from its answers and
+ * shared by the fleet beside the entries: a write to that user by any name forgets them all.
+ * Kept a day (who the token's user is seldom changes), rewritten at most hourly per replica.
+ */
+const ME_ALIASES_KEY = 'user-aliases:me';
+const ME_ALIASES_TTL_MS = 24 * 3_600_000;
+const ME_ALIASES_REWRITE_MS = 3_600_000;
+const ME = { kind: 'user', id: 'me' } as const;
 
 /** A Map that forgets its oldest entries beyond `limit`: Keyv's in-memory store, bounded. */
 class BoundedMap<V> extends Map<string, V> {
@@ -60,6 +69,9 @@ export class ZoomReadCache implements OnModuleDestroy {
   private readonly logger = new Logger(ZoomReadCache.name);
   private readonly cache: Cache | null;
   private readonly requests: Counter<'result' | 'resource'>;
+  /** The aliases of `/users/me` this replica last learned, and when it last shared them. */
+  private meAliases: string[] = [];
+  private meAliasesSharedAt = 0;
 
   constructor(
     private readonly config: AppConfig,
@@ -135,18 +147,36 @@ export class ZoomReadCache implements OnModuleDestroy {
     if (!this.cache) return;
     const entry: CacheEntry = { query, answer };
     await this.within(this.cache.set(key(resource), entry, this.config.cacheTtlSeconds * 1000));
+    if (resource.kind === ME.kind && resource.id === ME.id) await this.learnMe(answer.body);
+  }
+
+  /** Remembers which user entries `/users/me` also is, from its answer's `id` and `email`. */
+  private async learnMe(body: string): Promise<void> {
+    const aliases = userAliasesOf(body);
+    if (aliases.length === 0 || !this.cache) return;
+    const unchanged = aliases.join() === this.meAliases.join();
+    this.meAliases = aliases;
+    if (unchanged && Date.now() - this.meAliasesSharedAt < ME_ALIASES_REWRITE_MS) return;
+    this.meAliasesSharedAt = Date.now();
+    await this.within(this.cache.set(ME_ALIASES_KEY, aliases, ME_ALIASES_TTL_MS));
   }
 
   /**
-   * Forgets what a write changed. A user written by id or email may be the token's own user, read
-   * as `/users/me` too, so that entry goes as well (`mdel`: still one round trip).
+   * Forgets what a write changed. A user written by any name may be the token's own user, read
+   * as `/users/me` and by its id and email too, so those entries go as well: one read of who
+   * `/users/me` is (only on a user write), then one `mdel`.
    */
   async invalidate(resource: Resource): Promise<void> {
     if (!this.cache) return;
-    const keys = [key(resource)];
-    if (resource.kind === 'user' && resource.id !== 'me')
-      keys.push(key({ kind: 'user', id: 'me' }));
-    await this.within(this.cache.mdel(keys));
+    const keys = new Set([key(resource)]);
+    if (resource.kind === ME.kind) {
+      keys.add(key(ME));
+      const shared = await this.within(this.cache.get<unknown>(ME_ALIASES_KEY));
+      const known = Array.isArray(shared) ? shared : [];
+      for (const alias of [...known, ...this.meAliases])
+        if (typeof alias === 'string') keys.add(alias);
+    }
+    await this.within(this.cache.mdel([...keys]));
   }
 
   async invalidateMeeting(meetingId: string): Promise<void> {
@@ -186,6 +216,23 @@ export function bypassesCache(headers: IncomingHttpHeaders): boolean {
 function userKey(segment: string): string {
   const user = decodePathSegment(segment);
   return user.includes('@') ? user.toLowerCase() : user;
+}
+
+/** The entry keys of the user an answer of `GET /users/{userId}` describes: by its id and by its email. */
+function userAliasesOf(body: string): string[] {
+  let user: unknown;
+  try {
+    user = JSON.parse(body);
+  } catch {
+    return [];
+  }
+  if (typeof user !== 'object' || user === null) return [];
+  const aliases: string[] = [];
+  if ('id' in user && typeof user.id === 'string' && user.id !== '')
+    aliases.push(key({ kind: 'user', id: user.id }));
+  if ('email' in user && typeof user.email === 'string' && user.email.includes('@'))
+    aliases.push(key({ kind: 'user', id: user.email.toLowerCase() }));
+  return aliases;
 }
 
 function key(resource: Resource): string {
