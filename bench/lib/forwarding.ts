@@ -11,6 +11,7 @@ import type {
   ServerResponse,
 } from 'node:http';
 import { Agent, request } from 'undici';
+import { tokenRequest } from './token-request.js';
 
 /** Request headers not forwarded: hop-by-hop, and the caller's own credentials and host. */
 const DROPPED = new Set(['authorization', 'host', 'connection', 'keep-alive', 'transfer-encoding']);
@@ -40,24 +41,18 @@ export function createForwarder(env: NodeJS.ProcessEnv): Forwarder {
   const oauthBase = env.PROXY_OAUTH_BASE_URL ?? '';
   const apiBase = env.PROXY_API_BASE_URL ?? '';
   const expected = Buffer.from(`Bearer ${env.PROXY_API_KEY ?? ''}`);
-  const basic = Buffer.from(
-    `${env.PROXY_CLIENT_ID ?? ''}:${env.PROXY_CLIENT_SECRET ?? ''}`,
-  ).toString('base64');
+  const credentials = {
+    clientId: env.PROXY_CLIENT_ID ?? '',
+    clientSecret: env.PROXY_CLIENT_SECRET ?? '',
+    accountId: env.PROXY_ACCOUNT_ID ?? '',
+  };
   const agent = new Agent({ keepAliveTimeout: 30_000, connections: 256 });
   let token: { value: string; refreshAt: number } | undefined;
   let minting: Promise<string> | undefined;
 
   async function mint(): Promise<string> {
     const response = await request(`${oauthBase}/oauth/token`, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${basic}`,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: new URLSearchParams({
-        grant_type: 'account_credentials',
-        account_id: env.PROXY_ACCOUNT_ID ?? '',
-      }).toString(),
+      ...tokenRequest(credentials),
       dispatcher: agent,
     });
     const body: unknown = await response.body.json();

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '../../test/support/gateway-process.js';
 import { readJson, SimulatorStats, TokenResponse } from './json.js';
 import { sleep } from './progress.js';
+import { tokenRequest } from './token-request.js';
 
 // tsconfig.bench.json compiles the gateway, the simulator and the bench together into dist-bench/
 // (the same tsc and options as `npm run build`), so a run never depends on, or races with, dist/.
@@ -357,20 +358,7 @@ export async function startGateway(name: string, options: GatewayOptions): Promi
 export async function mintSimulatorToken(
   url: string,
 ): Promise<{ accessToken: string; expiresIn: number }> {
-  const basic = Buffer.from(`${SIM_CREDENTIALS.clientId}:${SIM_CREDENTIALS.clientSecret}`).toString(
-    'base64',
-  );
-  const response = await fetch(`${url}/oauth/token`, {
-    method: 'POST',
-    headers: {
-      Authorization: `Basic ${basic}`,
-      'Content-Type': 'application/x-www-form-urlencoded',
-    },
-    body: new URLSearchParams({
-      grant_type: 'account_credentials',
-      account_id: SIM_CREDENTIALS.accountId,
-    }),
-  });
+  const response = await fetch(`${url}/oauth/token`, tokenRequest(SIM_CREDENTIALS));
   if (!response.ok) throw new Error(`token endpoint answered ${response.status}`);
   const body = await readJson(response, TokenResponse);
   return { accessToken: body.access_token, expiresIn: body.expires_in };

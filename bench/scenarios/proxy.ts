@@ -352,8 +352,8 @@ function costBreakdown(c: CaseResult): string | undefined {
     `the fleet's Redis about ${part(noRedis)} (levers within this host's round-to-round noise of a tenth), and the rest its own work on every call (the API key and its ` +
     "grants, the meeting's ownership record, the governor, metrics, 401 recovery, Express's request and response " +
     'objects, which its fast paths still build: the profile below). Coming within the goal would take the Fastify ' +
-    "adapter (Express's share is the measured difference between the two Nest rows), a request log written off the " +
-    'main thread, and less per-call work than the governor, metrics and ownership checks that the other goals require.'
+    "adapter (Express's share is the measured difference between the two Nest rows), a cheaper request line, and " +
+    'less per-call work than the governor, metrics and ownership checks that the other goals require.'
   );
 }
 
