@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, In, IsNull, LessThanOrEqual, Not, type Repository } from 'typeorm';
 import { Clock } from '../common/clock.js';
+import { PlainWrites } from '../database/plain-writes.js';
 import type { MeetingColumns } from './meeting-columns.js';
 import { clip, MeetingEntity, type MeetingStatus } from './meeting.entity.js';
 
@@ -39,17 +40,22 @@ const LIVE: MeetingStatus[] = ['active', 'creating'];
  */
 @Injectable()
 export class MeetingsRepository {
+  /** The two writes of every create (its record, then its completion), as plain SQL. */
+  private readonly plain: PlainWrites<MeetingEntity>;
+
   constructor(
     @InjectRepository(MeetingEntity) private readonly meetings: Repository<MeetingEntity>,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.plain = new PlainWrites(meetings);
+  }
 
   private now(): Date {
     return new Date(this.clock.now());
   }
 
   async insert(record: MeetingEntity): Promise<void> {
-    await this.meetings.insert(record);
+    await this.plain.insert(record);
   }
 
   findByZoomId(zoomMeetingId: string): Promise<MeetingEntity | null> {
@@ -82,7 +88,7 @@ export class MeetingsRepository {
     columns: MeetingColumns,
     responseEncrypted: string | null,
   ): Promise<boolean> {
-    const result = await this.meetings.update(
+    const changed = await this.plain.update(
       { id, status: 'creating' },
       {
         ...columns,
@@ -92,7 +98,7 @@ export class MeetingsRepository {
         responseEncrypted,
       },
     );
-    return (result.affected ?? 0) > 0;
+    return changed > 0;
   }
 
   /** `creating` -> `failed`: Zoom made nothing, so the Idempotency-Key is released for a retry. */
