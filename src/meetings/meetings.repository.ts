@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, In, IsNull, LessThanOrEqual, Not, type Repository } from 'typeorm';
 import { Clock } from '../common/clock.js';
-import { PlainWrites } from '../database/plain-writes.js';
+import { PlainWrites } from '../common/plain-writes.js';
 import type { MeetingColumns } from './meeting-columns.js';
 import { clip, MeetingEntity, type MeetingStatus } from './meeting.entity.js';
 

@@ -6,8 +6,8 @@ import { createPostgresDatabase } from '../../test/support/services.js';
 import type { DatabaseConfig } from '../config/app-config.js';
 import { MeetingEntity } from '../meetings/meeting.entity.js';
 import { newMeetingRecord } from '../meetings/meeting-columns.js';
-import { buildDataSourceOptions } from './database.options.js';
-import { runMigrations } from './migration-runner.js';
+import { buildDataSourceOptions } from '../database/database.options.js';
+import { runMigrations } from '../database/migration-runner.js';
 import { PlainWrites } from './plain-writes.js';
 
 const engines: Array<[string, () => Promise<{ config: DatabaseConfig; drop(): Promise<void> }>]> = [
