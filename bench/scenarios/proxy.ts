@@ -262,8 +262,8 @@ export const proxy: Scenario = {
           connections,
           upstreamLatencyMs,
           targets: measured,
-          cpuRatio: round(median(g.roundCpuMs.map((v, i) => v / p.roundCpuMs[i])), 2),
-          throughputRatio: round(median(g.roundRps.map((v, i) => v / p.roundRps[i])), 3),
+          cpuRatio: roundRatio(g.roundCpuMs, p.roundCpuMs),
+          throughputRatio: roundRatio(g.roundRps, p.roundRps, 3),
         };
         progress(
           `proxy ${route.label} c${connections}${upstreamLatencyMs ? ` upstream +${upstreamLatencyMs} ms` : ''}: ` +
@@ -325,8 +325,8 @@ export const proxy: Scenario = {
  * The median over rounds of a ÷ b measured in the same round: a round the machine slowed for
  * everyone (this host has them) moves both sides, not the ratio.
  */
-function roundRatio(a: number[], b: number[]): number {
-  return round(median(a.map((v, i) => v / b[i])), 2);
+function roundRatio(a: number[], b: number[], digits = 2): number {
+  return round(median(a.map((v, i) => v / b[i])), digits);
 }
 
 /**
