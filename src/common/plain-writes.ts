@@ -1,4 +1,5 @@
 import type { ObjectLiteral, Repository } from 'typeorm';
+import type { Driver } from 'typeorm/driver/Driver.js';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
 
 /**
@@ -54,19 +55,24 @@ export class PlainWrites<T extends ObjectLiteral> {
     return columns;
   }
 
+  /** The database's own escaping, placeholders and value conversion. */
+  private get driver(): Driver {
+    return this.repository.manager.connection.driver;
+  }
+
   private table(): string {
-    return this.repository.manager.connection.driver.escape(this.repository.metadata.tablePath);
+    return this.driver.escape(this.repository.metadata.tablePath);
   }
 
   private name(column: ColumnMetadata): string {
-    return this.repository.manager.connection.driver.escape(column.databaseName);
+    return this.driver.escape(column.databaseName);
   }
 
   private parameter(index: number): string {
-    return this.repository.manager.connection.driver.createParameter(`p${index}`, index);
+    return this.driver.createParameter(`p${index}`, index);
   }
 
   private value(column: ColumnMetadata, value: unknown): unknown {
-    return this.repository.manager.connection.driver.preparePersistentValue(value ?? null, column);
+    return this.driver.preparePersistentValue(value ?? null, column);
   }
 }
