@@ -8,6 +8,8 @@ import type { AppConfig } from './config/app-config.js';
 import { FAST_PATHS } from './fast-path/fast-path.module.js';
 import { installFastPaths } from './fast-path/fast-path.js';
 import { HttpLogger } from './logging/logging.module.js';
+import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
+import { requestTargetMiddleware } from './common/request-target.middleware.js';
 
 /** Builds the gateway with every global setting, so tests run exactly what production runs. */
 export async function createApp(config: AppConfig): Promise<INestApplication> {
@@ -18,6 +20,8 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   app.useLogger(app.get(Logger));
   // First of all middleware, so every line about a request carries its id.
   app.use(app.get(HttpLogger).middleware);
+  // Then the request target's one reading: nothing below sees a path it could read another way.
+  app.use(requestTargetMiddleware(app.get(AllExceptionsFilter)));
   app.useBodyParser('json', { limit: '1mb' });
   app.set('trust proxy', false);
   app.disable('x-powered-by');

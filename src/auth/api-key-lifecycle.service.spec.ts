@@ -288,15 +288,15 @@ describe.each(engines)(`${ApiKeyLifecycleService.name} on %s`, (_engine, open) =
     });
     expect(called).toBe(1);
     await expect(
-      policy.assertZoomCall(billing, 'GET', '/v2/past_meetings/uu%252FA%3D%3D/instances'),
+      policy.assertZoomCall(billing, 'GET', '/past_meetings/uu%252FA%3D%3D/instances'),
     ).resolves.toBeUndefined();
     await expect(
-      policy.assertZoomCall(billing, 'GET', '/v2/meetings/222/recordings'),
+      policy.assertZoomCall(billing, 'GET', '/meetings/222/recordings'),
     ).rejects.toMatchObject({ status: 403 });
     await expect(
-      policy.assertZoomCall(billing, 'DELETE', '/v2/meetings/222/registrants/x'),
+      policy.assertZoomCall(billing, 'DELETE', '/meetings/222/registrants/x'),
     ).rejects.toMatchObject({ status: 404 });
-    await expect(policy.assertZoomCall(billing, 'GET', '/v2/users/me')).rejects.toMatchObject({
+    await expect(policy.assertZoomCall(billing, 'GET', '/users/me')).rejects.toMatchObject({
       code: 'grant_missing',
       message: expect.stringContaining('users=r'),
     });

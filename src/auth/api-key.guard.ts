@@ -2,6 +2,7 @@ import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { DomainError, ErrorCode } from '../common/errors/index.js';
+import { requestZoomPath } from '../common/zoom-path.js';
 import { AccessPolicy } from '../meetings/ownership/access-policy.service.js';
 import { ApiKeyService } from './api-key.service.js';
 import {
@@ -45,7 +46,7 @@ export class ApiKeyGuard implements CanActivate {
     );
     if (grant) this.access.assertGrant(caller, grant.area, grant.kind);
     if (this.reflector.getAllAndOverride<boolean>(ZOOM_GRANT, targets))
-      this.access.assertZoomGrant(caller, request.method, request.originalUrl);
+      this.access.assertZoomGrant(caller, request.method, requestZoomPath(request).path);
     return true;
   }
 }

@@ -64,7 +64,7 @@ describe(installFastPaths.name, () => {
     await new Promise((resolve) => server.close(resolve));
   });
 
-  it("serves the GETs Express would route to the path's route, with Express's decoded params, and leaves every other request to Express", async () => {
+  it("serves the GETs Express would route to the path's route, with Express's decoded params, and leaves every other request, and every target without one reading, to Express", async () => {
     await fetch(`${base}/v2/meetings/1?x=1`);
     await fetch(`${base}/v2/MEETINGS/%32/`);
     await rawGet(port, '/v2/meetings/6#/fragment');
@@ -85,9 +85,14 @@ describe(installFastPaths.name, () => {
     expect(fast.served).toEqual([
       '/v2/meetings/1?x=1 id=1',
       '/v2/MEETINGS/%32/ id=2',
-      '/v2/meetings/6#/fragment id=6',
     ]);
-    expect(routed).toEqual(['DELETE /v2/meetings/3', 'GET /v2/meetings/4', 'GET /v2/other']);
+    // A target with no single reading (`#`) is Express's, whose first middleware refuses it.
+    expect(routed).toEqual([
+      'GET /v2/meetings/6#/fragment',
+      'DELETE /v2/meetings/3',
+      'GET /v2/meetings/4',
+      'GET /v2/other',
+    ]);
   });
 
   it('sends an answer as Express sends it: same headers, ETag and 304', async () => {

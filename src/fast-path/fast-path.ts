@@ -2,6 +2,7 @@ import type { Express, Request, Response } from 'express';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import parseurl from 'parseurl';
 import { expressRouteOf, type MatchedRoute } from './express-route.js';
+import { requestZoomPath } from '../common/zoom-path.js';
 
 /**
  * A route served beside Express's router and Nest's per-request pipeline: the same guards,
@@ -24,8 +25,19 @@ function takesFastPath(req: IncomingMessage): boolean {
     req.method === 'GET' &&
     req.url?.startsWith(FAST_PATH_PREFIX) === true &&
     req.headers['content-length'] === undefined &&
-    req.headers['transfer-encoding'] === undefined
+    req.headers['transfer-encoding'] === undefined &&
+    hasZoomPath(req)
   );
+}
+
+/** A target with no single reading goes to Express, whose first middleware refuses it. */
+function hasZoomPath(req: IncomingMessage): boolean {
+  try {
+    requestZoomPath(req);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The /v2 route Express would pick; undefined when it cannot tell (it answers those itself). */

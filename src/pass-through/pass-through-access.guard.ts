@@ -3,6 +3,7 @@ import type { Request } from 'express';
 import { AccessPolicy } from '../meetings/ownership/access-policy.service.js';
 import type { AuthenticatedRequest } from '../access/access.decorators.js';
 import { DomainError, ErrorCode } from '../common/errors/index.js';
+import { requestZoomPath } from '../common/zoom-path.js';
 
 /**
  * Grants and meeting ownership for everything the pass-through carries, decided from the
@@ -17,7 +18,7 @@ export class PassThroughAccessGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<Request & AuthenticatedRequest>();
     if (!request.caller) throw new DomainError(ErrorCode.Unauthorized, 'Missing API key.');
-    await this.access.assertZoomCall(request.caller, request.method, request.originalUrl);
+    await this.access.assertZoomCall(request.caller, request.method, requestZoomPath(request).path);
     return true;
   }
 }

@@ -15,7 +15,7 @@ import { bypassesCache, ZoomReadCache } from '../zoom/cache/zoom-read-cache.js';
 import type { ZoomToken } from '../zoom/token/token-store/token-store.js';
 import { OutgoingBody } from './outgoing-body.js';
 import { forwardedRequestHeaders, relayedResponseHeaders } from './forwarded-headers.js';
-import { zoomPathOf } from '../common/zoom-path.js';
+import { requestZoomPath } from '../common/zoom-path.js';
 
 /** Long enough for a large upload or a slow report; every pause in a streamed body has the same deadline. */
 const PASS_THROUGH_TIMEOUT_MS = 60_000;
@@ -54,7 +54,7 @@ export class ZoomPassThroughService {
     request: Request & AuthenticatedRequest & { rawBody?: Buffer },
     response: Response,
   ): Promise<void> {
-    const { path, search } = zoomPathOf(request.originalUrl);
+    const { path, search } = requestZoomPath(request);
     const cached =
       request.method === 'GET' && this.cache.enabled ? ZoomReadCache.resourceOf(path) : undefined;
     if (cached) {

@@ -10,6 +10,8 @@ export interface SimRequest {
   method: string;
   /** without the query string */
   path: string;
+  /** the request target exactly as received (path and query, still encoded) */
+  url: string;
   query: Record<string, string>;
   target: 'token' | 'api' | 'control' | 'other';
   /** the matched route pattern for API calls (`GET /v2/meetings/:meetingId`), if any */
@@ -54,6 +56,7 @@ export class RequestLog {
       at: this.clock(),
       method: req.method ?? 'GET',
       path,
+      url: req.url ?? '/',
       query: Object.fromEntries(query),
       target,
       authorization:

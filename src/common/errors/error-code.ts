@@ -1,6 +1,8 @@
 /** Stable, machine-readable error codes of the gateway's own API. Never rename one: clients match on them. */
 export enum ErrorCode {
   ValidationFailed = 'validation_failed',
+  /** A request target other parsers could read as another path (`#`, `;`, dot segments, ...). */
+  InvalidPath = 'invalid_path',
   MalformedJson = 'malformed_json',
   PayloadTooLarge = 'payload_too_large',
   Unauthorized = 'unauthorized',
@@ -41,6 +43,7 @@ export enum ErrorCode {
  */
 const HTTP_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.ValidationFailed]: 400,
+  [ErrorCode.InvalidPath]: 400,
   [ErrorCode.MalformedJson]: 400,
   [ErrorCode.Unauthorized]: 401,
   [ErrorCode.InvalidSignature]: 401,

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { DomainError, ErrorCode } from '../../common/errors/index.js';
 import { zoomJson } from '../zoom-meeting.js';
 import { parseZoomJson } from '../../zoom/api/zoom-api.client.js';
-import { zoomPathOf } from '../../common/zoom-path.js';
 import type { AuthenticatedCaller } from '../../access/caller.js';
 import { allows, type CallKind, missingGrantMessage } from '../../config/grants.js';
 import { MeetingOwnershipStore } from './meeting-ownership.store.js';
@@ -47,9 +46,9 @@ export class AccessPolicy {
       throw new DomainError(ErrorCode.GrantMissing, missingGrantMessage(area || '(none)', kind));
   }
 
-  /** The grant a `/v2` call needs, from its method and path. */
-  assertZoomGrant(caller: AuthenticatedCaller, method: string, originalUrl: string): void {
-    const target = zoomTargetOf(zoomPathOf(originalUrl).path);
+  /** The grant a `/v2` call needs, from its method and canonical path (relative to `/v2`). */
+  assertZoomGrant(caller: AuthenticatedCaller, method: string, path: string): void {
+    const target = zoomTargetOf(path);
     this.assertGrant(caller, target.area, callKindOf(method));
   }
 
@@ -58,12 +57,8 @@ export class AccessPolicy {
    * be the caller's. A user's meeting list through the pass-through (an odd spelling of the
    * filtered route) is refused to `own` callers: a stream cannot be filtered.
    */
-  async assertZoomCall(
-    caller: AuthenticatedCaller,
-    method: string,
-    originalUrl: string,
-  ): Promise<void> {
-    const target = zoomTargetOf(zoomPathOf(originalUrl).path);
+  async assertZoomCall(caller: AuthenticatedCaller, method: string, path: string): Promise<void> {
+    const target = zoomTargetOf(path);
     this.assertGrant(caller, target.area, callKindOf(method));
     if (target.meetingId !== undefined) await this.assertMeetingVisible(caller, target.meetingId);
     if (target.meetingList && caller.grants.ownership === 'own')
