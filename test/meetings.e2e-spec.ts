@@ -431,7 +431,7 @@ describe('MeetingsModule (two replicas, PostgreSQL, Redis, simulator)', () => {
         400,
         300,
       ],
-      ['a bad record id', 'GET', '/api/meetings/..%2Fetc', {}, 400, 'validation_failed'],
+      ['a bad record id', 'GET', '/api/meetings/..%2Fetc', {}, 400, 'invalid_path'],
     ];
     const before = simulator.control.stats().apiCalls;
     for (const [name, method, path, init, status, code] of cases) {
