@@ -15,6 +15,7 @@ for (const limits of Object.values(PLAN_LIMITS)) {
   limits.light = LIFTED_PER_SECOND;
   limits.medium = LIFTED_PER_SECOND;
   limits.heavy = LIFTED_PER_SECOND;
+  limits.resource_intensive = LIFTED_PER_SECOND;
 }
 
 await import('../src/main.js');

@@ -13,6 +13,7 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { ZoomApiModule } from './zoom/api/zoom-api.module.js';
 import { ZoomAuthModule } from './zoom/token/zoom-auth.module.js';
 import { RotationModule } from './zoom/rotation/rotation.module.js';
+import { ZoomLimitsModule } from './zoom/limits/zoom-limits.module.js';
 import { MeetingsModule } from './meetings/meetings.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 import { FastPathModule } from './fast-path/fast-path.module.js';
@@ -37,6 +38,7 @@ export class AppModule {
         ZoomAuthModule,
         ZoomApiModule,
         RotationModule,
+        ZoomLimitsModule,
         MeetingsModule,
         WebhooksModule,
         // Last: its catch-all /v2 route must come after every specific one.

@@ -246,7 +246,7 @@ describe('Traces (OTLP/HTTP JSON to an in-test receiver; one replica, PostgreSQL
 
     const wait = spans.find((s) => s.name === 'zoom.rate_limit.wait');
     expect(wait?.attributes).toMatchObject({
-      'zoom.rate_limit.category': 'medium',
+      'zoom.rate_limit.category': 'light',
       'zoom.app': expect.any(String),
     });
     const token = spans.find((s) => s.name === 'zoom.token');

@@ -11,7 +11,7 @@ import { startFleet } from '../lib/fleet.js';
 import { createMeeting } from '../lib/meetings.js';
 import { poissonSchedule, runOpenLoop } from '../lib/open-loop.js';
 import { createRedisNamespace } from '../../test/support/services.js';
-import { RedisSlots } from '../../src/zoom/api/rate-limit-slots.js';
+import { RedisSlots, WINDOW_MS } from '../../src/zoom/api/rate-limit-slots.js';
 import { PLAN_LIMITS } from '../../src/zoom/api/rate-limit-governor.js';
 import { startBareProxy, startSimulator } from '../lib/processes.js';
 import { progress, sleep } from '../lib/progress.js';
@@ -94,7 +94,8 @@ async function timeReservations(
           i % 2 === 0
             ? timed(reserve, () =>
                 slots.reserve({
-                  category: 'light',
+                  bucket: 'light',
+                  windowMs: WINDOW_MS,
                   app: 'bench',
                   weight: 1,
                   now: Date.now(),

@@ -15,6 +15,7 @@ export enum AuditAction {
   CredentialsRotated = 'zoom_credentials.rotated',
   CredentialsRotationRefused = 'zoom_credentials.rotation_refused',
   ZoomAuthBackoffReset = 'zoom_auth.backoff_reset',
+  ZoomDailyLimitBlockLifted = 'zoom.limits.block_lifted',
   ReconciliationRun = 'meetings.reconciled',
 }
 

@@ -1,4 +1,3 @@
-import { userInfo } from 'node:os';
 import { ApiKeyLifecycleService, type ApiKeyView } from '../auth/api-key-lifecycle.service.js';
 import {
   parseCreateKey,
@@ -8,7 +7,7 @@ import {
 } from '../auth/api-keys.validation.js';
 import { DomainError } from '../common/errors/index.js';
 import type { CliCommand } from './cli-command.js';
-import { resolve, withAppContext } from './cli-context.js';
+import { cliActor, resolve, withAppContext } from './cli-context.js';
 
 const USAGE = `Usage: npm run cli -- api-key <action> ...
   create <name> [--grants "meetings=rw;users=r;ownership=own"] [--expires-at <ISO time>] [--admin]
@@ -63,15 +62,6 @@ function table(keys: ApiKeyView[]): string {
   return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ')).join('\n');
 }
 
-/** Who the audit trail names for a command: `cli:<OS user>`. */
-function actor(): string {
-  try {
-    return `cli:${userInfo().username}`.slice(0, 64);
-  } catch {
-    return 'cli';
-  }
-}
-
 /** `cli api-key create|list|rotate|update|revoke`: the admin API's key lifecycle, for operators. */
 export const apiKeyCommand: CliCommand = {
   name: 'api-key',
@@ -95,7 +85,7 @@ export const apiKeyCommand: CliCommand = {
           { name: positional[0], grants, expiresAt: text(flags.get('expires-at')) },
           now,
         );
-        run = async (l) => (await l.create(actor(), input)).key;
+        run = async (l) => (await l.create(cliActor(), input)).key;
       } else if (action === 'list') {
         run = async (l) => {
           const keys = await l.list();
@@ -111,7 +101,7 @@ export const apiKeyCommand: CliCommand = {
           now,
         );
         const target = name();
-        run = async (l) => (await l.rotate(actor(), target, input)).key;
+        run = async (l) => (await l.rotate(cliActor(), target, input)).key;
       } else if (action === 'update') {
         const expires = text(flags.get('expires-at'));
         const input = parseUpdateKey(
@@ -122,11 +112,11 @@ export const apiKeyCommand: CliCommand = {
           now,
         );
         const target = name();
-        run = async (l) => `${target}: ${(await l.update(actor(), target, input)).grants}`;
+        run = async (l) => `${target}: ${(await l.update(cliActor(), target, input)).grants}`;
       } else if (action === 'revoke') {
         const target = name();
         run = async (l) => {
-          await l.revoke(actor(), target);
+          await l.revoke(cliActor(), target);
           return `${target}: revoked`;
         };
       } else throw new UsageError(action ? `unknown action ${action}` : 'no action given');

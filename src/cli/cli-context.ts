@@ -1,5 +1,6 @@
 import { type INestApplicationContext, Logger, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { userInfo } from 'node:os';
 import { AppModule } from '../app.module.js';
 import { loadConfig, withProvisioned } from '../config/app-config.js';
 import { EMBEDDED_SIMULATOR_CREDENTIALS } from '../embedded/embedded-simulator.js';
@@ -38,4 +39,17 @@ export async function withAppContext<T>(
 
 export function resolve<T>(app: INestApplicationContext, type: Type<T>): T {
   return app.get(type, { strict: false });
+}
+
+/** Who the audit trail names for an operator command: `cli:<OS user>`. */
+export function cliActor(): string {
+  try {
+    return `cli:${
+      userInfo()
+        .username.replace(/[^A-Za-z0-9._-]/g, '')
+        .slice(0, 48) || 'unknown'
+    }`;
+  } catch {
+    return 'cli:unknown';
+  }
 }

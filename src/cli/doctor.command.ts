@@ -1,10 +1,9 @@
-import { userInfo } from 'node:os';
 import { setCredentialsEnvironmentPolicy } from '../zoom/credentials/credentials.service.js';
 import { AuthResetService } from '../zoom/auth-health/auth-reset.service.js';
 import { DoctorService, type DoctorReport } from '../zoom/auth-health/doctor.service.js';
 import { DOCTOR_EXIT_CODES } from '../zoom/auth-health/zoom-verdict.js';
 import type { CliCommand } from './cli-command.js';
-import { resolve, withAppContext } from './cli-context.js';
+import { cliActor, resolve, withAppContext } from './cli-context.js';
 
 const ANSI = {
   red: '\u001b[31m',
@@ -79,19 +78,6 @@ export function renderDoctorTable(report: DoctorReport, paint: Paint): string {
   for (const warning of report.warnings)
     lines.push(`  ${paint('yellow', 'warning'.padEnd(15))} ${warning}`);
   return lines.join('\n');
-}
-
-/** The operator's name for the audit trail: `cli:<user>`. */
-function cliActor(): string {
-  try {
-    return `cli:${
-      userInfo()
-        .username.replace(/[^A-Za-z0-9._-]/g, '')
-        .slice(0, 48) || 'unknown'
-    }`;
-  } catch {
-    return 'cli:unknown';
-  }
 }
 
 /**

@@ -72,6 +72,8 @@ describe(loadConfig.name, () => {
     ['ZOOM_RATE_LIMITS', { ZOOM_RATE_LIMITS: 'light=0' }],
     ['ZOOM_RATE_LIMITS', { ZOOM_RATE_LIMITS: 'light=10,light=20' }],
     ['ZOOM_RATE_LIMITS', { ZOOM_RATE_LIMITS: 'heavy=fast' }],
+    ['ZOOM_RATE_LIMITS', { ZOOM_RATE_LIMITS: 'resource_intensive=30/s' }],
+    ['ZOOM_RATE_LIMITS', { ZOOM_RATE_LIMITS: 'video.heavy=3' }],
     ['ZOOM_APP_WEIGHTS', { ZOOM_APP_WEIGHTS: 'billing' }],
     ['ZOOM_APP_WEIGHTS', { ZOOM_APP_WEIGHTS: 'billing=0' }],
     ['ZOOM_APP_WEIGHTS', { ZOOM_APP_WEIGHTS: 'billing=2,billing=3' }],
@@ -127,15 +129,25 @@ describe(loadConfig.name, () => {
     });
   });
 
-  it('reads raised per-category rate limits, keeping the plan for categories it does not name', async () => {
-    await expect(
-      Promise.resolve(
-        loadConfig({ ZOOM_RATE_LIMITS: 'light=120, medium=80,heavy=50' }).zoomRateLimits,
-      ),
-    ).resolves.toEqual({ light: 120, medium: 80, heavy: 50 });
-    await expect(
-      Promise.resolve(loadConfig({ ZOOM_RATE_LIMITS: 'heavy=15' }).zoomRateLimits),
-    ).resolves.toEqual({ heavy: 15 });
+  it('reads raised per-category rate limits, keeping the plan for categories it does not name', () => {
+    expect(
+      loadConfig({ ZOOM_RATE_LIMITS: 'light=120, medium=80,heavy=50' }).zoomRateLimits,
+    ).toEqual({ light: 120, medium: 80, heavy: 50 });
+    expect(loadConfig({ ZOOM_RATE_LIMITS: 'heavy=15' }).zoomRateLimits).toEqual({ heavy: 15 });
+  });
+
+  it('reads Resource-intensive per minute and other products by name', () => {
+    expect(
+      loadConfig({
+        ZOOM_RATE_LIMITS: 'resource_intensive=30/min,phone.heavy=20/s,contact_center.light=50',
+      }).zoomRateLimits,
+    ).toEqual({ resource_intensive: 30, 'phone.heavy': 20, 'contact_center.light': 50 });
+  });
+
+  it('reads raised per-scope daily limits, per day', () => {
+    expect(
+      loadConfig({ ZOOM_RATE_LIMITS: 'host_user=500/day,registrant=5' }).zoomRateLimits,
+    ).toEqual({ host_user: 500, registrant: 5 });
   });
 
   it('turns the cache off with 0 and caps Retry-After at what is set', async () => {

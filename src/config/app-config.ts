@@ -44,10 +44,12 @@ export interface ZoomCredentialsConfig {
  */
 export type ProcessRole = 'server' | 'cli';
 
-export type ZoomRateCategory = 'light' | 'medium' | 'heavy';
+/** Zoom's rate-limit categories (https://developers.zoom.us/docs/api/rate-limits/). */
+export type ZoomRateCategory = 'light' | 'medium' | 'heavy' | 'resource_intensive';
 
 /** Requests per second per category, for accounts whose limits Zoom raised; unnamed categories keep the plan's. */
-export type RateLimitOverrides = Readonly<Partial<Record<ZoomRateCategory, number>>>;
+/** By bucket: `light`, `resource_intensive` (per minute), `phone.heavy`, ... */
+export type RateLimitOverrides = Readonly<Record<string, number>>;
 
 /**
  * Frozen once loaded (deeply: nested objects too). A value known only after start-up work

@@ -176,23 +176,53 @@ export function oneOf<T extends string>(
   return match;
 }
 
-export const RATE_CATEGORIES: readonly ZoomRateCategory[] = ['light', 'medium', 'heavy'];
+export const RATE_CATEGORIES: readonly ZoomRateCategory[] = [
+  'light',
+  'medium',
+  'heavy',
+  'resource_intensive',
+];
+const RATE_PRODUCTS = ['phone', 'contact_center'] as const;
+/** Zoom's per-scope daily limits, for accounts where Zoom raised them. */
+const DAILY_SCOPES = ['host_user', 'registrant', 'registrant_status'] as const;
+const RATE_LIMITS_SYNTAX =
+  '[product.]category=limit pairs (categories light, medium, heavy per second, resource_intensive per minute; products phone, contact_center; daily scopes host_user, registrant, registrant_status per day), e.g. light=120,resource_intensive=30/min,phone.heavy=20,host_user=200/day';
 
-/** `light=120,medium=80,heavy=50`: each category at most once, each a positive whole number. */
+/**
+ * `light=120,medium=80,heavy=50,resource_intensive=30/min,phone.heavy=20`: each bucket at most
+ * once, each a positive whole number; `/s` or `/min` may say the unit, which must be the
+ * category's own (Resource-intensive is counted per minute, the others per second).
+ */
 export function rateLimits(raw: string | undefined): RateLimitOverrides | undefined {
   if (raw === undefined || raw.trim() === '') return undefined;
-  const limits: Partial<Record<ZoomRateCategory, number>> = {};
+  const limits: Record<string, number> = {};
   for (const entry of raw.split(',')) {
-    const [name, value, extra] = entry.split('=').map((part) => part.trim());
-    const category = RATE_CATEGORIES.find((candidate) => candidate === name?.toLowerCase());
-    if (!category || value === undefined || extra !== undefined)
+    const [name = '', value, extra] = entry.split('=').map((part) => part.trim().toLowerCase());
+    const scope = DAILY_SCOPES.find((candidate) => candidate === name);
+    if (scope !== undefined && value !== undefined && extra === undefined) {
+      if (limits[scope] !== undefined)
+        throw new ConfigError('ZOOM_RATE_LIMITS', `names ${scope} twice`);
+      limits[scope] = integer('ZOOM_RATE_LIMITS', value.replace(/\/day$/, ''), 0, 1, 10_000_000);
+      continue;
+    }
+    const dot = name.indexOf('.');
+    const product = dot < 0 ? undefined : name.slice(0, dot);
+    const category = RATE_CATEGORIES.find((c) => c === (dot < 0 ? name : name.slice(dot + 1)));
+    const knownProduct =
+      product === undefined || RATE_PRODUCTS.some((candidate) => candidate === product);
+    if (!category || !knownProduct || value === undefined || extra !== undefined)
+      throw new ConfigError('ZOOM_RATE_LIMITS', `must be ${RATE_LIMITS_SYNTAX}; got "${raw}"`);
+    const unit = /\/(s|sec|second|min|minute)$/.exec(value)?.[1];
+    const perMinute = unit === 'min' || unit === 'minute';
+    if (unit !== undefined && perMinute !== (category === 'resource_intensive'))
       throw new ConfigError(
         'ZOOM_RATE_LIMITS',
-        `must be category=limit pairs of light, medium, heavy (e.g. light=120,medium=80,heavy=50), got "${raw}"`,
+        `${name} is counted per ${category === 'resource_intensive' ? 'minute' : 'second'}, got "${value}"`,
       );
-    if (limits[category] !== undefined)
-      throw new ConfigError('ZOOM_RATE_LIMITS', `names ${category} twice`);
-    limits[category] = integer('ZOOM_RATE_LIMITS', value, 0, 1, 100_000);
+    const bucket = product === undefined ? category : `${product}.${category}`;
+    if (limits[bucket] !== undefined)
+      throw new ConfigError('ZOOM_RATE_LIMITS', `names ${bucket} twice`);
+    limits[bucket] = integer('ZOOM_RATE_LIMITS', value.replace(/\/.*$/, ''), 0, 1, 100_000);
   }
   return limits;
 }

@@ -46,7 +46,11 @@ export class MeetingsService {
     idempotencyKey?: string,
   ): Promise<ZoomAnswer> {
     // A user Zoom has capped for today is answered here: no record, no call.
-    await this.governor.assertNotBlocked({ category: 'medium', dailyLimitUser: userId });
+    await this.governor.assertNotBlocked({
+      method: 'POST',
+      path: createPath(userId),
+      route: 'POST /users/:userId/meetings',
+    });
     let record: MeetingEntity;
     if (idempotencyKey === undefined) {
       record = await this.lifecycle.begin(caller, userId, body);
@@ -102,8 +106,7 @@ export class MeetingsService {
         path: `/meetings/${meetingId}`,
         query,
         body,
-        // Zoom's docs label "Update a meeting" Light; it also counts against the host's daily 100.
-        category: 'light',
+        // Zoom's update counts against its host's daily 100: the host is the record's, not in the path.
         dailyLimitUser: record?.hostUser,
         route: 'PATCH /meetings/:meetingId',
         app,
@@ -125,7 +128,6 @@ export class MeetingsService {
         method: 'DELETE',
         path: `/meetings/${meetingId}`,
         query,
-        category: 'light',
         route: 'DELETE /meetings/:meetingId',
         app: caller.name,
       }),
@@ -147,7 +149,6 @@ export class MeetingsService {
       method: 'GET',
       path: `/users/${encodeURIComponent(userId)}/meetings`,
       query,
-      category: 'medium',
       route: 'GET /users/:userId/meetings',
       app,
     });
@@ -170,10 +171,8 @@ export class MeetingsService {
     try {
       const response = await this.zoom.request<ZoomMeeting>({
         method: 'POST',
-        path: `/users/${encodeURIComponent(userId)}/meetings`,
+        path: createPath(userId),
         body,
-        category: 'medium',
-        dailyLimitUser: userId,
         route: 'POST /users/:userId/meetings',
         // The record names the app that asked: its fair share of the limits.
         app: record.createdBy,
@@ -303,4 +302,9 @@ function describeFailure(error: unknown): string {
     return `Zoom answered ${error.httpStatus}${error.zoomBody?.code !== undefined ? `/${error.zoomBody.code}` : ''}: ${error.message}`;
   }
   return errorMessage(error);
+}
+
+/** Where a create goes: the user as Zoom names users in paths (`me`, an id, an email, encoded). */
+function createPath(userId: string): string {
+  return `/users/${encodeURIComponent(userId)}/meetings`;
 }

@@ -74,8 +74,7 @@ export class ZoomPassThroughService {
     const zoomRequest: ZoomRequest = {
       method: request.method,
       path,
-      category: route.category,
-      dailyLimitUser: route.dailyLimitUser,
+      registrants: registrantsOf(route.daily, request.body),
       route: `${request.method} ${route.template}`,
       app: request.caller?.name,
       timeoutMs: PASS_THROUGH_TIMEOUT_MS,
@@ -198,4 +197,30 @@ function isSmallBody(method: string, status: number, headers: Record<string, str
   if (method === 'HEAD' || status === 204 || status === 304) return false;
   const length = Number(headers['content-length'] ?? Number.NaN);
   return Number.isInteger(length) && length <= BUFFERED_ANSWER_BYTES;
+}
+
+/**
+ * The registrants a registration or status change names in its JSON body (`email`,
+ * `registrants[].email`, or `registrants[].id` for status changes): Zoom counts its daily limits
+ * per registrant. The body was parsed already (JSON is at most 1 MB); a stream names none.
+ */
+function registrantsOf(daily: string | null, body: unknown): string[] | undefined {
+  if ((daily !== 'registrant' && daily !== 'registrant_status') || typeof body !== 'object')
+    return undefined;
+  if (body === null) return undefined;
+  const names: string[] = [];
+  const add = (entry: unknown) => {
+    if (typeof entry !== 'object' || entry === null) return;
+    const value =
+      'email' in entry && typeof entry.email === 'string'
+        ? entry.email
+        : 'id' in entry && typeof entry.id === 'string'
+          ? entry.id
+          : undefined;
+    if (value !== undefined && value.length <= 320) names.push(value);
+  };
+  add(body);
+  if ('registrants' in body && Array.isArray(body.registrants))
+    for (const entry of body.registrants.slice(0, 1_000) as unknown[]) add(entry);
+  return names;
 }

@@ -17,10 +17,20 @@ export {
   type ZoomSimulatorOptions,
 } from './zoom-simulator.js';
 export {
+  ZOOM_DAILY_LIMITS,
   ZOOM_RATE_LIMITS,
+  ZOOM_SCOPED_DAILY_LIMITS,
   nextUtcMidnightIso,
+  type BucketReport,
+  type DailyLimitOverrides,
+  type DailyPoolReport,
   type RateLimitCategory,
   type RateLimitHeaders,
+  type RateLimitKind,
+  type RateLimitReport,
+  type ScopedDailyLimitOverrides,
+  type ScopedReport,
+  type WindowCount,
 } from './sim-rate-limits.js';
 export type { SimRequest } from './sim-request-log.js';
 export { phoneRecordingBytes, type PhoneRecordingOptions, type SimUpload } from './sim-files.js';

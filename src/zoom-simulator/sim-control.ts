@@ -15,6 +15,7 @@ export function buildControl(core: SimCore): SimulatorControl {
       ...structuredClone(core.counters),
       liveTokens: oauth.liveTokenCount(),
       meetings: meetings.size,
+      rateLimitedBy: rates.limited(),
       webhookDeliveries: webhooks.list().filter((d) => d.delivered).length,
       webhookFailures: webhooks.list().filter((d) => !d.delivered && d.attempts > 0).length,
     }),
@@ -50,17 +51,15 @@ export function buildControl(core: SimCore): SimulatorControl {
       oauth.tokenRetryAfter = retryAfterSeconds;
     },
     setPlan: (plan) => {
-      if (plan !== 'free' && plan !== 'pro' && plan !== 'business') {
-        throw new Error(`unknown plan: ${String(plan)}`);
-      }
       rates.plan = plan;
     },
     setRateLimits: (enabled) => {
       rates.enabled = enabled;
     },
-    setDailyMeetingLimit: (limit) => {
-      rates.dailyMeetingLimitPerUser = limit;
-    },
+    setDailyMeetingLimit: (limit) => rates.setScopedDailyLimits({ host_user: limit }),
+    setDailyLimits: (limits) => rates.setDailyLimits(limits),
+    setScopedDailyLimits: (limits) => rates.setScopedDailyLimits(limits),
+    rateLimits: () => rates.report(),
     setScopes: (scopes) => {
       oauth.scopes = [...scopes];
     },

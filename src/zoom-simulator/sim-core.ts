@@ -56,7 +56,6 @@ export class SimCore {
     }));
     this.meetings = new MeetingService(
       this.users,
-      this.rates,
       new MeetingEvents(this.webhooks, this.accountId, this.clock),
       this.clock,
       () => this.state.scheduleSave(),
@@ -78,7 +77,10 @@ export class SimCore {
     this.oauth.scopes = [...(o.scopes ?? DEFAULT_SIM_SCOPES)];
     this.rates.plan = o.plan ?? 'pro';
     this.rates.enabled = o.rateLimits ?? true;
-    this.rates.dailyMeetingLimitPerUser = o.dailyMeetingLimitPerUser ?? 100;
+    this.rates.configure(o.dailyLimits, {
+      host_user: o.dailyMeetingLimitPerUser,
+      ...o.scopedDailyLimits,
+    });
     this.rates.headers = o.rateLimitHeaders ?? 'all';
   }
 }

@@ -15,7 +15,6 @@ import {
 import { zoomTime } from './sim-meeting-input.js';
 import type { Occurrence } from './sim-occurrences.js';
 import { pageOf, readPage } from './sim-paging.js';
-import type { RateLimitPolicy } from './sim-rate-limits.js';
 import type { SimUser } from './sim-types.js';
 import type { UserDirectory } from './sim-users.js';
 import { meetingNotFound, userNotFound } from './zoom-responses.js';
@@ -43,7 +42,6 @@ export class MeetingService {
 
   constructor(
     private readonly users: UserDirectory,
-    private readonly rates: RateLimitPolicy,
     private readonly events: MeetingEvents,
     private readonly clock: () => number,
     /** called after every change (persistence) */
@@ -76,8 +74,6 @@ export class MeetingService {
   create(c: RouteContext, userId: string): void {
     const host = this.users.resolve(userId);
     if (!host) return c.reply(404, userNotFound(userId));
-    const decision = this.rates.takeUserDaily(host.id, 'Medium');
-    if (decision && !decision.ok) return this.rates.replyRateLimited(c.reply, decision);
     const validated = validateMeetingBody(c.body, false);
     if (!validated.ok) return c.reply(400, validated.failure);
     const meeting = this.insert(host, validated.value);
@@ -99,8 +95,6 @@ export class MeetingService {
     const scoped = this.scoped(c, meetingId);
     if (!scoped) return;
     const { record, occurrence } = scoped;
-    const decision = this.rates.takeUserDaily(record.hostId, 'Light');
-    if (decision && !decision.ok) return this.rates.replyRateLimited(c.reply, decision);
     const validated = validateMeetingBody(c.body, true);
     if (!validated.ok) return c.reply(400, validated.failure);
     const operator = this.users.owner;

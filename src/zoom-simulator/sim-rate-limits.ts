@@ -1,169 +1,152 @@
-// Zoom's rate limits (developers.zoom.us/docs/api/rate-limits): per account, shared by every app
-// on it, by category (the endpoint's "Rate Limit Label") and plan.
-//
-// Windows: fixed one-second buckets by the clock (floor(ms / 1000)), which is how Zoom
-// documents a per-second (QPS) limit; daily limits reset at 00:00:00 UTC.
+// Zoom's rate limits (developers.zoom.us/docs/api/rate-limits) as the simulator applies them: per
+// account, shared by every app on it, per product table and category (from the route table, as
+// the gateway reads them), plan, daily caps and Zoom's per-user and per-registrant daily limits.
+// The figures are in sim-rate-tables.ts, the counting in sim-rate-limiter.ts.
 import type { Reply } from './sim-http.js';
-import { accountDailyLimit, API_ERRORS, dailyMeetingLimit } from './zoom-responses.js';
+import {
+  RateLimiter,
+  type RateCall,
+  type RateDecision,
+  type RateLimitReport,
+  type ScopedCall,
+} from './sim-rate-limiter.js';
+import {
+  ZOOM_RATE_LIMITS,
+  ZOOM_SCOPED_DAILY_LIMITS,
+  checkLimit,
+  dailyPoolsOf,
+  nextUtcMidnightIso,
+  parsePool,
+  type DailyPool,
+  type DailyScope,
+  type RateLimitKind,
+  type RateLimitPlan,
+} from './sim-rate-tables.js';
+import {
+  API_ERRORS,
+  dailyMeetingLimit,
+  dailyRegistrantStatusLimit,
+  dailyRegistrationLimit,
+} from './zoom-responses.js';
 
-export type RateLimitPlan = 'free' | 'pro' | 'business';
-export type RateLimitCategory = 'Light' | 'Medium' | 'Heavy';
-
-export interface PlanLimits {
-  perSecond: Record<RateLimitCategory, number>;
-  /** Per account, per UTC day (free plan for every category; Heavy on paid plans). */
-  perDay: Partial<Record<RateLimitCategory, number>>;
-}
-
-export const ZOOM_RATE_LIMITS: Record<RateLimitPlan, PlanLimits> = {
-  free: {
-    perSecond: { Light: 4, Medium: 2, Heavy: 1 },
-    perDay: { Light: 6000, Medium: 2000, Heavy: 1000 },
-  },
-  pro: { perSecond: { Light: 30, Medium: 20, Heavy: 10 }, perDay: { Heavy: 30000 } },
-  business: { perSecond: { Light: 80, Medium: 60, Heavy: 40 }, perDay: { Heavy: 60000 } },
-};
-
-const DAY_MS = 86_400_000;
-
-export type RateDecision =
-  | {
-      ok: true;
-      category: RateLimitCategory;
-      limit: number;
-      /** what is left of the budget (this second's for account limits, this day's for user ones) */
-      remaining: number;
-    }
-  | {
-      ok: false;
-      type: 'QPS' | 'Daily-limit';
-      scope: 'account' | 'user';
-      category: RateLimitCategory;
-      limit: number;
-      /** for daily limits: ms epoch of the next 00:00:00 UTC */
-      retryAt?: number;
-    };
-
-/** Next 00:00:00 UTC after `now`, formatted as Zoom's docs show `Retry-After` (`2020-05-31T00:00:00Z`). */
-export function nextUtcMidnightIso(now: number): string {
-  return new Date((Math.floor(now / DAY_MS) + 1) * DAY_MS).toISOString().replace('.000Z', 'Z');
-}
-
-interface Counter {
-  window: number;
-  count: number;
-}
-
-export class RateLimiter {
-  private readonly perSecond = new Map<RateLimitCategory, Counter>();
-  private readonly perDay = new Map<string, Counter>();
-
-  /** Account-wide limits for one request of `category`; counts it only when it passes. */
-  takeAccount(category: RateLimitCategory, plan: RateLimitPlan, now: number): RateDecision {
-    const limits = ZOOM_RATE_LIMITS[plan];
-    const second = Math.floor(now / 1000);
-    const qps = this.counter(this.perSecond, category, second);
-    if (qps.count >= limits.perSecond[category]) {
-      return {
-        ok: false,
-        type: 'QPS',
-        scope: 'account',
-        category,
-        limit: limits.perSecond[category],
-      };
-    }
-    const dailyLimit = limits.perDay[category];
-    const day = Math.floor(now / DAY_MS);
-    const daily =
-      dailyLimit === undefined ? undefined : this.counter(this.perDay, `account:${category}`, day);
-    if (daily && dailyLimit !== undefined && daily.count >= dailyLimit) {
-      return {
-        ok: false,
-        type: 'Daily-limit',
-        scope: 'account',
-        category,
-        limit: dailyLimit,
-        retryAt: (day + 1) * DAY_MS,
-      };
-    }
-    qps.count++;
-    if (daily) daily.count++;
-    const limit = limits.perSecond[category];
-    return { ok: true, category, limit, remaining: limit - qps.count };
-  }
-
-  /** Zoom's per-host-user daily limit on meeting creates and updates. */
-  takeUserDaily(
-    userId: string,
-    category: RateLimitCategory,
-    limit: number,
-    now: number,
-  ): RateDecision {
-    const day = Math.floor(now / DAY_MS);
-    const counter = this.counter(this.perDay, `user:${userId}`, day);
-    if (counter.count >= limit) {
-      return {
-        ok: false,
-        type: 'Daily-limit',
-        scope: 'user',
-        category,
-        limit,
-        retryAt: (day + 1) * DAY_MS,
-      };
-    }
-    counter.count++;
-    return { ok: true, category, limit, remaining: limit - counter.count };
-  }
-
-  reset(): void {
-    this.perSecond.clear();
-    this.perDay.clear();
-  }
-
-  private counter<K>(map: Map<K, Counter>, key: K, window: number): Counter {
-    let counter = map.get(key);
-    if (!counter) {
-      counter = { window, count: 0 };
-      map.set(key, counter);
-    } else if (counter.window !== window) {
-      counter.window = window;
-      counter.count = 0;
-    }
-    return counter;
-  }
-}
+export {
+  CATEGORY_LABEL,
+  ZOOM_DAILY_LIMITS,
+  ZOOM_RATE_LIMITS,
+  ZOOM_SCOPED_DAILY_LIMITS,
+  bucketOf,
+  nextUtcMidnightIso,
+  type DailyScope,
+  type RateLimitCategory,
+  type RateLimitKind,
+  type RateLimitPlan,
+} from './sim-rate-tables.js';
+export {
+  RateLimiter,
+  type BucketReport,
+  type DailyPoolReport,
+  type RateDecision,
+  type RateLimitReport,
+  type ScopedCall,
+  type ScopedReport,
+  type WindowCount,
+} from './sim-rate-limiter.js';
 
 /** Which answers carry `X-RateLimit-*`: Zoom documents them on every answer, but captured answers
  * sometimes lack them, so clients must cope with `none` too. */
 export type RateLimitHeaders = 'all' | 'none';
 
+/** Account daily caps by pool (`heavy+resource_intensive`, `phone.heavy+resource_intensive`,
+ * `light`, ...): a number replaces (or adds) that cap; `null` goes back to the plan's figure. */
+export type DailyLimitOverrides = Record<string, number | null>;
+/** Per host user / registrant per UTC day; `null` goes back to Zoom's figure (100 / 3 / 10). */
+export type ScopedDailyLimitOverrides = Partial<Record<DailyScope, number | null>>;
+
+const isScope = (name: string): name is DailyScope =>
+  name === 'host_user' || name === 'registrant' || name === 'registrant_status';
+
 /** The account's plan and limits as the simulator currently applies them. */
 export class RateLimitPolicy {
-  plan: RateLimitPlan = 'pro';
   enabled = true;
   headers: RateLimitHeaders = 'all';
-  dailyMeetingLimitPerUser = 100;
   readonly limiter = new RateLimiter();
+  private currentPlan: RateLimitPlan = 'pro';
+  private dailyOverrides: Record<string, number> = {};
+  private scopedLimits: Record<DailyScope, number> = { ...ZOOM_SCOPED_DAILY_LIMITS };
+  /** the plan's pools with the overrides, worked out once per change */
+  private pools: DailyPool[] | undefined;
 
   constructor(private readonly clock: () => number) {}
 
-  /** Account-wide per-second (and daily) budget for one request; undefined when limits are off. */
-  takeAccount(category: RateLimitCategory): RateDecision | undefined {
-    return this.enabled ? this.limiter.takeAccount(category, this.plan, this.clock()) : undefined;
+  get plan(): RateLimitPlan {
+    return this.currentPlan;
   }
 
-  /** Zoom's 100 meeting creates+updates per host user per UTC day; undefined when limits are off. */
-  takeUserDaily(userId: string, category: RateLimitCategory): RateDecision | undefined {
-    return this.enabled
-      ? this.limiter.takeUserDaily(userId, category, this.dailyMeetingLimitPerUser, this.clock())
-      : undefined;
+  set plan(plan: RateLimitPlan) {
+    if (plan !== 'free' && plan !== 'pro' && plan !== 'business') {
+      throw new Error(`unknown plan: ${String(plan)}`);
+    }
+    this.currentPlan = plan;
+    this.pools = undefined;
   }
 
-  /** `X-RateLimit-Category/Limit/Remaining` (per-second budget) for an answer that passed. */
+  /** Merges daily-cap overrides (all checked before any applies). */
+  setDailyLimits(overrides: DailyLimitOverrides): void {
+    const next = { ...this.dailyOverrides };
+    for (const [name, value] of Object.entries(overrides)) {
+      parsePool(name);
+      if (value === null) delete next[name];
+      else next[name] = checkLimit(`daily limit ${name}`, value);
+    }
+    this.dailyOverrides = next;
+    this.pools = undefined;
+  }
+
+  /** Merges per-user / per-registrant limit overrides (all checked before any applies). */
+  setScopedDailyLimits(overrides: ScopedDailyLimitOverrides): void {
+    const next = { ...this.scopedLimits };
+    for (const [scope, value] of Object.entries(overrides)) {
+      if (!isScope(scope)) throw new Error(`unknown daily scope: ${scope}`);
+      next[scope] =
+        value === null || value === undefined
+          ? ZOOM_SCOPED_DAILY_LIMITS[scope]
+          : checkLimit(`${scope} daily limit`, value);
+    }
+    this.scopedLimits = next;
+  }
+
+  /** Back to Zoom's figures, with these overrides on top (the constructor's options). */
+  configure(daily: DailyLimitOverrides = {}, scoped: ScopedDailyLimitOverrides = {}): void {
+    this.dailyOverrides = {};
+    this.scopedLimits = { ...ZOOM_SCOPED_DAILY_LIMITS };
+    this.pools = undefined;
+    this.setDailyLimits(daily);
+    this.setScopedDailyLimits(scoped);
+  }
+
+  /**
+   * Admits one call or says which limit refuses it; undefined when limits are off. `scoped` is
+   * asked only when limits are on (it may read the body).
+   */
+  admit(
+    call: Omit<RateCall, 'scoped'>,
+    scoped: () => ScopedCall | undefined,
+  ): RateDecision | undefined {
+    if (!this.enabled) return undefined;
+    const perWindow = ZOOM_RATE_LIMITS[call.product][this.currentPlan][call.category];
+    return this.limiter.take(
+      { ...call, scoped: scoped() },
+      { perWindow, pools: this.dailyPools(), scoped: this.scopedLimits },
+      this.clock(),
+    );
+  }
+
+  /** `X-RateLimit-Category/Type/Limit/Remaining` (this window's budget) for an answer that passed. */
   headersFor(decision: RateDecision | undefined): Record<string, string> {
     if (!decision?.ok) return {};
     return {
       'x-ratelimit-category': decision.category,
+      'x-ratelimit-type': 'QPS',
       'x-ratelimit-limit': String(decision.limit),
       'x-ratelimit-remaining': String(Math.max(0, decision.remaining)),
     };
@@ -178,19 +161,46 @@ export class RateLimitPolicy {
   }
 
   /** Zoom's 429: QPS, or Daily-limit with `Retry-After` as the next UTC midnight. */
-  replyRateLimited(reply: Reply, decision: Exclude<RateDecision, { ok: true }>): void {
+  replyRateLimited(reply: Reply, decision: Extract<RateDecision, { ok: false }>): void {
     const headers: Record<string, string> = {
       'x-ratelimit-category': decision.category,
-      'x-ratelimit-type': decision.type,
+      'x-ratelimit-type': decision.kind === 'qps' ? 'QPS' : 'Daily-limit',
       'x-ratelimit-limit': String(decision.limit),
       'x-ratelimit-remaining': '0',
     };
-    if (decision.type === 'QPS') return reply(429, API_ERRORS.perSecondRateLimit, headers);
+    if (decision.kind === 'qps') return reply(429, API_ERRORS.perSecondRateLimit, headers);
     headers['retry-after'] = nextUtcMidnightIso(this.clock());
-    const body =
-      decision.scope === 'user'
-        ? dailyMeetingLimit(decision.limit)
-        : accountDailyLimit(decision.limit, decision.category);
-    return reply(429, body, headers);
+    return reply(429, dailyBody(decision), headers);
   }
+
+  /** Counters by bucket, today's daily counts and the 429s sent, for tests. */
+  report(): RateLimitReport {
+    const counted = this.limiter.report(
+      this.clock(),
+      { pools: this.dailyPools(), scoped: this.scopedLimits },
+      (product, category) => ZOOM_RATE_LIMITS[product][this.currentPlan][category],
+    );
+    return { plan: this.currentPlan, enabled: this.enabled, ...counted };
+  }
+
+  /** 429s the limits sent since the last reset, by kind. */
+  limited(): Record<RateLimitKind, number> {
+    return this.limiter.limited();
+  }
+
+  private dailyPools(): DailyPool[] {
+    this.pools ??= dailyPoolsOf(this.currentPlan, this.dailyOverrides);
+    return this.pools;
+  }
+}
+
+function dailyBody(decision: Extract<RateDecision, { ok: false }>): object {
+  const scoped = decision.scoped;
+  if (!scoped) return API_ERRORS.dailyRateLimit;
+  const { call, who } = scoped;
+  if (call.scope === 'host_user') return dailyMeetingLimit(decision.limit);
+  if (call.scope === 'registrant') {
+    return dailyRegistrationLimit(decision.limit, call.noun, call.batch, who);
+  }
+  return dailyRegistrantStatusLimit(decision.limit, call.noun, who);
 }

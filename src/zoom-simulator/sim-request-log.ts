@@ -1,6 +1,7 @@
 // Every request the simulator receives, as tests need to see it: what came in (method, path,
 // query, the headers that matter, body size) and what went out (status), newest last.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RateLimitKind } from './sim-rate-tables.js';
 
 export interface SimRequest {
   /** 1, 2, ... in arrival order (not reset by clearing the log) */
@@ -16,6 +17,10 @@ export interface SimRequest {
   target: 'token' | 'api' | 'control' | 'other';
   /** the matched route pattern for API calls (`GET /v2/meetings/:meetingId`), if any */
   route?: string;
+  /** API calls: the rate-limit bucket Zoom counts the call in (`light`, `phone.medium`, ...) */
+  bucket?: string;
+  /** API calls answered 429 by the rate limits: which limit */
+  rateLimited?: RateLimitKind;
   /** the Authorization scheme sent, never its value */
   authorization: 'none' | 'bearer' | 'basic' | 'other';
   contentType?: string;

@@ -1,8 +1,7 @@
-// The simulated `/v2` routes: method, path pattern, the scope and rate-limit category Zoom's
-// API reference gives each, and the handler.
+// The simulated `/v2` routes: method, path pattern, the scope Zoom's API reference gives each,
+// and the handler. Rate-limit categories come from Zoom's route table (sim-server.ts).
 import type { SimCore } from './sim-core.js';
 import type { RouteContext } from './sim-http.js';
-import type { RateLimitCategory } from './sim-rate-limits.js';
 import type { ScopeName } from './sim-scopes.js';
 import { rotateSecret } from './sim-secret-rotation.js';
 
@@ -11,7 +10,6 @@ export interface Route {
   method: string;
   /** `/v2/...` with `:param` segments */
   pattern: string;
-  category: RateLimitCategory;
   hasBody: boolean;
   /** `params`: the values of the pattern's `:param` segments, in order */
   handle: (c: RouteContext, params: string[]) => void;
@@ -21,11 +19,9 @@ export function buildRoutes(core: SimCore): Route[] {
   const { users, meetings, files } = core;
   return [
     {
-      // Zoom's API reference labels "List users" MEDIUM.
       name: 'listUsers',
       method: 'GET',
       pattern: '/v2/users',
-      category: 'Medium',
       hasBody: false,
       handle: (c) => users.listUsers(c),
     },
@@ -33,7 +29,6 @@ export function buildRoutes(core: SimCore): Route[] {
       name: 'readUser',
       method: 'GET',
       pattern: '/v2/users/:userId',
-      category: 'Light',
       hasBody: false,
       handle: (c, [userId]) => users.getUser(c, userId),
     },
@@ -41,7 +36,6 @@ export function buildRoutes(core: SimCore): Route[] {
       name: 'createMeeting',
       method: 'POST',
       pattern: '/v2/users/:userId/meetings',
-      category: 'Medium',
       hasBody: true,
       handle: (c, [userId]) => meetings.create(c, userId),
     },
@@ -49,7 +43,6 @@ export function buildRoutes(core: SimCore): Route[] {
       name: 'listMeetings',
       method: 'GET',
       pattern: '/v2/users/:userId/meetings',
-      category: 'Medium',
       hasBody: false,
       handle: (c, [userId]) => meetings.list(c, userId),
     },
@@ -57,16 +50,13 @@ export function buildRoutes(core: SimCore): Route[] {
       name: 'readMeeting',
       method: 'GET',
       pattern: '/v2/meetings/:meetingId',
-      category: 'Light',
       hasBody: false,
       handle: (c, [meetingId]) => meetings.get(c, meetingId),
     },
     {
-      // Zoom's API reference labels "Update a meeting" LIGHT.
       name: 'updateMeeting',
       method: 'PATCH',
       pattern: '/v2/meetings/:meetingId',
-      category: 'Light',
       hasBody: true,
       handle: (c, [meetingId]) => meetings.update(c, meetingId),
     },
@@ -74,7 +64,6 @@ export function buildRoutes(core: SimCore): Route[] {
       name: 'deleteMeeting',
       method: 'DELETE',
       pattern: '/v2/meetings/:meetingId',
-      category: 'Light',
       hasBody: false,
       handle: (c, [meetingId]) => meetings.delete(c, meetingId),
     },
@@ -82,7 +71,6 @@ export function buildRoutes(core: SimCore): Route[] {
       name: 'rotateSecret',
       method: 'POST',
       pattern: '/v2/marketplace/apps/:appId/rotate_client_secret',
-      category: 'Light',
       hasBody: true,
       handle: (c, [appId]) => rotateSecret(c, core.oauth, core.clock, core.appId, appId),
     },
@@ -90,7 +78,6 @@ export function buildRoutes(core: SimCore): Route[] {
       name: 'uploadPicture',
       method: 'POST',
       pattern: '/v2/users/:userId/picture',
-      category: 'Medium',
       hasBody: false, // multipart: the handler reads the raw body
       handle: (c, [userId]) => files.uploadPicture(c, userId),
     },
@@ -98,7 +85,6 @@ export function buildRoutes(core: SimCore): Route[] {
       name: 'downloadPhoneRecording',
       method: 'GET',
       pattern: '/v2/phone/recording/download/:fileId',
-      category: 'Medium',
       hasBody: false,
       handle: (c, [fileId]) => files.downloadPhoneRecording(c, fileId),
     },
@@ -106,7 +92,6 @@ export function buildRoutes(core: SimCore): Route[] {
       name: 'listUserRecordings',
       method: 'GET',
       pattern: '/v2/users/:userId/recordings',
-      category: 'Medium',
       hasBody: false,
       handle: (c, [userId]) => files.listUserRecordings(c, userId),
     },
@@ -114,7 +99,6 @@ export function buildRoutes(core: SimCore): Route[] {
       name: 'meetingRecordings',
       method: 'GET',
       pattern: '/v2/meetings/:meetingId/recordings',
-      category: 'Light',
       hasBody: false,
       handle: (c) => files.meetingRecordings(c),
     },

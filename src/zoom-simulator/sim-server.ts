@@ -1,11 +1,15 @@
 // The HTTP front: dispatches `/oauth/token`, `/v2/...` and `/__simulator/...`, applying
-// latency and faults, then bearer auth, scopes and rate limits before a route's handler.
+// latency and faults, then bearer auth, scopes and rate limits before a route's handler (or the
+// 404/405 of a path it does not serve).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { SimCore } from './sim-core.js';
 import type { Fault, Target } from './sim-faults.js';
 import { readBody, send, trackingHeader, type Reply } from './sim-http.js';
 import type { SimRequest } from './sim-request-log.js';
+import { ZoomRouteTable } from '../zoom/api/route-table/zoom-route-table.js';
+import { bucketOf } from './sim-rate-tables.js';
+import { scopedCallOf, type SubjectSources } from './sim-rate-subjects.js';
 import { buildRoutes, matchRoute, type Route } from './sim-routes.js';
 import { grants, SIM_SCOPES } from './sim-scopes.js';
 import { bump } from './sim-stats.js';
@@ -22,12 +26,19 @@ export type ControlHandler = (
 
 export class SimServer {
   private readonly routes: Route[];
+  /** Zoom's operations and their rate-limit labels: the gateway's data file, read once. */
+  private readonly zoomRoutes = ZoomRouteTable.default();
+  private readonly subjects: SubjectSources;
 
   constructor(
     private readonly core: SimCore,
     private readonly controlHandler: ControlHandler,
   ) {
     this.routes = buildRoutes(core);
+    this.subjects = {
+      userId: (userId) => core.users.resolve(userId)?.id,
+      meetingHost: (meetingId) => core.meetings.find(meetingId)?.hostId,
+    };
   }
 
   onRequest(req: IncomingMessage, res: ServerResponse): void {
@@ -118,6 +129,10 @@ export class SimServer {
     const { route, params, allowed } = matchRoute(this.routes, method, segments);
     const routeKey = route ? `${method} ${route.pattern}` : `${method} (unmatched)`;
     if (route) entry.route = routeKey;
+    // Category and product as Zoom labels the operation, for every /v2 path the simulator may
+    // or may not serve: Zoom counts a call before it knows whether it will find anything.
+    const zoomRoute = this.zoomRoutes.lookup(method, path.slice('/v2'.length));
+    entry.bucket = bucketOf(zoomRoute.product, zoomRoute.category);
     let rateHeaders: Record<string, string> = {};
     const count = (status: number) => {
       const byRoute = (core.counters.apiCallsByRoute[routeKey] ??= {});
@@ -151,19 +166,25 @@ export class SimServer {
       route?.name === 'rotateSecret',
     );
     if (!auth.ok) return reply(401, auth.body);
+    if (route && !grants(auth.token.scopes, route.name)) {
+      return reply(400, missingScopes(SIM_SCOPES[route.name]));
+    }
+
+    const decision = core.rates.admit(
+      { product: zoomRoute.product, category: zoomRoute.category },
+      () => scopedCallOf(zoomRoute, rawBody, this.subjects),
+    );
+    if (decision && !decision.ok) {
+      entry.rateLimited = decision.kind;
+      return core.rates.replyRateLimited(reply, decision);
+    }
+    rateHeaders = core.rates.headersFor(decision);
+
     if (!route && allowed.length > 0) {
       // (chosen) A known path with a method it does not serve: 405 with Allow, Zoom-shaped body.
       return reply(405, noHandler(method, path, 405), { allow: allowed.join(', ') });
     }
     if (!route) return reply(404, noHandler(method, path, 404));
-
-    if (!grants(auth.token.scopes, route.name)) {
-      return reply(400, missingScopes(SIM_SCOPES[route.name]));
-    }
-
-    const decision = core.rates.takeAccount(route.category);
-    if (decision && !decision.ok) return core.rates.replyRateLimited(reply, decision);
-    rateHeaders = core.rates.headersFor(decision);
 
     let body: unknown;
     if (route.hasBody) {

@@ -1,7 +1,7 @@
 // The simulator's counters (what `control.stats()` reports, less the derived figures).
 import type { SimulatorStats } from './sim-types.js';
 
-export type Counters = Omit<SimulatorStats, 'liveTokens' | 'meetings'>;
+export type Counters = Omit<SimulatorStats, 'liveTokens' | 'meetings' | 'rateLimitedBy'>;
 
 export const emptyStats = (): Counters => ({
   tokenRequests: 0,

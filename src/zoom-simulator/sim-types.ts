@@ -1,5 +1,12 @@
 // The simulator's public option, stats and control types (re-exported by zoom-simulator.ts and index.ts).
-import type { RateLimitHeaders, RateLimitPlan } from './sim-rate-limits.js';
+import type {
+  DailyLimitOverrides,
+  RateLimitHeaders,
+  RateLimitKind,
+  RateLimitPlan,
+  RateLimitReport,
+  ScopedDailyLimitOverrides,
+} from './sim-rate-limits.js';
 import type { SimRequest } from './sim-request-log.js';
 import type { PhoneRecordingOptions, SimUpload } from './sim-files.js';
 import type { ZoomMeeting } from './sim-meetings.js';
@@ -14,8 +21,15 @@ export interface ZoomSimulatorOptions {
   appId?: string;
   tokenLifetimeSeconds?: number;
   tokenModel?: TokenModel;
+  /** Zoom plan whose rate limits apply (default `pro`) */
   plan?: RateLimitPlan;
+  /** Zoom's rate limits on (default) or off */
   rateLimits?: boolean;
+  /** account daily caps by pool over the plan's (`{ 'heavy+resource_intensive': 3 }`); see README */
+  dailyLimits?: DailyLimitOverrides;
+  /** per host user / registrant per UTC day (default `{host_user: 100, registrant: 3, registrant_status: 10}`) */
+  scopedDailyLimits?: ScopedDailyLimitOverrides;
+  /** the same as `scopedDailyLimits.host_user` (which wins when both are given) */
   dailyMeetingLimitPerUser?: number;
   controlRoutes?: boolean;
   stateFile?: string;
@@ -56,8 +70,10 @@ export interface SimulatorStats {
   refusedTokenUses: number;
   /** tokens this simulator never minted (garbage, or from another instance) */
   unknownTokenUses: number;
-  /** 429s served by the API (per-second and daily) */
+  /** 429s served by the API (per-second and daily; `failNext` 429s too) */
   rateLimited: number;
+  /** 429s the rate limits sent, by kind (all five keys, zero included) */
+  rateLimitedBy: Record<RateLimitKind, number>;
   meetings: number;
   webhookDeliveries: number;
   webhookFailures: number;
@@ -94,7 +110,14 @@ export interface SimulatorControl {
   setTokenEndpointRateLimited(retryAfterSeconds: number | null): void;
   setPlan(plan: RateLimitPlan): void;
   setRateLimits(enabled: boolean): void;
+  /** The same as `setScopedDailyLimits({ host_user: limit })`. */
   setDailyMeetingLimit(limit: number): void;
+  /** Merges account daily-cap overrides by pool; `null` goes back to the plan's figure. */
+  setDailyLimits(limits: DailyLimitOverrides): void;
+  /** Merges per-user / per-registrant daily limits; `null` goes back to Zoom's figure. */
+  setScopedDailyLimits(limits: ScopedDailyLimitOverrides): void;
+  /** Rate-limit counters: per bucket and clock window, today's daily counts, 429s by kind. */
+  rateLimits(): RateLimitReport;
   setScopes(scopes: string[]): void;
   addUser(user: { email: string; id?: string; firstName?: string; lastName?: string }): SimUser;
   regenerateSecret(): string;

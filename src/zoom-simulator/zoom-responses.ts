@@ -25,6 +25,12 @@ export const API_ERRORS = {
     code: 429,
     message: 'You have reached the maximum per-second rate limit for this API. Try again later.',
   },
+  /** an account-wide daily cap (the day's end is in `Retry-After`) */
+  dailyRateLimit: {
+    code: 429,
+    message:
+      'You have reached the maximum daily rate limit for this API. Refer to the response header for details on when you can make another request.',
+  },
   notFound: { code: 404, message: 'Not Found' },
 } as const;
 
@@ -50,10 +56,26 @@ export const dailyMeetingLimit = (limit: number) => ({
   message: `You have exceeded the daily rate limit (${limit}) of Meeting Create/Update API requests permitted for this particular user. You may resume these requests at GMT 00:00:00.`,
 });
 
-/** (chosen) Free plan's per-account daily limit per category. */
-export const accountDailyLimit = (limit: number, category: string) => ({
+/** Zoom's per-registrant daily limit on registrations (message quoted from Zoom for webinar
+ * batch registration; (chosen) the same wording, "Meeting" or without "Batch", for the others). */
+export const dailyRegistrationLimit = (
+  limit: number,
+  noun: 'Meeting' | 'Webinar',
+  batch: boolean,
+  registrant: string,
+) => ({
   code: 429,
-  message: `You have exceeded the daily rate limit (${limit}) of ${category} API requests permitted for this account. You may resume these requests at GMT 00:00:00.`,
+  message: `You have exceeded the daily rate limit (${limit}) of ${noun} ${batch ? 'Batch ' : ''}Registration API requests permitted for (${registrant}) this particular registrant. You may resume these requests at GMT 00:00:00.`,
+});
+
+/** (chosen) Zoom's per-registrant daily limit on status changes, worded as the registration one. */
+export const dailyRegistrantStatusLimit = (
+  limit: number,
+  noun: 'Meeting' | 'Webinar',
+  registrant: string,
+) => ({
+  code: 429,
+  message: `You have exceeded the daily rate limit (${limit}) of ${noun} Registrant Status API requests permitted for (${registrant}) this particular registrant. You may resume these requests at GMT 00:00:00.`,
 });
 
 export const VALIDATION_FAILED = 'Validation Failed.';

@@ -40,15 +40,18 @@ describe(ZoomSimulator.name, () => {
       const first = await h.api(token, 'GET', '/users/me');
       const second = await h.api(token, 'GET', '/users/me');
       const created = await h.api(token, 'POST', '/users/me/meetings', { topic: 'x' });
+      const listed = await h.api(token, 'GET', '/users/me/meetings');
       const headers = (r: typeof first) => [
         r.headers.get('x-ratelimit-category'),
+        r.headers.get('x-ratelimit-type'),
         r.headers.get('x-ratelimit-limit'),
         r.headers.get('x-ratelimit-remaining'),
       ];
-      expect([headers(first), headers(second), headers(created)]).toEqual([
-        ['Light', '30', '29'],
-        ['Light', '30', '28'],
-        ['Medium', '20', '19'],
+      expect([headers(first), headers(second), headers(created), headers(listed)]).toEqual([
+        ['Light', 'QPS', '30', '29'],
+        ['Light', 'QPS', '30', '28'],
+        ['Light', 'QPS', '30', '27'],
+        ['Medium', 'QPS', '20', '19'],
       ]);
     });
 

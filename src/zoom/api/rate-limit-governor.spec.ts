@@ -8,26 +8,38 @@ import { PubSubService } from '../../coordination/pubsub.service.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
 import { createRedisNamespace } from '../../../test/support/services.js';
 import { DailyBlocks } from './daily-blocks.js';
+import { DailyLimits } from './daily-limits.js';
 import { RateLimitGovernor, resetTime } from './rate-limit-governor.js';
 import { RateLimits } from './rate-limits.js';
 import { SlotLeases } from './slot-leases.js';
 import type { ZoomRequest, ZoomResponse } from './zoom-api.types.js';
 
-const heavy: ZoomRequest = {
+// Categories come from Zoom's reference (route-table/): each request below is one of its labels.
+const heavy: ZoomRequest = { method: 'GET', path: '/report/daily', route: 'GET /report/daily' };
+const light: ZoomRequest = { method: 'GET', path: '/users/me', route: 'GET /users/:userId' };
+const medium: ZoomRequest = { method: 'GET', path: '/users', route: 'GET /users' };
+const intensive: ZoomRequest = {
   method: 'GET',
-  path: '/report',
-  category: 'heavy',
-  route: 'GET /report',
+  path: '/metrics/meetings',
+  route: 'GET /metrics/meetings',
 };
-const light: ZoomRequest = { ...heavy, category: 'light' };
+const phoneHeavy: ZoomRequest = {
+  method: 'GET',
+  path: '/phone/call_logs',
+  route: 'GET /phone/call_logs',
+};
 const create = (user: string): ZoomRequest => ({
   method: 'POST',
   path: `/users/${user}/meetings`,
-  category: 'medium',
-  dailyLimitUser: user,
   route: 'POST /users/{userId}/meetings',
 });
-const forApp = (app: string): ZoomRequest => ({ ...create('x'), dailyLimitUser: undefined, app });
+const register = (webinar: string, email: string): ZoomRequest => ({
+  method: 'POST',
+  path: `/webinars/${webinar}/registrants`,
+  registrants: [email],
+  route: 'POST /webinars/:webinarId/registrants',
+});
+const forApp = (app: string): ZoomRequest => ({ ...medium, app });
 const ok: ZoomResponse = { status: 200, data: {}, headers: {} };
 const qps429: ZoomResponse = {
   status: 429,
@@ -109,8 +121,10 @@ describe(RateLimitGovernor.name, () => {
     await blocks.onModuleInit();
     jobs.onModuleDestroy();
     const metrics = new MetricsService();
+    const daily = new DailyLimits(config, clock, redis, blocks, metrics, pubsub);
+    await daily.onModuleInit();
     return {
-      governor: new RateLimitGovernor(config, clock, redis, metrics, limits, blocks),
+      governor: new RateLimitGovernor(config, clock, redis, metrics, limits, daily),
       redis,
       blocks,
       limits,
@@ -166,11 +180,11 @@ describe(RateLimitGovernor.name, () => {
     expect(offsets[2]).toBeGreaterThanOrEqual(1_980);
   });
 
-  it('makes one Redis round trip per call while nothing is blocked', async () => {
+  it('makes one Redis round trip per call that spends no daily count', async () => {
     const { governor: g, redis } = await governor();
     const sent = vi.spyOn(redis!, 'sendCommand');
-    await g.run(create('nobody-blocked@example.com'), async () => ok);
     await g.run(light, async () => ok);
+    await g.run(medium, async () => ok);
     expect(sent.mock.calls.map(([command]) => command.name)).toEqual(['evalsha', 'evalsha']);
   });
 
@@ -242,7 +256,7 @@ describe(RateLimitGovernor.name, () => {
     expect(toldToWait).toBeLessThanOrEqual(Math.ceil((midnight - Date.now()) / 1000) + 1);
 
     // Announced to the fleet: the other replica learns it without asking Redis per call.
-    await vi.waitFor(() => expect(b.blocks.blockedUntil('user:capped@example.com')).toBeDefined());
+    await vi.waitFor(() => expect(b.blocks.blockedUntil('host:capped@example.com')).toBeDefined());
     let calls = 0;
     const error = await refusal(
       b.governor.run(create('Capped@example.com'), async () => (calls++, ok)),
@@ -265,7 +279,7 @@ describe(RateLimitGovernor.name, () => {
       },
     };
     await a.run(light, async () => reported);
-    await vi.waitFor(() => expect(b.limits.limit('light')).toBe(2));
+    await vi.waitFor(() => expect(b.limits.limit('general', 'light').limit).toBe(2));
     const offsets = await burst([b.governor], light, 3);
     expect(offsets[2]).toBeGreaterThanOrEqual(980);
   });
@@ -324,6 +338,112 @@ describe(RateLimitGovernor.name, () => {
     expect(Number(refused.options.headers?.['Retry-After'])).toBeGreaterThanOrEqual(1);
     expect(Date.now() - started).toBeLessThan(100);
     void Promise.all(queued);
+  });
+
+  it('lets Resource-intensive calls start within the per-minute limit and refuses the rest with Retry-After', async () => {
+    const { governor: g } = await governor({ limits: { resource_intensive: 3 } });
+    const outcomes = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        g
+          .run(intensive, async () => ok)
+          .then(
+            () => 'sent',
+            (e: unknown) =>
+              e instanceof DomainError ? e.options.headers?.['Retry-After'] : 'other',
+          ),
+      ),
+    );
+    expect(outcomes.filter((o) => o === 'sent')).toHaveLength(3);
+    // The fourth would start a minute after the first: beyond the 15 s wait, so refused now.
+    expect(outcomes.filter((o) => Number(o) >= 45)).toHaveLength(2);
+  });
+
+  it("paces Zoom Phone on Phone's own table", async () => {
+    const { governor: g } = await governor(); // Phone Heavy on pro: 5/s (general Heavy: 10/s)
+    const offsets = await burst([g], phoneHeavy, 7);
+    expect(offsets.filter((t) => t < 500)).toHaveLength(5);
+    expect(offsets[5]).toBeGreaterThanOrEqual(980);
+  });
+
+  it("blocks only the registrant Zoom's per-registrant 429 names, on every replica", async () => {
+    const [a, b] = [await governor(), await governor()];
+    const capped: ZoomResponse = {
+      status: 429,
+      data: {
+        code: 429,
+        message:
+          'You have exceeded the daily rate limit (3) of Webinar Batch Registration API requests permitted for (Ann@example.com) this particular registrant. You may resume these requests at GMT 00:00:00.',
+      },
+      headers: {},
+    };
+    await a.governor.run(register('81234567890', 'ann@example.com'), async () => capped);
+    await vi.waitFor(() =>
+      expect(b.blocks.list().map((block) => block.scope)).toContain(
+        'registrant:webinar:81234567890:ann@example.com',
+      ),
+    );
+    let calls = 0;
+    const error = await refusal(
+      b.governor.run(register('81234567890', 'ANN@example.com'), async () => (calls++, ok)),
+    );
+    expect(error.code).toBe(ErrorCode.DailyLimitReached);
+    for (const other of [
+      register('81234567890', 'bob@example.com'),
+      register('89999999999', 'ann@example.com'),
+      light,
+      create('me'),
+    ])
+      await b.governor.run(other, async () => (calls++, ok));
+    expect(calls).toBe(4);
+  });
+
+  it('blocks only that operation on that resource when a daily 429 names no scope it can place', async () => {
+    const { governor: g } = await governor();
+    const daily: ZoomResponse = {
+      status: 429,
+      data: {
+        code: 429,
+        message:
+          'You have reached the maximum daily rate limit for this API. Refer to the response header for details on when you can make another request.',
+      },
+      headers: { 'x-ratelimit-type': 'Daily-limit', 'x-ratelimit-category': 'Light' },
+    };
+    await g.run(light, async () => daily);
+    expect((await refusal(g.run(light, async () => ok))).code).toBe(ErrorCode.DailyLimitReached);
+    const other = { ...light, path: '/users/someone@example.com' };
+    await expect(g.run(other, async () => ok)).resolves.toMatchObject({ status: 200 });
+    await expect(g.run(medium, async () => ok)).resolves.toMatchObject({ status: 200 });
+  });
+
+  it("counts a host's creates and updates for the day and refuses the one past Zoom's 100 locally", async () => {
+    const { governor: g } = await governor({ plan: 'business' });
+    const sent: number[] = [];
+    for (let i = 0; i < 100; i++)
+      await g.run(create('busy@example.com'), async () => (sent.push(i), ok));
+    const error = await refusal(g.run(create('Busy@Example.com'), async () => ok));
+    expect([error.code, sent.length]).toEqual([ErrorCode.DailyLimitReached, 100]);
+    expect(Number(error.options.headers?.['Retry-After'])).toBeGreaterThan(0);
+    await expect(g.run(create('calm@example.com'), async () => ok)).resolves.toMatchObject({
+      status: 200,
+    });
+  });
+
+  it('counts me, the email and the id as one host once a create named them', async () => {
+    const { governor: g, redis } = await governor({ plan: 'business' });
+    const created: ZoomResponse = {
+      status: 201,
+      data: { id: 1, host_id: 'HostId123', host_email: 'owner@example.com' },
+      headers: {},
+    };
+    await g.run(create('me'), async () => created);
+    for (let i = 0; i < 100; i++)
+      await g.run(create(i % 2 ? 'owner@example.com' : 'HostId123'), async () => ok);
+    expect((await refusal(g.run(create('me'), async () => ok))).code).toBe(
+      ErrorCode.DailyLimitReached,
+    );
+    expect(await redis!.hget(`${namespace.prefix}${testKey}:ratelimit:hosts`, 'me')).toBe(
+      'HostId123',
+    );
   });
 
   it('reads Zoom daily Retry-After as a date or seconds, never past the next UTC midnight', () => {

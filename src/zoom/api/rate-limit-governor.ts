@@ -8,26 +8,29 @@ import { AppConfig } from '../../config/app-config.js';
 import { REDIS, type RedisClient, redisReady } from '../../coordination/redis.provider.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
 import { withSpan } from '../../tracing/span.js';
-import { DailyBlocks } from './daily-blocks.js';
+import { DailyLimits, type DailySpend } from './daily-limits.js';
 import { classifyRateLimit } from './rate-limit-answer.js';
 import {
   LocalSlots,
   RedisSlots,
   type Reservation,
   type SlotRequest,
-  WINDOW_MS,
+  slidingWindowOf,
 } from './rate-limit-slots.js';
 import { RateLimits } from './rate-limits.js';
 import { SlotLeases } from './slot-leases.js';
-import type { ZoomRateCategory, ZoomRequest, ZoomResponse } from './zoom-api.types.js';
+import type { ZoomRequest, ZoomResponse } from './zoom-api.types.js';
+import { bucketOf } from './zoom-limits.js';
+import { describeZoomRoute, type ZoomRouteInfo } from './zoom-routes.js';
 
-export { PLAN_LIMITS } from './rate-limits.js';
+export { resetTime } from './reset-time.js';
+
+export { PLAN_LIMITS } from './zoom-limits.js';
 
 /** The longest a call may wait in line before it is refused locally with 429. */
 export const MAX_QUEUE_WAIT_MS = 15_000;
 /** Per-second 429s from Zoom (Zoom did nothing) are retried this many times. */
 const MAX_QPS_RETRIES = 3;
-const DAY_MS = 86_400_000;
 /** What a wait in line cut by shutdown was (ShutdownSignal's 503 message). */
 const IN_LINE = 'a call waiting in line for Zoom (never sent)';
 /** The share of calls the gateway makes for itself, not for an app. */
@@ -68,7 +71,7 @@ export class RateLimitGovernor {
     @Inject(REDIS) private readonly redis: RedisClient | null,
     metrics: MetricsService,
     private readonly limits: RateLimits,
-    private readonly blocks: DailyBlocks,
+    private readonly daily: DailyLimits,
     // Optional so unit tests may build the governor without one; the app always provides it.
     @Optional() private readonly shutdown: ShutdownSignal = new ShutdownSignal(),
   ) {
@@ -104,87 +107,119 @@ export class RateLimitGovernor {
 
   async run<R extends ZoomResponse>(request: ZoomRequest, attempt: () => Promise<R>): Promise<R> {
     const deadline = this.clock.now() + MAX_QUEUE_WAIT_MS;
+    // The route's facts come from Zoom's own reference (route-table/), never from the caller.
+    const route = describeZoomRoute(request.method, request.path);
+    const bucket = bucketOf(route.product, route.category);
+    const spends = this.daily.spendsOf(request, route);
+    let counted = false;
     for (let retry = 0; ; retry++) {
-      await this.assertNotBlocked(request);
+      this.daily.assertNotBlocked(request, spends);
       await withSpan(
         'zoom.rate_limit.wait',
-        { 'zoom.rate_limit.category': request.category, 'zoom.app': request.app ?? GATEWAY_APP },
-        () => this.waitForSlot(request, deadline),
+        { 'zoom.rate_limit.category': bucket, 'zoom.app': request.app ?? GATEWAY_APP },
+        () => this.waitForSlot(request, route, deadline),
       );
-      const response = await attempt();
+      // Counted once, after the slot: a call refused by its slot spends nothing of the day.
+      if (!counted) await this.daily.take(spends);
+      counted = true;
+      const response = await this.attemptCounted(attempt, spends);
       const kind = classifyRateLimit(response);
-      this.limits.learn(request.category, response, kind);
-      if (kind === undefined) return response;
-      this.zoomRateLimited.inc({ category: request.category, type: kind });
+      this.limits.learn(route.product, route.category, response, kind);
+      if (kind === undefined) {
+        this.learnHost(request, route, response);
+        return response;
+      }
+      this.zoomRateLimited.inc({ category: bucket, type: kind });
       if (kind === 'daily') {
         // Never retried: the quota is spent until Zoom's reset, which the caller is told.
-        await this.recordDailyLimit(request, response);
+        await this.daily.onZoomDailyLimit(request, route, spends, response);
         return response;
       }
       if (retry >= MAX_QPS_RETRIES || request.retryable === false) return response;
-      this.retries.inc({ category: request.category });
-      // Zoom counts whole clock seconds: nobody in the fleet calls this category before the next one.
-      await this.pause(request.category, (Math.floor(this.clock.now() / 1000) + 1) * 1000 + 20);
+      this.retries.inc({ category: bucket });
+      // Zoom counts whole clock seconds (minutes): nobody in the fleet calls this bucket before the next.
+      const zoomWindow =
+        slidingWindowOf(this.limits.limit(route.product, route.category).windowMs) - 20;
+      await this.pause(bucket, (Math.floor(this.clock.now() / zoomWindow) + 1) * zoomWindow + 20);
     }
   }
 
   /**
-   * Refuses locally (429, Retry-After) when Zoom already reported the daily limit for this
-   * request's user (creates/updates) or for its whole category. Reads process memory only.
+   * Refuses locally (429, Retry-After) when Zoom's daily limit already closed one of the call's
+   * scopes (its host's creates and updates, a registrant's, the account's category), before
+   * anything is written for it. Reads process memory only.
    */
   // oxlint-disable-next-line typescript/require-await -- async so a refusal is a rejection, as callers await it
-  async assertNotBlocked(request: Pick<ZoomRequest, 'category' | 'dailyLimitUser'>): Promise<void> {
-    const keys = [`account:${request.category}`];
-    if (request.dailyLimitUser) keys.push(`user:${request.dailyLimitUser.toLowerCase()}`);
-    for (const key of keys) {
-      const until = this.blocks.blockedUntil(key);
-      if (until === undefined) continue;
-      const now = this.clock.now();
-      this.refusals.inc({ category: request.category, reason: 'daily_limit' });
-      const resume = new Date(until).toISOString().replace('.000Z', 'Z');
-      const who = key.startsWith('user:') ? `user ${request.dailyLimitUser}` : 'this account';
-      throw new DomainError(
-        ErrorCode.DailyLimitReached,
-        `Zoom's daily limit of meeting create/update requests for ${who} is reached; the gateway will not call Zoom for it until ${resume}.`,
-        {
-          zoomCode: 429,
-          headers: {
-            'Retry-After': String(Math.max(1, Math.ceil((until - now) / 1000))),
-            'X-RateLimit-Type': 'Daily-limit',
-            'X-RateLimit-Category': capitalise(request.category),
-            'X-Gateway-Refusal': 'daily_limit',
-          },
-        },
-      );
-    }
+  async assertNotBlocked(
+    request: Pick<ZoomRequest, 'method' | 'path' | 'dailyLimitUser' | 'registrants' | 'route'>,
+  ): Promise<void> {
+    const route = describeZoomRoute(request.method, request.path);
+    this.daily.assertNotBlocked(request, this.daily.spendsOf(request, route));
   }
 
-  private async waitForSlot(request: ZoomRequest, deadline: number): Promise<void> {
-    const { category } = request;
+  /** One attempt; a count Zoom did not spend (it refused the call) is given back. */
+  private async attemptCounted<R extends ZoomResponse>(
+    attempt: () => Promise<R>,
+    spends: DailySpend[],
+  ): Promise<R> {
+    const response = await attempt();
+    if (spends.length) await this.daily.settle(spends, response.status);
+    return response;
+  }
+
+  /** A create's answer names its host's id and email: `me`, the email and the id are one host. */
+  private learnHost(request: ZoomRequest, route: ZoomRouteInfo, response: ZoomResponse): void {
+    if (route.daily !== 'host_user' || route.pathUser === undefined || response.status !== 201)
+      return;
+    const data: unknown = response.data;
+    if (typeof data !== 'object' || data === null) return;
+    const host = data as { host_id?: unknown; host_email?: unknown };
+    this.daily.learnHost(route.pathUser, host.host_id, host.host_email);
+  }
+
+  private async waitForSlot(
+    request: ZoomRequest,
+    route: ZoomRouteInfo,
+    deadline: number,
+  ): Promise<void> {
+    const category = bucketOf(route.product, route.category);
+    const zoomLimit = this.limits.limit(route.product, route.category);
+    const windowMs = slidingWindowOf(zoomLimit.windowMs);
+    // Leases suit per-second buckets only: an unused slot of a per-minute one would hold a minute.
+    const leasable = zoomLimit.windowMs === 1_000;
     // Calls the gateway makes for itself (reconciliation, validation) share as one more app.
     const app = request.app ?? GATEWAY_APP;
     const weights = this.config.zoomAppWeights;
     const weight = Object.hasOwn(weights, app) ? (weights[app] ?? 1) : 1;
     const line = `${category}:${app}`;
     // A slot leased by an earlier call of this line: no round trip.
-    if (this.shared && this.leases.take(line, this.clock.now())) {
+    if (this.shared && leasable && this.leases.take(line, this.clock.now())) {
       this.waitSeconds.observe({ category }, 0);
       return;
     }
     const ask = async () => {
       const now = this.clock.now();
       const maxWait = Math.max(0, deadline - now);
-      const limit = this.limits.limit(category);
+      const { limit } = this.limits.limit(route.product, route.category);
       // Leases save a round trip to Redis: without Redis there is none to save.
-      const want = this.shared ? this.leases.wanted(line, now) : 1;
-      const slot = await this.reserve({ category, app, weight, now, limit, maxWait, want });
+      const want = this.shared && leasable ? this.leases.wanted(line, now) : 1;
+      const slot = await this.reserve({
+        bucket: category,
+        windowMs,
+        app,
+        weight,
+        now,
+        limit,
+        maxWait,
+        want,
+      });
       if (slot.granted) this.leases.keep(line, (slot.slots ?? 1) - 1, now);
       return { slot, maxWait, limit };
     };
     let { slot, maxWait, limit } = await ask();
     const ahead = this.lineLengths.get(line) ?? 0;
     // Each call ahead in this replica's line needs about one slot of the app's share.
-    const expected = slot.waitMs + (ahead * WINDOW_MS) / Math.max(1, slot.share);
+    const expected = slot.waitMs + (ahead * windowMs) / Math.max(1, slot.share);
     // Time spent in this replica's line, behind calls ahead and asking again: part of the wait.
     let inLineMs = 0;
     if (!slot.granted && slot.retry && expected < maxWait) {
@@ -209,13 +244,14 @@ export class RateLimitGovernor {
       return;
     }
     const overShare = slot.retry === 'share';
+    const unit = zoomLimit.windowMs === 1_000 ? 's' : 'min';
     this.refusals.inc({ category, reason: overShare ? 'app_share' : 'queue_full' });
     const late = slot.granted ? 0 : Math.max(expected - maxWait, slot.waitMs - maxWait, 1);
     const retryAfter = String(Math.max(1, Math.ceil(late / 1000)));
     throw new DomainError(
       ErrorCode.RateLimited,
       overShare
-        ? `App ${app} is over its share (${slot.share}/s of ${limit}/s) of Zoom's ${capitalise(category)} rate limit while other apps use theirs; retry after the Retry-After seconds.`
+        ? `App ${app} is over its share (${slot.share}/${unit} of ${limit}/${unit}) of Zoom's ${capitalise(category)} rate limit while other apps use theirs; retry after the Retry-After seconds.`
         : `Too many calls waiting for Zoom's ${capitalise(category)} rate limit; retry after the Retry-After seconds.`,
       {
         zoomCode: 429,
@@ -261,51 +297,14 @@ export class RateLimitGovernor {
     return this.local.reserve(slot);
   }
 
-  private async pause(category: ZoomRateCategory, until: number): Promise<void> {
+  private async pause(category: string, until: number): Promise<void> {
     this.local.pause(category, until);
     this.leases.drop(category);
     if (!this.shared || !redisReady(this.redis)) return;
     await this.shared.pause(category, until, this.clock.now()).catch(() => undefined);
   }
-
-  private async recordDailyLimit(request: ZoomRequest, response: ZoomResponse): Promise<void> {
-    const data: unknown = response.data;
-    const message =
-      typeof data === 'object' &&
-      data !== null &&
-      'message' in data &&
-      typeof data.message === 'string'
-        ? data.message
-        : '';
-    const accountWide = /this account/i.test(message) || !request.dailyLimitUser;
-    const key = accountWide
-      ? `account:${request.category}`
-      : `user:${request.dailyLimitUser!.toLowerCase()}`;
-    const now = this.clock.now();
-    const until = resetTime(response.headers['retry-after'], now);
-    // Zoom's captured daily-limit answers may lack Retry-After; the caller still gets one.
-    response.headers['retry-after'] ??= String(Math.max(1, Math.ceil((until - now) / 1000)));
-    this.logger.warn(
-      `Zoom's daily limit reached for ${key}; refusing locally until ${new Date(until).toISOString()}`,
-    );
-    await this.blocks.block(key, until);
-  }
 }
 
 function capitalise(category: string): string {
   return category.charAt(0).toUpperCase() + category.slice(1);
-}
-
-/**
- * When a daily limit resets: Zoom's Retry-After as a date (`2020-05-31T00:00:00Z`) or seconds,
- * never later than the next UTC midnight, when Zoom documents the reset; without one, that
- * midnight. So a wrong or hostile header can block a user for at most one UTC day.
- */
-export function resetTime(retryAfter: string | undefined, now: number): number {
-  const nextMidnight = (Math.floor(now / DAY_MS) + 1) * DAY_MS;
-  if (!retryAfter) return nextMidnight;
-  const value = retryAfter.trim();
-  const parsed = /^\d{1,9}$/.test(value) ? now + Number(value) * 1000 : Date.parse(value);
-  if (Number.isNaN(parsed) || parsed <= now) return nextMidnight;
-  return Math.min(parsed, nextMidnight);
 }

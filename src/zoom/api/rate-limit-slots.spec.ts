@@ -26,7 +26,8 @@ describe(RedisSlots.name, () => {
 
   const now = Date.now();
   const ask = (overrides: Partial<SlotRequest> = {}): SlotRequest => ({
-    category: 'light',
+    bucket: 'light',
+    windowMs: WINDOW_MS,
     app: 'app',
     weight: 1,
     now,

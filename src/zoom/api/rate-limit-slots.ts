@@ -1,18 +1,23 @@
 import { createHash } from 'node:crypto';
 import type { RedisClient } from '../../coordination/redis.provider.js';
-import type { ZoomRateCategory } from './zoom-api.types.js';
 
 /**
- * The span in which at most `limit` calls of a category may start. Zoom counts whole clock
- * seconds; a sliding second keeps every one of Zoom's windows within the limit whatever the
- * offset between our clocks, and the extra 20 ms absorb network jitter at the boundary.
+ * The span in which at most `limit` calls of a per-second bucket may start. Zoom counts whole
+ * clock seconds (minutes for Resource-intensive); a sliding window keeps every one of Zoom's
+ * windows within the limit whatever the offset between our clocks, and the extra 20 ms absorb
+ * network jitter at the boundary.
  */
 export const WINDOW_MS = 1_020;
-/** An app seen within this long counts as active: its share is kept for it. */
-const ACTIVE_MS = 2 * WINDOW_MS;
+/** The sliding window for a bucket Zoom counts per `zoomWindowMs` (a second or a minute). */
+export function slidingWindowOf(zoomWindowMs: number): number {
+  return zoomWindowMs + 20;
+}
 
 export interface SlotRequest {
-  category: ZoomRateCategory;
+  /** The product's category: `light`, `phone.heavy`, `resource_intensive`, ... */
+  bucket: string;
+  /** The sliding window (WINDOW_MS for per-second buckets). */
+  windowMs: number;
   app: string;
   weight: number;
   now: number;
@@ -144,20 +149,22 @@ const RESERVE_SHA = createHash('sha1').update(RESERVE).digest('hex');
 
 /** The same reservation book in process memory: a single instance, or while Redis is away. */
 export class LocalSlots {
-  private readonly starts = new Map<ZoomRateCategory, number[]>();
+  private readonly starts = new Map<string, number[]>();
   private readonly byApp = new Map<string, number[]>();
-  private readonly seen = new Map<ZoomRateCategory, Map<string, { at: number; weight: number }>>();
-  private readonly pauses = new Map<ZoomRateCategory, number>();
+  private readonly seen = new Map<string, Map<string, { at: number; weight: number }>>();
+  private readonly pauses = new Map<string, number>();
 
   reserve(slot: SlotRequest): Reservation {
-    const { category, app, weight, now, limit, maxWait } = slot;
-    const recent = (list: number[] | undefined) => (list ?? []).filter((t) => t > now - WINDOW_MS);
+    const { bucket: category, app, weight, now, limit, maxWait, windowMs } = slot;
+    // An app seen within two windows counts as active: its share is kept for it.
+    const activeMs = 2 * windowMs;
+    const recent = (list: number[] | undefined) => (list ?? []).filter((t) => t > now - windowMs);
     const seen = this.seen.get(category) ?? new Map<string, { at: number; weight: number }>();
     this.seen.set(category, seen);
     seen.set(app, { at: now, weight });
     let sum = 0;
     for (const [name, entry] of seen) {
-      if (now - entry.at > ACTIVE_MS) seen.delete(name);
+      if (now - entry.at > activeMs) seen.delete(name);
       else sum += entry.weight;
     }
     const shareOf = (w: number) => Math.max(1, Math.floor((limit * w) / sum));
@@ -178,15 +185,15 @@ export class LocalSlots {
     if (owed > 0) {
       const room = limit - owed;
       if (all.length >= room) {
-        let wait = WINDOW_MS;
+        let wait = windowMs;
         const myOldest = mine[mine.length - share];
-        if (myOldest !== undefined) wait = Math.min(wait, myOldest + WINDOW_MS - now);
+        if (myOldest !== undefined) wait = Math.min(wait, myOldest + windowMs - now);
         const oldest = room >= 1 ? all[all.length - room] : undefined;
-        if (oldest !== undefined) wait = Math.min(wait, oldest + WINDOW_MS - now);
+        if (oldest !== undefined) wait = Math.min(wait, oldest + windowMs - now);
         return { granted: false, waitMs: Math.max(5, wait), retry: 'share', share };
       }
     } else if (all.length >= limit) {
-      at = Math.max(now, (all[all.length - limit] ?? now) + WINDOW_MS);
+      at = Math.max(now, (all[all.length - limit] ?? now) + windowMs);
       if (mine.length >= share && at > now)
         return { granted: false, waitMs: at - now, retry: 'horizon', share };
     }
@@ -197,8 +204,8 @@ export class LocalSlots {
     return { granted: true, waitMs: at - now, share };
   }
 
-  pause(category: ZoomRateCategory, until: number): void {
-    if ((this.pauses.get(category) ?? 0) < until) this.pauses.set(category, until);
+  pause(bucket: string, until: number): void {
+    if ((this.pauses.get(bucket) ?? 0) < until) this.pauses.set(bucket, until);
   }
 }
 
@@ -219,7 +226,7 @@ export class RedisSlots {
   ) {}
 
   async reserve(slot: SlotRequest): Promise<Reservation> {
-    const { category } = slot;
+    const category = slot.bucket;
     const keys = [
       this.key(`window:${category}`),
       this.key(`pause:${category}`),
@@ -229,12 +236,12 @@ export class RedisSlots {
       slot.now,
       slot.limit,
       slot.maxWait,
-      WINDOW_MS,
+      slot.windowMs,
       `${this.replicaId}:${++this.seq}`,
       slot.app,
       slot.weight,
       this.key(`window:${category}:app:`),
-      ACTIVE_MS,
+      2 * slot.windowMs,
       slot.want ?? 1,
       LEASE_MS,
     ].map(String);
@@ -257,7 +264,7 @@ export class RedisSlots {
     };
   }
 
-  async pause(category: ZoomRateCategory, until: number, now: number): Promise<void> {
+  async pause(category: string, until: number, now: number): Promise<void> {
     const ttl = Math.max(1, until - now + 1_000);
     // A pause only moves forward, and a stale one expires.
     const current = Number((await this.redis.get(this.key(`pause:${category}`))) ?? 0);

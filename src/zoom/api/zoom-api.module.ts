@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ZoomAuthModule } from '../token/zoom-auth.module.js';
 import { DailyBlocks } from './daily-blocks.js';
+import { DailyLimits } from './daily-limits.js';
 import { RateLimitGovernor } from './rate-limit-governor.js';
 import { RateLimits } from './rate-limits.js';
 import { ZoomApiClient } from './zoom-api.client.js';
@@ -12,7 +13,21 @@ import { ZoomHttpTransport } from './zoom-http.transport.js';
  */
 @Module({
   imports: [ZoomAuthModule],
-  providers: [RateLimits, DailyBlocks, RateLimitGovernor, ZoomApiClient, ZoomHttpTransport],
-  exports: [ZoomApiClient, RateLimitGovernor, ZoomHttpTransport],
+  providers: [
+    RateLimits,
+    DailyBlocks,
+    DailyLimits,
+    RateLimitGovernor,
+    ZoomApiClient,
+    ZoomHttpTransport,
+  ],
+  exports: [
+    ZoomApiClient,
+    RateLimitGovernor,
+    ZoomHttpTransport,
+    DailyLimits,
+    DailyBlocks,
+    RateLimits,
+  ],
 })
 export class ZoomApiModule {}

@@ -1,5 +1,4 @@
-/** Zoom's rate-limit categories (https://developers.zoom.us/docs/api/rate-limits/). */
-export type ZoomRateCategory = 'light' | 'medium' | 'heavy';
+export type { ZoomProduct, ZoomRateCategory } from './route-table/zoom-route-table.js';
 
 export type ZoomQuery = Record<string, string | number | boolean | undefined>;
 
@@ -10,9 +9,13 @@ export interface ZoomRequest {
   path: string;
   query?: ZoomQuery;
   body?: unknown;
-  category: ZoomRateCategory;
-  /** The host user a create/update counts against (Zoom's 100 per user per UTC day). */
+  /**
+   * The host user a create/update counts against (Zoom's 100 per user per UTC day), when the
+   * path does not name it (an update: the meeting's host, from the gateway's record).
+   */
   dailyLimitUser?: string;
+  /** The registrants (emails) a registration or status change counts against, from its body. */
+  registrants?: readonly string[];
   /** A label for metrics: the route template, e.g. `POST /users/:userId/meetings`. */
   route: string;
   timeoutMs?: number;

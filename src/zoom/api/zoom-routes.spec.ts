@@ -1,30 +1,37 @@
 import { DEFAULT_CATEGORY, describeZoomRoute } from './zoom-routes.js';
 
 describe(describeZoomRoute.name, () => {
-  it('labels a create as Medium and names the host user whose daily quota it spends', () => {
+  it("labels a create as Zoom's reference does and names the host user whose daily limit it spends", () => {
     expect(describeZoomRoute('POST', '/users/jane%40example.com/meetings')).toEqual({
       template: '/users/:userId/meetings',
-      category: 'medium',
-      dailyLimitUser: 'jane@example.com',
+      category: 'light',
+      product: 'general',
+      daily: 'host_user',
+      pathUser: 'jane@example.com',
     });
   });
 
-  it('labels single-resource reads Light and lists Medium, as Zoom labels them', () => {
-    expect(describeZoomRoute('GET', '/users/me').category).toBe('light');
-    expect(describeZoomRoute('GET', '/users').category).toBe('medium');
-    expect(describeZoomRoute('get', '/meetings/85746065432/registrants').category).toBe('medium');
+  it('names the meeting or webinar whose registrants a registration counts', () => {
+    expect(describeZoomRoute('POST', '/webinars/81234567890/registrants')).toMatchObject({
+      daily: 'registrant',
+      pathResource: 'webinar:81234567890',
+    });
   });
 
-  it('paces every Reports and Dashboards endpoint as Heavy and Chat as Medium', () => {
-    expect(describeZoomRoute('GET', '/report/daily').category).toBe('heavy');
-    expect(describeZoomRoute('GET', '/metrics/meetings').category).toBe('heavy');
-    expect(describeZoomRoute('POST', '/chat/users/me/messages').category).toBe('medium');
+  it('counts Dashboard metrics as Resource-intensive and Phone on its own table', () => {
+    expect(describeZoomRoute('GET', '/metrics/meetings').category).toBe('resource_intensive');
+    expect(describeZoomRoute('GET', '/phone/call_logs')).toMatchObject({
+      category: 'heavy',
+      product: 'phone',
+    });
   });
 
   it('gives an unlisted route the conservative default and a label without ids', () => {
-    expect(describeZoomRoute('GET', '/h323/devices/abc123')).toEqual({
+    expect(describeZoomRoute('GET', '/h323/devices/abc123/nothing')).toEqual({
       template: '/h323/*',
       category: DEFAULT_CATEGORY,
+      product: 'general',
+      daily: null,
     });
   });
 

@@ -55,7 +55,6 @@ export class AuthValidationService implements OnApplicationBootstrap {
         method: CHEAP_CALL.method,
         path: CHEAP_CALL.path,
         route: CHEAP_CALL.route,
-        category: 'light',
         timeoutMs: Math.min(10_000, this.intervalMs),
       });
       const me = response.data ?? {};

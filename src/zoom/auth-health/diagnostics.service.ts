@@ -4,7 +4,9 @@ import { AppConfig } from '../../config/app-config.js';
 import { LeaseService } from '../../coordination/lease.service.js';
 import { type RedisBreaker, redisBreakerOf } from '../../coordination/redis-breaker.js';
 import { REDIS, type RedisClient } from '../../coordination/redis.provider.js';
+import { DailyBlocks } from '../api/daily-blocks.js';
 import { CredentialsService } from '../credentials/credentials.service.js';
+import { blockInWords } from '../limits/block-scope.js';
 import { MintLedgerService, type MintSummary } from '../token/mint-ledger/mint-ledger.service.js';
 import { ZoomTokenService } from '../token/zoom-token.service.js';
 import { type AuthHealth, AuthHealthReadModel } from './auth-health.read-model.js';
@@ -73,6 +75,7 @@ export class DiagnosticsService {
     private readonly heartbeats: ReplicaHeartbeatService,
     private readonly leases: LeaseService,
     private readonly tokens: ZoomTokenService,
+    private readonly blocks: DailyBlocks,
     @Inject(REDIS) redis: RedisClient | null,
   ) {
     this.redisBreaker = redisBreakerOf(redis);
@@ -117,6 +120,8 @@ export class DiagnosticsService {
         'Some replicas cannot reach Redis and coordinate in-process: they may mint on their own.',
       );
     }
+    // Not auth, but the other reason Zoom refuses calls with a healthy token: a spent daily limit.
+    warnings.push(...this.blocks.list().map(blockInWords));
     return {
       generatedAt: new Date(this.clock.now()).toISOString(),
       replicaId: this.config.replicaId,

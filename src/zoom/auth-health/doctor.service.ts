@@ -2,10 +2,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../../common/clock.js';
 import { fingerprint } from '../../common/crypto/encryption.service.js';
 import { AppConfig } from '../../config/app-config.js';
+import { DailyBlocks } from '../api/daily-blocks.js';
 import { CredentialsService } from '../credentials/credentials.service.js';
 import type { ZoomCredentials } from '../credentials/zoom-credentials.js';
 import type { ZoomAuthState } from '../token/auth-state.js';
 import { MintLedgerService, type MintSummary } from '../token/mint-ledger/mint-ledger.service.js';
+import { blockInWords } from '../limits/block-scope.js';
 import { AuthHealthReadModel } from './auth-health.read-model.js';
 import { type ProbeMintOutcome, type ProbeReport, ZoomProbeService } from './zoom-probe.service.js';
 import type { ZoomVerdictCode } from './zoom-verdict.js';
@@ -45,6 +47,7 @@ export class DoctorService {
     private readonly health: AuthHealthReadModel,
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly blocks: DailyBlocks,
   ) {}
 
   async run(): Promise<DoctorReport> {
@@ -87,6 +90,8 @@ export class DoctorService {
           'something is minting more than one token per lifetime (see GET /api/admin/zoom/diagnostics).',
       );
     }
+    // A healthy app can still be refused by Zoom all day: say which daily limits are spent.
+    warnings.push(...this.blocks.list().map(blockInWords));
     return {
       checkedAt: new Date(this.clock.now()).toISOString(),
       replicaId: this.config.replicaId,

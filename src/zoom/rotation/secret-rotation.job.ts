@@ -197,7 +197,6 @@ export class SecretRotationJob implements OnApplicationBootstrap {
       method: 'POST',
       path: `/marketplace/apps/${encodeURIComponent(this.config.zoomAppId!)}/rotate_client_secret`,
       body,
-      category: 'medium',
       route: 'POST /marketplace/apps/:appId/rotate_client_secret',
     });
     return response.data ?? {};

@@ -90,7 +90,6 @@ const SHARED_KEY = randomBytes(32);
 const getMe = {
   method: 'GET',
   path: '/users/me',
-  category: 'light',
   route: 'GET /users/:userId',
 } as const;
 
@@ -194,7 +193,6 @@ describe(ZoomTokenService.name, () => {
       replicas[0].client.request({
         method: 'GET',
         path: '/meetings/123456789',
-        category: 'light',
         route: 'GET /meetings/:meetingId',
       }),
       ZoomApiError,
