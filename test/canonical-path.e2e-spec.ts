@@ -125,6 +125,32 @@ describe('One canonical path (issue 25)', () => {
     expect(apiCalls().length).toBe(before);
   });
 
+  it('sends Zoom only the caller headers on its allow-list: no method override, no rewritten URL', async () => {
+    const before = apiCalls().length;
+    const answer = await fetch(`${gateway.url}/v2/users/me`, {
+      headers: {
+        authorization: `Bearer ${OPS_KEY}`,
+        'x-http-method-override': 'DELETE',
+        'x-original-url': '/v2/users',
+        'x-rewrite-url': '/v2/users',
+        'x-forwarded-host': 'evil.example',
+        accept: 'application/json',
+      },
+    });
+    expect(answer.status).toBe(200);
+    const [reached] = apiCalls().slice(before);
+    expect(reached?.method).toBe('GET');
+    const names = reached?.headerNames ?? [];
+    for (const name of [
+      'x-http-method-override',
+      'x-original-url',
+      'x-rewrite-url',
+      'x-forwarded-host',
+    ])
+      expect(names).not.toContain(name);
+    expect(names).toContain('accept');
+  });
+
   it.each([
     // A percent-encoded email, and a query with repeated parameters and odd escapes, kept as sent.
     ['GET', '/v2/users/jane.doe%40example.com'],

@@ -60,6 +60,10 @@ export class AppConfig {
   readonly role!: ProcessRole;
   readonly port!: number;
   readonly host!: string;
+  /** METRICS_TOKEN: when set, `GET /metrics` needs `Authorization: Bearer <it>`. */
+  readonly metricsToken?: string;
+  /** METRICS_PORT: `/metrics` is served on this port only, apart from the API. */
+  readonly metricsPort?: number;
   readonly database!: DatabaseConfig;
   readonly runMigrations!: boolean;
   /** Client-side deadline of one PostgreSQL query (pg `query_timeout` and `statement_timeout`). */
@@ -101,6 +105,8 @@ export class AppConfig {
   readonly mintLedgerRetentionDays!: number;
   /** Received webhook events (deduplication records) older than this are pruned. */
   readonly webhookEventsRetentionDays!: number;
+  /** `failed` meeting records (Zoom made nothing) older than this are pruned. */
+  readonly failedMeetingsRetentionDays!: number;
   readonly reconcileIntervalSeconds!: number;
   readonly secretRotationIntervalHours?: number;
   readonly secretRotationOverlapMinutes!: number;
@@ -136,6 +142,11 @@ export function loadConfig(
   const config: Draft<AppConfig> = new AppConfig();
   config.role = options.role ?? 'server';
   config.port = integer('PORT', env.PORT, 3000, 0, 65535);
+  config.metricsToken = metricsToken(env.METRICS_TOKEN);
+  const metricsPort = integer('METRICS_PORT', env.METRICS_PORT, 0, 0, 65535);
+  if (metricsPort !== 0 && metricsPort === config.port)
+    throw new ConfigError('METRICS_PORT', `must differ from PORT (${config.port})`);
+  config.metricsPort = metricsPort === 0 ? undefined : metricsPort;
   config.host = env.HOST?.trim() || '0.0.0.0';
   config.database = database(env.DATABASE_URL);
   config.runMigrations = boolean('RUN_MIGRATIONS', env.RUN_MIGRATIONS, true);
@@ -233,6 +244,13 @@ export function loadConfig(
     1,
     3_650,
   );
+  config.failedMeetingsRetentionDays = integer(
+    'FAILED_MEETINGS_RETENTION_DAYS',
+    env.FAILED_MEETINGS_RETENTION_DAYS,
+    30,
+    1,
+    3_650,
+  );
   config.reconcileIntervalSeconds = integer(
     'RECONCILE_INTERVAL',
     env.RECONCILE_INTERVAL,
@@ -295,4 +313,12 @@ export function withProvisioned(config: AppConfig, values: ProvisionedValues): A
     Object.entries(values).filter(([, value]) => value !== undefined),
   );
   return deepFreeze(Object.assign(new AppConfig(), config, defined));
+}
+
+/** A bearer token Prometheus sends: at least 16 characters a header can carry, no spaces. */
+function metricsToken(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^[\x21-\x7e]{16,512}$/.test(raw))
+    throw new ConfigError('METRICS_TOKEN', 'must be 16 to 512 printable characters, no spaces');
+  return raw;
 }

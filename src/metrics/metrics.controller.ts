@@ -1,4 +1,4 @@
-import { Controller, Get, Header } from '@nestjs/common';
+import { Controller, Get, Header, Headers } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Public } from '../access/access.decorators.js';
 import { MetricsService } from './metrics.service.js';
@@ -11,7 +11,7 @@ export class MetricsController {
 
   @Get()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
-  scrape(): Promise<string> {
-    return this.metrics.registry.metrics();
+  scrape(@Headers('authorization') authorization: string | undefined): Promise<string> {
+    return this.metrics.scrape(authorization, 'api');
   }
 }

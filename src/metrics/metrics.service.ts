@@ -1,5 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { DomainError, ErrorCode } from '../common/errors/index.js';
+import { AppConfig } from '../config/app-config.js';
+import { scrapeAllowed } from './metrics-access.js';
 
 /**
  * The gateway's one Prometheus registry. Modules ask it for their instruments by name, so
@@ -15,7 +18,8 @@ export class MetricsService {
   readonly zoomApiCalls: Counter<'route' | 'status'>;
   readonly zoomApiCallDuration: Histogram<'route' | 'status'>;
 
-  constructor() {
+  // Optional so tests may build the registry alone; the app always provides the configuration.
+  constructor(@Optional() private readonly config?: AppConfig) {
     collectDefaultMetrics({ register: this.registry });
     this.httpRequestDuration = this.histogram(
       'http_request_duration_seconds',
@@ -34,6 +38,21 @@ export class MetricsService {
       ['route', 'status'],
       [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     );
+  }
+
+  /**
+   * The Prometheus text for a scrape on the API's port (`api`) or on METRICS_PORT: with
+   * METRICS_PORT set the API's port has no /metrics; with METRICS_TOKEN a scrape needs it.
+   */
+  async scrape(authorization: unknown, where: 'api' | 'metrics-port'): Promise<string> {
+    if (where === 'api' && this.config?.metricsPort !== undefined)
+      throw new DomainError(ErrorCode.RouteNotFound, 'No route for GET /metrics on this port.');
+    if (!scrapeAllowed(this.config?.metricsToken, authorization))
+      throw new DomainError(
+        ErrorCode.Unauthorized,
+        'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>.',
+      );
+    return this.registry.metrics();
   }
 
   /** One call to Zoom's REST API: `status` is Zoom's HTTP status, or `error` when it never answered. */

@@ -14,29 +14,47 @@ const HOP_BY_HOP = new Set([
 ]);
 
 /**
- * Request headers that stay at the gateway: the caller's API key (replaced by the fleet's Zoom
- * token), its cookies, the gateway's own Idempotency-Key, the host, and Accept-Encoding (so
- * Zoom answers uncompressed and the gateway can read a 401's code). Content-Length is set per
- * attempt. `Expect: 100-continue` is answered by Node itself.
+ * The caller headers that reach Zoom: what describes the body and the answer wanted, nothing
+ * else. An allow-list, because a caller's header Zoom (or a proxy before it) honours could
+ * change what a checked call does: `X-HTTP-Method-Override` a GET into a DELETE,
+ * `X-Original-URL` / `X-Rewrite-URL` the path that grants were checked on. The caller's API
+ * key, cookies, Idempotency-Key, Accept-Encoding (Zoom answers uncompressed, so the gateway can
+ * read a 401's code), forwarding headers and Content-Length (set per attempt) stay here.
  */
-const KEPT_AT_GATEWAY = new Set([
-  'host',
-  'authorization',
-  'cookie',
-  'idempotency-key',
-  'accept-encoding',
-  'content-length',
-  'expect',
-  'x-forwarded-for',
-  'x-forwarded-host',
-  'x-forwarded-proto',
-  'forwarded',
+const FORWARDED_TO_ZOOM = new Set([
+  'accept',
+  'accept-language',
+  'content-type',
+  'content-encoding',
+  'content-language',
+  'content-disposition',
+  'content-md5',
+  'user-agent',
+  'range',
+  'if-range',
+  'if-match',
+  'if-none-match',
+  'if-modified-since',
+  'if-unmodified-since',
+  'cache-control',
 ]);
 
+/** Header names a `Connection` header nominates as hop-by-hop for this message. */
+function nominated(connection: string | string[] | undefined): Set<string> {
+  const value = Array.isArray(connection) ? connection.join(',') : (connection ?? '');
+  return new Set(
+    value
+      .split(',')
+      .map((token) => token.trim().toLowerCase())
+      .filter(Boolean),
+  );
+}
+
 export function forwardedRequestHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  const dropped = nominated(headers.connection);
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || KEPT_AT_GATEWAY.has(name)) continue;
+    if (value === undefined || !FORWARDED_TO_ZOOM.has(name) || dropped.has(name)) continue;
     out[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return out;
@@ -45,12 +63,14 @@ export function forwardedRequestHeaders(headers: IncomingHttpHeaders): Record<st
 /**
  * Zoom's answer headers go back as Zoom sent them (Content-Type, Content-Length,
  * Content-Disposition, x-zm-trackingid, X-RateLimit-*, Retry-After, Location...), except
- * hop-by-hop ones and Set-Cookie: Zoom's cookies are for api.zoom.us, not for our callers.
+ * hop-by-hop ones (and any its Connection header names) and Set-Cookie: Zoom's cookies are for
+ * api.zoom.us, not for our callers.
  */
 export function relayedResponseHeaders(headers: Record<string, string>): Record<string, string> {
+  const dropped = nominated(headers.connection);
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (HOP_BY_HOP.has(name) || name === 'set-cookie') continue;
+    if (HOP_BY_HOP.has(name) || dropped.has(name) || name === 'set-cookie') continue;
     out[name] = value;
   }
   return out;

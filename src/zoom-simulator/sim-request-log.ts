@@ -13,6 +13,8 @@ export interface SimRequest {
   path: string;
   /** the request target exactly as received (path and query, still encoded) */
   url: string;
+  /** the names of the headers received, lower-case (values are not kept: they may be secrets) */
+  headerNames: string[];
   query: Record<string, string>;
   target: 'token' | 'api' | 'control' | 'other';
   /** the matched route pattern for API calls (`GET /v2/meetings/:meetingId`), if any */
@@ -62,6 +64,7 @@ export class RequestLog {
       method: req.method ?? 'GET',
       path,
       url: req.url ?? '/',
+      headerNames: Object.keys(req.headers),
       query: Object.fromEntries(query),
       target,
       authorization:
@@ -83,7 +86,11 @@ export class RequestLog {
   }
 
   list(): SimRequest[] {
-    return this.entries.map((e) => ({ ...e, query: { ...e.query } }));
+    return this.entries.map((e) => ({
+      ...e,
+      query: { ...e.query },
+      headerNames: [...e.headerNames],
+    }));
   }
 
   clear(): void {
