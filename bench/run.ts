@@ -18,6 +18,7 @@ import { memory } from './scenarios/memory.js';
 import { burstScenario } from './scenarios/burst.js';
 import { cache } from './scenarios/cache.js';
 import { latency } from './scenarios/latency.js';
+import { limits } from './scenarios/limits.js';
 import { proxy } from './scenarios/proxy.js';
 import { redisTrips } from './scenarios/redis-trips.js';
 import { scale } from './scenarios/scale.js';
@@ -34,6 +35,7 @@ const SCENARIOS: Scenario[] = [
   cache,
   redisTrips,
   burstScenario,
+  limits,
   scale,
   memory,
 ];

@@ -54,6 +54,15 @@ export function poissonSchedule(rate: number, durationS: number, seed: number): 
   }
 }
 
+/**
+ * Offsets in ms from the start of the run: exactly `count` arrivals at random times within
+ * `durationS` (Poisson arrivals given their number), so a run sends a known number of calls.
+ */
+export function fixedCountSchedule(count: number, durationS: number, seed: number): number[] {
+  const random = seeded(seed);
+  return Array.from({ length: count }, () => random() * durationS * 1000).sort((a, b) => a - b);
+}
+
 const agent = new Agent({ keepAliveTimeout: 30_000, connections: 128 });
 
 export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
