@@ -14,14 +14,21 @@ export const SHUTDOWN_RETRY_AFTER_SECONDS = 1;
 export class ShutdownSignal {
   private raised = false;
   private readonly listeners = new Set<() => void>();
+  private deadline: number | undefined;
 
   get triggered(): boolean {
     return this.raised;
   }
 
-  trigger(): void {
+  /** When the process exits whatever is left (epoch ms; SHUTDOWN_TIMEOUT_MS after the signal), if told. */
+  get deadlineAt(): number | undefined {
+    return this.deadline;
+  }
+
+  trigger(deadlineAt?: number): void {
     if (this.raised) return;
     this.raised = true;
+    this.deadline = deadlineAt;
     for (const listener of this.listeners) listener();
     this.listeners.clear();
   }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
-import { errorMessage } from '../common/errors/error-message.js';
+import { loggableError } from '../common/errors/loggable-error.js';
 import { AppConfig } from '../config/app-config.js';
 import { REDIS, REDIS_SUBSCRIBER, type RedisClient, redisReady } from './redis.provider.js';
 
@@ -43,7 +43,7 @@ export class PubSubService implements OnModuleDestroy {
         await this.redis.publish(this.channel(name), message);
         if (this.subscriber?.status === 'ready') return;
       } catch (error) {
-        this.logger.warn(`Could not publish ${name}: ${errorMessage(error)}`);
+        this.logger.warn(`Could not publish ${name}: ${loggableError(error, 'redis')}`);
       }
     }
     this.local.emit(name, message, false);
@@ -53,8 +53,10 @@ export class PubSubService implements OnModuleDestroy {
     this.local.on(name, (message: string) => handler(message));
     if (this.subscriber && !this.subscribed.has(name)) {
       this.subscribed.add(name);
-      await this.subscriber.subscribe(this.channel(name)).catch((error: Error) => {
-        this.logger.warn(`Could not subscribe to ${name}: ${error.message}; polling will catch up`);
+      await this.subscriber.subscribe(this.channel(name)).catch((error: unknown) => {
+        this.logger.warn(
+          `Could not subscribe to ${name}: ${loggableError(error, 'redis')}; polling will catch up`,
+        );
       });
     }
   }

@@ -156,6 +156,6 @@ describe(RedisBreaker.name, () => {
       Promise.resolve(
         withoutAddress('connect ECONNREFUSED 10.0.0.7:6379 via redis://u:p@cache:6379/0'),
       ),
-    ).resolves.toBe('connect ECONNREFUSED <address> via <REDIS_URL>');
+    ).resolves.toBe('connect ECONNREFUSED <redis> via redis://<redis>');
   });
 });

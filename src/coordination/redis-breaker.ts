@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Command, type Redis } from 'ioredis';
 import { errorMessage } from '../common/errors/error-message.js';
+import { loggableText } from '../common/errors/loggable-error.js';
 
 export interface RedisBreakerOptions {
   /** The least time the breaker stays open after a failure before the first probe. */
@@ -191,11 +192,9 @@ export class RedisBreaker {
   }
 }
 
-/** Health and logs say what failed, never where: URLs and host:port pairs are left out. */
+/** Health and logs say what failed, never where (loggableText: hosts, addresses, ports, URLs). */
 export function withoutAddress(message: string): string {
-  return message
-    .replace(/\brediss?:\/\/\S+/gi, '<REDIS_URL>')
-    .replace(/\[?[\w.:-]*[\w\]]:\d{2,5}\b/g, '<address>');
+  return loggableText(message, 'redis');
 }
 
 const breakers = new WeakMap<Redis, RedisBreaker>();

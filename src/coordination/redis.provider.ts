@@ -1,5 +1,6 @@
 import { Logger, type Provider } from '@nestjs/common';
 import { Redis } from 'ioredis';
+import { loggableError } from '../common/errors/loggable-error.js';
 import { AppConfig } from '../config/app-config.js';
 import { guardRedisClient, redisBreakerOf } from './redis-breaker.js';
 
@@ -35,7 +36,7 @@ export function createRedisClient(url: string, role: string): Redis {
   client.on('error', (error: Error) => {
     if (!down)
       logger.warn(
-        `Redis (${role}) unavailable: ${error.message}; falling back to in-process coordination`,
+        `Redis (${role}) unavailable: ${loggableError(error, 'redis')}; falling back to in-process coordination`,
       );
     down = true;
   });

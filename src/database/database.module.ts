@@ -1,6 +1,7 @@
 import { Global, Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, type DataSourceOptions } from 'typeorm';
+import { addressFreeError } from '../common/errors/loggable-error.js';
 import { AppConfig } from '../config/app-config.js';
 import { buildDataSourceOptions } from './database.options.js';
 import { runMigrations } from './migration-runner.js';
@@ -41,15 +42,21 @@ async function migrate(options: DataSourceOptions, dataSource: DataSource): Prom
         runMigrationsAtStartup: config.runMigrations,
       }),
       // Migrations run before any provider can see the DataSource, so nothing reads an old schema.
+      // Nest logs each failed try's stack ("Unable to connect to the database. Retrying"): it
+      // gets a copy without the server's address, port or connection string.
       dataSourceFactory: async (options) => {
         if (!options) throw new Error('No database options');
-        const dataSource = await new DataSource(options).initialize();
-        if ('runMigrationsAtStartup' in options && options.runMigrationsAtStartup === false) {
-          logger.log('RUN_MIGRATIONS=false: not running migrations at start-up');
-        } else {
-          await migrate(options, dataSource);
+        try {
+          const dataSource = await new DataSource(options).initialize();
+          if ('runMigrationsAtStartup' in options && options.runMigrationsAtStartup === false) {
+            logger.log('RUN_MIGRATIONS=false: not running migrations at start-up');
+          } else {
+            await migrate(options, dataSource);
+          }
+          return dataSource;
+        } catch (error) {
+          throw addressFreeError(error, 'database');
         }
-        return dataSource;
       },
     }),
   ],

@@ -1,6 +1,6 @@
 import { Logger as NestLogger } from '@nestjs/common';
 import type { Logger } from 'typeorm';
-import { errorMessage } from '../common/errors/error-message.js';
+import { loggableError, loggableText } from '../common/errors/loggable-error.js';
 
 /** Long enough to recognise the statement, short enough for one log line. */
 const QUERY_PREVIEW = 160;
@@ -14,7 +14,8 @@ function preview(query: string): string {
  * TypeORM's lines go through the application's logger (pino: redaction, LOG_LEVEL, JSON), and
  * never carry query parameters: they hold topics, hosts, key hashes. A failed query is logged
  * at debug only: the caller handles the error (a unique violation is an ordinary outcome) and
- * the HTTP layer logs what reaches a client.
+ * the HTTP layer logs what reaches a client. Every line is address-free: drivers' messages name
+ * the server (`connect ECONNREFUSED 10.0.0.5:5432`, a pool error's connection string).
  */
 export class TypeOrmLogger implements Logger {
   private readonly logger = new NestLogger('Database');
@@ -24,7 +25,7 @@ export class TypeOrmLogger implements Logger {
   }
 
   logQueryError(error: string | Error, query: string): void {
-    this.logger.debug(`Query failed: ${errorMessage(error)} [${preview(query)}]`);
+    this.logger.debug(`Query failed: ${loggableError(error, 'database')} [${preview(query)}]`);
   }
 
   logQuerySlow(time: number, query: string): void {
@@ -40,7 +41,10 @@ export class TypeOrmLogger implements Logger {
   }
 
   log(level: 'log' | 'info' | 'warn', message: unknown): void {
-    const text = typeof message === 'string' ? message : errorMessage(message);
+    const text =
+      typeof message === 'string'
+        ? loggableText(message, 'database')
+        : loggableError(message, 'database');
     if (level === 'warn') this.logger.warn(text);
     else this.logger.debug(text);
   }

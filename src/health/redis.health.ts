@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { errorMessage } from '../common/errors/error-message.js';
+import { loggableError } from '../common/errors/loggable-error.js';
 import { redisBreakerOf } from '../coordination/redis-breaker.js';
 import { REDIS, type RedisClient } from '../coordination/redis.provider.js';
 
@@ -59,7 +59,7 @@ export class RedisHealthIndicator {
       return indicator.degraded({
         connection: redis.status,
         breaker: redisBreakerOf(redis)?.describe(),
-        message: `Redis (REDIS_URL) did not answer PING (${errorMessage(error)}): coordinating in-process meanwhile`,
+        message: `Redis (REDIS_URL) did not answer PING (${loggableError(error, 'redis')}): coordinating in-process meanwhile`,
       });
     } finally {
       clearTimeout(timer);

@@ -22,6 +22,7 @@ import {
   plainTokenOf,
   type ZoomWebhookEvent,
 } from './zoom-webhook-event.js';
+import { loggableError } from '../common/errors/loggable-error.js';
 
 /** Zoom wants a 2xx within 3 s; past this budget the answer goes out before the event id is stored. */
 export const ACK_BUDGET_MS = 2_000;
@@ -171,7 +172,7 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
       this.queue.release();
       this.events.inc({ event: label, outcome: 'refused' });
       this.logger.error(
-        `Could not record webhook event ${event.event}: ${first.error.message}; answering 503 so Zoom retries`,
+        `Could not record webhook event ${event.event}: ${loggableError(first.error, 'database')}; answering 503 so Zoom retries`,
       );
       throw new DomainError(
         ErrorCode.ServiceUnavailable,
@@ -207,7 +208,8 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
         );
       } else {
         this.events.inc({ event: label, outcome: 'lost' });
-        const reason = result.kind === 'error' ? result.error.message : 'timeout';
+        const reason =
+          result.kind === 'error' ? loggableError(result.error, 'database') : 'timeout';
         this.logger.error(
           `Accepted ${event.event} but could not record it (${reason}); reconciliation will catch up`,
         );

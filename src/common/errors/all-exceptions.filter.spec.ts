@@ -51,6 +51,20 @@ describe(AllExceptionsFilter.name, () => {
     );
   });
 
+  it("logs the database's failure as the cause, without its address, port or connection string", () => {
+    const logged = vi.spyOn(Logger.prototype, 'error');
+    const refused = Object.assign(
+      new Error('connect ECONNREFUSED 10.0.0.5:5432 (postgres://app:s3cret@db.internal:5432/zg)'),
+      { code: 'ECONNREFUSED', address: '10.0.0.5', port: 5432 },
+    );
+    answer(refused);
+    answer(new Error('query to db.internal:5432 failed oddly'));
+    const lines = JSON.stringify(logged.mock.calls);
+    expect(lines).toContain('connect ECONNREFUSED <database> (postgres://<database>)');
+    expect(lines).toContain('query to <address> failed oddly');
+    expect(lines).not.toMatch(/10\.0\.0\.5|5432|s3cret|db\.internal/);
+  });
+
   it('gives a thrown database_unavailable its Retry-After too', async () => {
     const result = answer(new DomainError(ErrorCode.DatabaseUnavailable, 'Database timed out.'));
     await expect(Promise.resolve([result.status, result.headers])).resolves.toEqual([

@@ -10,7 +10,7 @@ import type { Request, Response } from 'express';
 import { isDatabaseUnavailable } from './database-errors.js';
 import { DomainError, type FieldError } from './domain-error.js';
 import { ErrorCode } from './error-code.js';
-import { errorMessage } from './error-message.js';
+import { loggableError, loggableText } from './loggable-error.js';
 
 interface ErrorBody {
   code: string | number;
@@ -194,12 +194,15 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const requestId: unknown = (request as { id?: unknown }).id;
     const correlationId = typeof requestId === 'string' ? requestId : randomUUID();
     const error = exception instanceof Error ? exception : new Error(String(exception));
-    // The cause is for the operator (the log), never for the caller (the body).
-    const cause = error.cause === undefined ? undefined : errorMessage(error.cause);
+    // The cause is for the operator (the log), never for the caller (the body); neither says
+    // where a server is (a driver's `connect ECONNREFUSED 10.0.0.5:5432`, a connection string).
+    const server = isDatabaseUnavailable(exception) ? 'database' : 'address';
+    const cause = error.cause === undefined ? undefined : loggableError(error.cause, server);
+    const stack = error.stack === undefined ? undefined : loggableText(error.stack, server);
     this.logger.error(
       {
         correlationId,
-        err: { name: error.name, message: error.message, stack: error.stack, cause },
+        err: { name: error.name, message: loggableError(error, server), stack, cause },
       },
       `Unhandled error on ${request.method} ${request.path}`,
     );

@@ -29,6 +29,10 @@ describe('database errors', () => {
     ['an administrator shutdown', withCode('terminating connection', '57P01')],
     ['a connection exception class', withCode('connection failure', '08006')],
     ['a busy SQLite file', withCode('database is locked', 'SQLITE_BUSY')],
+    [
+      'a closed SQLite handle, wrapped by TypeORM',
+      new QueryFailedError('UPDATE', [], new TypeError('The database connection is not open')),
+    ],
     ['a cause further down', new Error('read failed', { cause: new Error('Query read timeout') })],
   ])('calls %s "database unavailable"', async (_name, error) => {
     await expect(Promise.resolve(isDatabaseUnavailable(error))).resolves.toBe(true);

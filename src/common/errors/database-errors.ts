@@ -44,6 +44,8 @@ const UNAVAILABLE_MESSAGES = [
   /client has encountered a connection error/i,
   /cannot use a pool after calling end/i,
   /sqlite_busy|database is locked/i,
+  // better-sqlite3 once its handle is closed.
+  /database connection is not open/i,
 ];
 
 function messageOf(error: object): string {

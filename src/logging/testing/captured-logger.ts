@@ -5,13 +5,16 @@ import { loadConfig } from '../../config/app-config.js';
 import { testEncryptionKey } from '../../../test/support/services.js';
 import { HttpLogger } from '../logging.module.js';
 
-/** The app's own HttpLogger (LOG_LEVEL=info), writing into an array of parsed lines. */
-export function capturedHttpLogger(): { http: HttpLogger; lines: Array<Record<string, unknown>> } {
+/** The app's own HttpLogger (LOG_LEVEL=info unless told), writing into an array of parsed lines. */
+export function capturedHttpLogger(level = 'info'): {
+  http: HttpLogger;
+  lines: Array<Record<string, unknown>>;
+} {
   const lines: Array<Record<string, unknown>> = [];
   const config = loadConfig({
     ENCRYPTION_KEY: testEncryptionKey(),
     API_KEYS: 'app:app-key-0123456789abcdef',
-    LOG_LEVEL: 'info',
+    LOG_LEVEL: level,
   });
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {

@@ -17,6 +17,7 @@ import {
   type ValidationRecord,
 } from './validation-store.service.js';
 import { verdictFor, type ZoomVerdict, zoomWordsOf } from './zoom-verdict.js';
+import { loggableError } from '../../common/errors/loggable-error.js';
 
 /** One refusal Zoom gave us, in Zoom's own words. */
 export interface ZoomRefusal {
@@ -87,9 +88,9 @@ export class DiagnosticsService {
     const [status, history, mints, ledgerRefusals, replicas] = await Promise.all([
       this.health.current(),
       this.health.history(),
-      this.ledger
-        .summary()
-        .catch((error: Error) => ({ error: `Mint ledger unavailable: ${error.message}` })),
+      this.ledger.summary().catch((error: Error) => ({
+        error: `Mint ledger unavailable: ${loggableError(error, 'database')}`,
+      })),
       this.recentRefusals(),
       this.heartbeats.fleet(),
     ]);

@@ -11,6 +11,7 @@ import { blockInWords } from '../limits/block-scope.js';
 import { AuthHealthReadModel } from './auth-health.read-model.js';
 import { type ProbeMintOutcome, type ProbeReport, ZoomProbeService } from './zoom-probe.service.js';
 import type { ZoomVerdictCode } from './zoom-verdict.js';
+import { loggableError } from '../../common/errors/loggable-error.js';
 
 /**
  * Verdicts definite enough to move the fleet's state (a fixed app leaves `rejected` at once).
@@ -54,7 +55,9 @@ export class DoctorService {
     const credentials = this.credentials.active();
     const { report, cause } = await this.probes.probe(credentials, (outcome) =>
       this.recordProbe(credentials, outcome).catch((error: Error) => {
-        this.logger.warn(`Could not record the probe mint in the ledger: ${error.message}`);
+        this.logger.warn(
+          `Could not record the probe mint in the ledger: ${loggableError(error, 'database')}`,
+        );
       }),
     );
     const warnings: string[] = [];
@@ -77,11 +80,11 @@ export class DoctorService {
           { updateState: true },
         )
         .catch((error: Error) =>
-          warnings.push(`Could not share the verdict with the fleet: ${error.message}`),
+          warnings.push(`Could not share the verdict with the fleet: ${loggableError(error)}`),
         );
     }
     const mints = await this.ledger.summary().catch((error: Error) => {
-      warnings.push(`Mint ledger unavailable: ${error.message}`);
+      warnings.push(`Mint ledger unavailable: ${loggableError(error, 'database')}`);
       return undefined;
     });
     if (mints?.overBudget) {

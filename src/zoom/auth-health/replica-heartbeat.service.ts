@@ -12,6 +12,7 @@ import { REDIS, type RedisClient, redisReady } from '../../coordination/redis.pr
 import { CredentialsService } from '../credentials/credentials.service.js';
 import type { ZoomAuthState } from '../token/auth-state.js';
 import { AuthHealthReadModel } from './auth-health.read-model.js';
+import { loggableError } from '../../common/errors/loggable-error.js';
 
 export const HEARTBEAT_JOB = 'zoom-replica-heartbeat';
 const HEARTBEAT_MS = 5_000;
@@ -100,9 +101,7 @@ export class ReplicaHeartbeatService implements OnApplicationBootstrap, OnApplic
         );
       }
     } catch (error) {
-      this.logger.debug(
-        `Heartbeat skipped: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      this.logger.debug(`Heartbeat skipped: ${loggableError(error, 'redis')}`);
     }
   }
 
@@ -127,9 +126,7 @@ export class ReplicaHeartbeatService implements OnApplicationBootstrap, OnApplic
             others.push(heartbeat);
         }
       } catch (error) {
-        this.logger.debug(
-          `Could not list the fleet: ${error instanceof Error ? error.message : String(error)}`,
-        );
+        this.logger.debug(`Could not list the fleet: ${loggableError(error, 'redis')}`);
       }
     }
     return [self, ...others.sort((a, b) => a.replicaId.localeCompare(b.replicaId))];

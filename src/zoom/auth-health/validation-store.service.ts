@@ -8,6 +8,7 @@ import {
   type ZoomAuthState,
 } from '../token/auth-state.js';
 import { missingScopesOf, type ZoomVerdict, zoomWordsOf } from './zoom-verdict.js';
+import { loggableError } from '../../common/errors/loggable-error.js';
 
 /** One credential validation (scheduled, or the doctor's), as every replica sees it. Never holds a token. */
 export interface ValidationRecord {
@@ -69,7 +70,7 @@ export class ValidationStore {
         .exec();
     } catch (error) {
       this.logger.warn(
-        `Could not share the validation result through Redis: ${error instanceof Error ? error.message : String(error)}`,
+        `Could not share the validation result through Redis: ${loggableError(error, 'redis')}`,
       );
     }
   }

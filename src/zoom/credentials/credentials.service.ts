@@ -6,6 +6,7 @@ import { PubSubService } from '../../coordination/pubsub.service.js';
 import { credentialFingerprint, CredentialsStore } from './credentials.store.js';
 import type { ZoomCredentialEntity } from './zoom-credential.entity.js';
 import type { ZoomCredentials } from './zoom-credentials.js';
+import { loggableError } from '../../common/errors/loggable-error.js';
 
 export type CredentialsListener = (credentials: ZoomCredentials) => void;
 
@@ -269,7 +270,7 @@ export class CredentialsService implements OnModuleInit {
       .publish(CREDENTIALS_CHANNEL, JSON.stringify(announcement))
       .catch((error: Error) => {
         this.logger.warn(
-          `Could not announce credentials change (${announcement.type}): ${error.message}; replicas will poll`,
+          `Could not announce credentials change (${announcement.type}): ${loggableError(error, 'redis')}; replicas will poll`,
         );
       });
   }

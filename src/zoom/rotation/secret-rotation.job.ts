@@ -12,6 +12,7 @@ import {
 } from '../credentials/credentials.service.js';
 import { CredentialsStore } from '../credentials/credentials.store.js';
 import type { ZoomCredentialEntity } from '../credentials/zoom-credential.entity.js';
+import { loggableError } from '../../common/errors/loggable-error.js';
 
 /** How often the fleet asks "is a rotation due?"; one replica per window runs it. */
 export const ROTATION_CHECK_INTERVAL_MS = 60_000;
@@ -219,7 +220,9 @@ export class SecretRotationJob implements OnApplicationBootstrap {
     await this.store
       .recordEvent({ version, event: 'rotation_failed', actor, reason: `${stage}: ${message}` })
       .catch((error: Error) =>
-        this.logger.error(`Could not audit the failed rotation: ${error.message}`),
+        this.logger.error(
+          `Could not audit the failed rotation: ${loggableError(error, 'database')}`,
+        ),
       );
     await this.credentials.raiseAlarm(alarm);
     return new DomainError(ErrorCode.RotationFailed, message);

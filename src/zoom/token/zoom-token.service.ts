@@ -13,6 +13,7 @@ import type { MintReason, ZoomToken } from './token-store/token-store.js';
 import { DEFAULT_TIMING, refreshAt, replicaJitter, usableUntil } from './token-timing.js';
 import { ZoomAuthStateService } from './zoom-auth-state.service.js';
 import type { MintedToken } from './zoom-oauth.client.js';
+import { loggableError } from '../../common/errors/loggable-error.js';
 
 export type { MintReason, ZoomToken } from './token-store/token-store.js';
 
@@ -244,7 +245,7 @@ export class ZoomTokenService implements OnModuleInit {
   private refreshAhead(): void {
     this.refresh('refresh_ahead').catch((error: Error) => {
       // Callers keep the current token; the failure is already in the state machine and the ledger.
-      this.logger.debug(`Background refresh did not complete: ${error.message}`);
+      this.logger.debug(`Background refresh did not complete: ${loggableError(error)}`);
     });
   }
 
@@ -306,7 +307,7 @@ export class ZoomTokenService implements OnModuleInit {
       await this.state.reset(credentials.version);
     } catch (error) {
       this.logger.warn(
-        `Could not retire tokens of credential versions below ${credentials.version}: ${error instanceof Error ? error.message : String(error)}`,
+        `Could not retire tokens of credential versions below ${credentials.version}: ${loggableError(error)}`,
       );
     }
     this.minter.wake();

@@ -7,6 +7,7 @@ import { JobsService } from '../../../coordination/jobs.service.js';
 import { MetricsService } from '../../../metrics/metrics.service.js';
 import type { MintReason } from '../token-store/token-store.js';
 import { ZoomTokenMintEntity } from './zoom-token-mint.entity.js';
+import { loggableError } from '../../../common/errors/loggable-error.js';
 
 export interface MintRecord {
   reason: MintReason;
@@ -96,7 +97,7 @@ export class MintLedgerService implements OnModuleInit {
     const write = this.write(entry)
       .catch((error: Error) =>
         this.logger.error(
-          `Could not record a ${entry.reason} mint in the ledger: ${error.message}`,
+          `Could not record a ${entry.reason} mint in the ledger: ${loggableError(error, 'database')}`,
         ),
       )
       .finally(() => this.pending.delete(write));

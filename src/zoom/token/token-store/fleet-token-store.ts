@@ -5,6 +5,7 @@ import { REDIS, type RedisClient, redisReady } from '../../../coordination/redis
 import { MemoryTokenStore } from './memory-token-store.js';
 import { RedisTokenStore } from './redis-token-store.js';
 import type { NewToken, StoreSnapshot, TokenStore, WriteResult } from './token-store.js';
+import { loggableError } from '../../../common/errors/loggable-error.js';
 
 /**
  * The store the token service uses: Redis for the fleet when REDIS_URL is set, the in-process
@@ -60,7 +61,7 @@ export class FleetTokenStore implements TokenStore {
         }
         return result;
       } catch (error) {
-        this.degrade(error instanceof Error ? error.message : String(error));
+        this.degrade(loggableError(error, 'redis'));
       }
     } else if (this.shared) {
       const connection = this.redis?.status ?? 'absent';
