@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import type { Caller } from '../access/caller.js';
 import { Clock } from '../common/clock.js';
 import { errorMessage, isUniqueViolation } from '../common/errors/index.js';
@@ -7,6 +7,8 @@ import type { MeetingBody } from './dto/meeting-body.schema.js';
 import { changeColumns, newMeetingRecord, type NewRecord, zoomColumns } from './meeting-columns.js';
 import type { MeetingEntity } from './meeting.entity.js';
 import { MeetingsRepository } from './meetings.repository.js';
+import { RecordRepairs } from './record-repairs.js';
+import type { RecordChange } from './repair-journal.js';
 import type { ZoomMeeting, ZoomMeetingChange, ZoomMeetingWithId } from './zoom-meeting.js';
 
 /** How often the replica making a create's call to Zoom says so on its record. */
@@ -16,25 +18,33 @@ export const HEARTBEAT_INTERVAL_MS = 2_000;
  * lost the database): five missed beats, room for a slow write and some clock skew between replicas.
  */
 export const HEARTBEAT_STALE_MS = 10_000;
-/** When a record write fails after Zoom accepted the change, it is tried again after these delays. */
-export const REPAIR_DELAYS_MS: readonly number[] = [1_000, 5_000, 30_000];
 
 /**
- * A record's life: `creating` before Zoom is called, then `active` (Zoom made it) or `failed`
- * (Zoom certainly made nothing), and `deleted` when Zoom says the meeting is gone. Webhooks,
- * the Zoom proxy and reconciliation all move records through here.
+ * A record's life: `creating` once the governor admitted its call to Zoom (an Idempotency-Key's
+ * claim: before, and deleted if the call never leaves), then `active` (Zoom made it) or `failed`
+ * (Zoom certainly made nothing; pruned after FAILED_MEETINGS_RETENTION_DAYS), and `deleted`
+ * when Zoom says the meeting is gone. Webhooks, the Zoom proxy and reconciliation all move
+ * records through here.
  */
 @Injectable()
 export class MeetingLifecycle {
   private readonly logger = new Logger('Meetings');
 
+  private readonly repairs: RecordRepairs;
+
   constructor(
     private readonly records: MeetingsRepository,
     private readonly clock: Clock,
-  ) {}
+    // The module's, which keeps repairs across a shutdown; a module graph built without it (a
+    // test harness) still gets repairs retried in the process.
+    @Optional() repairs?: RecordRepairs,
+  ) {
+    this.repairs = repairs ?? new RecordRepairs(records, clock);
+  }
 
   /**
-   * Writes the `creating` record of a create. With an Idempotency-Key held by another record,
+   * Writes the `creating` record of a create: once its call is admitted, or first as an
+   * Idempotency-Key's claim. With the key held by another record,
    * the unique index refuses it (fleet-wide); IdempotencyService reads that refusal.
    */
   async begin(
@@ -83,6 +93,15 @@ export class MeetingLifecycle {
   }
 
   /**
+   * An Idempotency-Key's record whose call never left for Zoom (refused by the governor, cut by
+   * shutdown, no token): deleted, so no record stands for a call Zoom never saw, and the key is
+   * free for a retry. Only while still `creating`: a record that moved on is kept.
+   */
+  discardClaim(record: MeetingEntity): Promise<boolean> {
+    return this.records.deleteCreating(record.id);
+  }
+
+  /**
    * No answer or a 5xx: Zoom may have made it. The attempt is over (heartbeat cleared), so a
    * retry with the key looks it up in Zoom at once; without one, reconciliation will tell.
    */
@@ -126,36 +145,12 @@ export class MeetingLifecycle {
   }
 
   /**
-   * A record write that must follow a change Zoom already accepted: tried now; when the database
-   * fails it, tried again in the background (REPAIR_DELAYS_MS), so the caller still gets Zoom's
-   * answer. If every try fails, reconciliation's active check re-reads the meeting from Zoom.
+   * A record write that must follow a change Zoom already accepted (an update or delete through
+   * the gateway): tried now; when the database fails it, the caller still gets Zoom's answer and
+   * RecordRepairs writes it later, across a shutdown too.
    */
-  async followZoom(what: string, write: () => Promise<unknown>): Promise<void> {
-    try {
-      await write();
-    } catch (error) {
-      this.logger.warn(
-        `Zoom accepted the ${what} but its record could not be updated (${errorMessage(error)}); retrying in the background`,
-      );
-      this.repairLater(what, write, 0);
-    }
-  }
-
-  private repairLater(what: string, write: () => Promise<unknown>, attempt: number): void {
-    const delay = REPAIR_DELAYS_MS[attempt];
-    if (delay === undefined) {
-      this.logger.error(
-        `Record still not updated after the ${what}; reconciliation's active check will re-read it from Zoom`,
-      );
-      return;
-    }
-    const timer = setTimeout(() => {
-      write().then(
-        () => this.logger.log(`Record repaired after the ${what}`),
-        () => this.repairLater(what, write, attempt + 1),
-      );
-    }, delay);
-    timer.unref();
+  followZoom(change: RecordChange): Promise<void> {
+    return this.repairs.follow(change);
   }
 
   /** Zoom says the meeting is gone (webhook `meeting.deleted`, a 3001, a delete through us). */

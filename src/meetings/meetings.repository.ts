@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Brackets, In, IsNull, LessThanOrEqual, Not, type Repository } from 'typeorm';
+import { Brackets, In, IsNull, LessThan, LessThanOrEqual, Not, type Repository } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { PlainWrites } from '../common/plain-writes.js';
 import type { MeetingColumns } from './meeting-columns.js';
@@ -115,6 +115,30 @@ export class MeetingsRepository {
     return (result.affected ?? 0) > 0;
   }
 
+  /** Deletes a `creating` record (a claim whose call never left for Zoom); false when it moved on. */
+  async deleteCreating(id: string): Promise<boolean> {
+    const result = await this.meetings.delete({ id, status: 'creating' });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /**
+   * Deletes up to `batch` `failed` records that failed before the cutoff; answers how many.
+   * Ids first, then a delete by id: statements both engines run the same way.
+   */
+  async deleteFailedBefore(cutoff: Date, batch: number): Promise<number> {
+    const rows = await this.meetings.find({
+      select: { id: true },
+      where: { status: 'failed', updatedAt: LessThan(cutoff) },
+      take: batch,
+    });
+    if (rows.length === 0) return 0;
+    const result = await this.meetings.delete({
+      id: In(rows.map((r) => r.id)),
+      status: 'failed',
+    });
+    return result.affected ?? 0;
+  }
+
   /** A note on a record left `creating` whose outcome only reconciliation can tell. */
   async noteCreating(id: string, note: string): Promise<void> {
     await this.meetings.update(
@@ -123,8 +147,9 @@ export class MeetingsRepository {
     );
   }
 
-  async markDeleted(zoomMeetingId: string, reason: string): Promise<boolean> {
-    const now = this.now();
+  /** `at`: when Zoom deleted it, for a deletion written late (a record repair); now by default. */
+  async markDeleted(zoomMeetingId: string, reason: string, at?: Date): Promise<boolean> {
+    const now = at ?? this.now();
     const result = await this.meetings.update(
       { zoomMeetingId, status: In(LIVE), deletedAt: IsNull() },
       {
@@ -137,10 +162,17 @@ export class MeetingsRepository {
     return (result.affected ?? 0) > 0;
   }
 
-  async applyChange(zoomMeetingId: string, columns: MeetingColumns): Promise<boolean> {
+  /**
+   * With `asOf` (a change Zoom accepted then, written late by a record repair): only while no
+   * later write touched the record, which then says it changed at `asOf`; so a late change
+   * never undoes a newer one, and of two late changes the newer wins in either order.
+   */
+  async applyChange(zoomMeetingId: string, columns: MeetingColumns, asOf?: Date): Promise<boolean> {
     const result = await this.meetings.update(
-      { zoomMeetingId, status: In(LIVE) },
-      { ...columns, updatedAt: this.now() },
+      asOf
+        ? { zoomMeetingId, status: In(LIVE), updatedAt: LessThanOrEqual(asOf) }
+        : { zoomMeetingId, status: In(LIVE) },
+      { ...columns, updatedAt: asOf ?? this.now() },
     );
     return (result.affected ?? 0) > 0;
   }

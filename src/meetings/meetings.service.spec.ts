@@ -36,6 +36,8 @@ class ScriptedZoom {
   createsHeld?: Promise<void>;
 
   async request(req: ZoomRequest): Promise<ZoomResponse> {
+    // Every call is admitted at once, as the governor admits one with room (a create records it now).
+    await req.onAdmitted?.();
     this.requests.push(req);
     if (req.method === 'POST' && this.createsHeld) await this.createsHeld;
     const status = req.method === 'POST' ? 201 : 200;

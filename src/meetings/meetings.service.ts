@@ -3,7 +3,7 @@ import type { Caller } from '../access/caller.js';
 import { DomainError, ErrorCode, errorMessage, ZoomApiError } from '../common/errors/index.js';
 import { RateLimitGovernor } from '../zoom/api/rate-limit-governor.js';
 import { queryString, ZoomApiClient, zoomAnswerHeaders } from '../zoom/api/zoom-api.client.js';
-import type { ZoomQuery } from '../zoom/api/zoom-api.types.js';
+import type { ZoomQuery, ZoomResponse } from '../zoom/api/zoom-api.types.js';
 import type { MeetingBody } from './dto/meeting-body.schema.js';
 import type { MeetingEntity } from './meeting.entity.js';
 import { IdempotencyService, type ZoomAnswer } from './idempotency.service.js';
@@ -20,10 +20,27 @@ import {
 } from './zoom-meeting.js';
 
 /**
- * Zoom's meetings routes through the gateway: every create is recorded before Zoom is called
- * and completed after; deletes, updates and Zoom's 3001 keep the records true. A call scoped to
- * one occurrence of a recurring meeting (`occurrence_id`) leaves the record of the whole
- * meeting as it is.
+ * How a create's call to Zoom holds its record: `new` writes it once the governor admitted the
+ * call; `claimed` (an Idempotency-Key's row, written first so a retry waits rather than
+ * duplicates) is deleted when the call is refused before it leaves; `retaken` (a record an
+ * earlier attempt left) is failed as any record Zoom made nothing for.
+ */
+type CreateAttempt =
+  { kind: 'new'; caller: Caller } | { kind: 'claimed' | 'retaken'; record: MeetingEntity };
+
+/** A create's record while its call is made: none yet for `new` until the call is admitted. */
+interface HeldRecord {
+  record: MeetingEntity | undefined;
+  /** The governor admitted the call and it left (or was about to leave) for Zoom. */
+  sent: boolean;
+  stopBeating: () => void;
+}
+
+/**
+ * Zoom's meetings routes through the gateway: every create is recorded once the governor admits
+ * its call, just before Zoom is called, and completed after, so a call refused locally leaves no
+ * record; deletes, updates and Zoom's 3001 keep the records true. A call scoped to one occurrence
+ * of a recurring meeting (`occurrence_id`) leaves the record of the whole meeting as it is.
  */
 @Injectable()
 export class MeetingsService {
@@ -51,16 +68,12 @@ export class MeetingsService {
       path: createPath(userId),
       route: 'POST /users/:userId/meetings',
     });
-    let record: MeetingEntity;
-    if (idempotencyKey === undefined) {
-      record = await this.lifecycle.begin(caller, userId, body);
-    } else {
-      const claim = await this.idempotency.claim(caller, userId, body, idempotencyKey);
-      if ('replay' in claim) return claim.replay;
-      if ('takeover' in claim) return this.settleTakenOver(claim.takeover, userId, body);
-      record = claim.record;
-    }
-    return this.callZoomCreate(record, userId, body);
+    if (idempotencyKey === undefined)
+      return this.callZoomCreate({ kind: 'new', caller }, userId, body);
+    const claim = await this.idempotency.claim(caller, userId, body, idempotencyKey);
+    if ('replay' in claim) return claim.replay;
+    if ('takeover' in claim) return this.settleTakenOver(claim.takeover, userId, body);
+    return this.callZoomCreate({ kind: 'claimed', record: claim.record }, userId, body);
   }
 
   /** Zoom's meeting, from the read-through cache within CACHE_TTL_SECONDS unless `bypassCache`. */
@@ -116,9 +129,7 @@ export class MeetingsService {
     // One occurrence changed: the record describes the whole series, which did not change.
     // Zoom applied it: the caller gets Zoom's answer even when the record write fails (repaired later).
     if (record && query.occurrence_id === undefined)
-      await this.lifecycle.followZoom(`update of meeting ${meetingId}`, () =>
-        this.lifecycle.applyZoomUpdate(meetingId, body),
-      );
+      await this.lifecycle.followZoom({ kind: 'update', meetingId, change: body });
     return { status: 204, json: '', headers: zoomAnswerHeaders(response.headers) };
   }
 
@@ -135,12 +146,11 @@ export class MeetingsService {
     await this.cache.invalidateMeeting(meetingId);
     // One occurrence deleted: the meeting and its other occurrences live on.
     if (query.occurrence_id === undefined)
-      await this.lifecycle.followZoom(`delete of meeting ${meetingId}`, () =>
-        this.lifecycle.markDeletedByZoom(
-          meetingId,
-          `deleted through the gateway by ${caller.name}`,
-        ),
-      );
+      await this.lifecycle.followZoom({
+        kind: 'delete',
+        meetingId,
+        reason: `deleted through the gateway by ${caller.name}`,
+      });
     return { status: 204, json: '', headers: zoomAnswerHeaders(response.headers) };
   }
 
@@ -160,52 +170,95 @@ export class MeetingsService {
   }
 
   private async callZoomCreate(
-    record: MeetingEntity,
+    attempt: CreateAttempt,
     userId: string,
     body: MeetingBody,
   ): Promise<ZoomAnswer> {
-    let meeting: ZoomMeeting;
-    let headers: Record<string, string> = {};
+    const held: HeldRecord = {
+      record: attempt.kind === 'new' ? undefined : attempt.record,
+      sent: false,
+      stopBeating: () => undefined,
+    };
     // The record says "still running" while the call is in flight, so a retry waits rather than guesses.
-    const stopBeating = this.lifecycle.keepAttemptsAlive([record.id]);
+    if (held.record) held.stopBeating = this.lifecycle.keepAttemptsAlive([held.record.id]);
+    let response: ZoomResponse<ZoomMeeting>;
     try {
-      const response = await this.zoom.request<ZoomMeeting>({
+      response = await this.zoom.request<ZoomMeeting>({
         method: 'POST',
         path: createPath(userId),
         body,
         route: 'POST /users/:userId/meetings',
-        // The record names the app that asked: its fair share of the limits.
-        app: record.createdBy,
+        // The app that asked: its fair share of the limits.
+        app: attempt.kind === 'new' ? attempt.caller.name : attempt.record.createdBy,
+        // Admitted: the call leaves for Zoom right after this, so now it gets its record.
+        onAdmitted: async () => {
+          if (attempt.kind === 'new') {
+            const record = await this.lifecycle.begin(attempt.caller, userId, body);
+            held.record = record;
+            held.stopBeating = this.lifecycle.keepAttemptsAlive([record.id]);
+          }
+          held.sent = true;
+        },
       });
-      meeting = response.data;
-      headers = zoomAnswerHeaders(response.headers);
     } catch (error) {
-      if (provesNothingCreated(error)) {
-        await this.lifecycle
-          .fail(record, describeFailure(error))
-          .catch((e: unknown) =>
-            this.logger.error(
-              `Could not mark meeting record ${record.id} failed: ${errorMessage(e)}`,
-            ),
-          );
-      } else {
-        // No answer, or a 5xx: Zoom may have created it. The record stays `creating` for reconciliation.
-        await this.lifecycle.outcomeUnknown(record, describeFailure(error)).catch(() => undefined);
-      }
+      await this.settleUnanswered(attempt.kind, held, error);
       throw error;
     } finally {
-      stopBeating();
+      held.stopBeating();
     }
+    const meeting = response.data;
     const json = zoomJson(meeting);
-    try {
-      await this.lifecycle.complete(record, meeting, this.idempotency.sealResponse(record, json));
-    } catch (error) {
-      // The meeting exists in Zoom: the caller gets it; reconciliation will complete the record.
-      this.logger.error(
-        `Meeting created in Zoom but its record ${record.id} could not be completed: ${errorMessage(error)}`,
-      );
+    const record = held.record;
+    if (!record) {
+      // Only a client that skipped onAdmitted gets here: the meeting exists, reconciliation cannot see it.
+      this.logger.error('Meeting created in Zoom without a record: the call was never admitted');
+    } else {
+      try {
+        await this.lifecycle.complete(record, meeting, this.idempotency.sealResponse(record, json));
+      } catch (error) {
+        // The meeting exists in Zoom: the caller gets it; reconciliation will complete the record.
+        this.logger.error(
+          `Meeting created in Zoom but its record ${record.id} could not be completed: ${errorMessage(error)}`,
+        );
+      }
     }
-    return { status: 201, json, headers };
+    return { status: 201, json, headers: zoomAnswerHeaders(response.headers) };
+  }
+
+  /**
+   * A create's call ended without Zoom's 2xx. Never sent (refused by the governor, at shutdown,
+   * no token): a new record was never written, an Idempotency-Key's claim is deleted (a retry
+   * waiting on it takes the key afresh), a retaken record is failed. Sent: `failed` when Zoom
+   * certainly made nothing, else left `creating` for a retry or reconciliation to settle.
+   */
+  private async settleUnanswered(
+    kind: CreateAttempt['kind'],
+    held: HeldRecord,
+    error: unknown,
+  ): Promise<void> {
+    const record = held.record;
+    if (!record) return;
+    const reason = describeFailure(error);
+    if (!held.sent && kind === 'claimed') {
+      await this.lifecycle
+        .discardClaim(record)
+        .catch((e: unknown) =>
+          this.logger.error(
+            `Could not remove record ${record.id} of a create never sent: ${errorMessage(e)}`,
+          ),
+        );
+    } else if (!held.sent || provesNothingCreated(error)) {
+      await this.lifecycle
+        .fail(record, reason)
+        .catch((e: unknown) =>
+          this.logger.error(
+            `Could not mark meeting record ${record.id} failed: ${errorMessage(e)}`,
+          ),
+        );
+    } else {
+      // No answer, or a 5xx: Zoom may have created it. The record stays `creating` for reconciliation.
+      await this.lifecycle.outcomeUnknown(record, reason).catch(() => undefined);
+    }
   }
 
   /**
@@ -232,7 +285,7 @@ export class MeetingsService {
     if (found) return this.answerFound(record, found);
     await this.lifecycle.startAttempt(record);
     this.logger.log(`No meeting in Zoom for record ${record.id}: a retry makes a new attempt`);
-    return this.callZoomCreate(record, userId, body);
+    return this.callZoomCreate({ kind: 'retaken', record }, userId, body);
   }
 
   /** The meeting an earlier attempt made: Zoom's full object when it answers (the list lacks start_url), recorded and replayed. */

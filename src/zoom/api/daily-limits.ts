@@ -197,6 +197,11 @@ export class DailyLimits implements OnModuleInit {
     if (refunds.length) await this.add(refunds, -1, this.clock.now());
   }
 
+  /** Gives back every count of a call that never reached Zoom (its caller's step before it failed). */
+  async giveBack(spends: DailySpend[]): Promise<void> {
+    if (spends.length) await this.add(spends, -1, this.clock.now());
+  }
+
   /**
    * Zoom answered a daily 429: block exactly the scope it names (a user's, a registrant's, the
    * account's category), read from its message, headers and the route; one it cannot place

@@ -120,8 +120,11 @@ export class RateLimitGovernor {
         () => this.waitForSlot(request, route, deadline),
       );
       // Counted once, after the slot: a call refused by its slot spends nothing of the day.
-      if (!counted) await this.daily.take(spends);
-      counted = true;
+      if (!counted) {
+        await this.daily.take(spends);
+        counted = true;
+        await this.admitted(request, spends);
+      }
       const response = await this.attemptCounted(attempt, spends);
       const kind = classifyRateLimit(response);
       this.limits.learn(route.product, route.category, response, kind);
@@ -155,6 +158,17 @@ export class RateLimitGovernor {
   ): Promise<void> {
     const route = describeZoomRoute(request.method, request.path);
     this.daily.assertNotBlocked(request, this.daily.spendsOf(request, route));
+  }
+
+  /** The caller's step once admitted (a create's record); if it fails, Zoom never sees the call and its counts go back. */
+  private async admitted(request: ZoomRequest, spends: DailySpend[]): Promise<void> {
+    if (!request.onAdmitted) return;
+    try {
+      await request.onAdmitted();
+    } catch (error) {
+      await this.daily.giveBack(spends).catch(() => undefined);
+      throw error;
+    }
   }
 
   /** One attempt; a count Zoom did not spend (it refused the call) is given back. */

@@ -123,7 +123,10 @@ export class ZoomApiClient {
     const next = await this.tokens.onAnswer(token, response);
     if (!('retryWith' in next)) return response;
     if (req.retryable === false) throw unreplayable(req);
-    const retry = await this.governor.run(req, () => send(next.retryWith));
+    // The first attempt already ran the caller's admission step: it runs once.
+    const retry = await this.governor.run({ ...req, onAdmitted: undefined }, () =>
+      send(next.retryWith),
+    );
     await this.tokens.onAnswer(next.retryWith, retry);
     return retry;
   }

@@ -23,6 +23,12 @@ export interface ZoomRequest {
   app?: string;
   /** False when the body is a stream already sent: the call must not be repeated (no 401 or 429 retry). */
   retryable?: boolean;
+  /**
+   * Run once the governor admitted the call (slot reserved, daily counts taken), just before its
+   * first attempt, at most once (the 401 retry does not run it again). A create writes its record
+   * here, so a call refused locally leaves none; when it fails, nothing is sent and the counts go back.
+   */
+  onAdmitted?: () => Promise<void>;
 }
 
 export interface ZoomResponse<T = unknown> {
