@@ -3,11 +3,12 @@ import { stopTracing } from './tracing/register.js';
 // oxlint-disable-next-line import/no-unassigned-import -- decorator metadata polyfill, loaded for its effect
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { ShutdownSignal } from './common/shutdown-signal.js';
 import { type AppConfig, ConfigError, loadConfig, withProvisioned } from './config/app-config.js';
 import { type EmbeddedSimulator, startEmbeddedSimulator } from './embedded/embedded-simulator.js';
 import { provisionEncryptionKey } from './embedded/encryption-key.js';
+import { closeHttpServer, ShutdownDrain } from './health/shutdown-drain.js';
+import { loggableError } from './common/errors/loggable-error.js';
 
 async function bootstrap(): Promise<void> {
   let loaded: AppConfig;
@@ -57,20 +58,38 @@ async function bootstrap(): Promise<void> {
   }
 
   let stopping = false;
+  const drain = app.get(ShutdownDrain);
   const stop = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // A second signal: the operator does not want to wait out the drain.
+      drain.end();
+      return;
+    }
     stopping = true;
+    // Orchestrators stop with SIGTERM; Ctrl-C (SIGINT) in a terminal wants no pause.
+    const drainMs = signal === 'SIGTERM' ? config.shutdownDrainMs : 0;
     logger.log(
-      `${signal}: waits in line answered 503, in-flight requests finishing (at most ${config.shutdownTimeoutMs} ms), then closing the database and Redis`,
+      `${signal}: not ready from now on; serving for ${drainMs} ms more, each answer with Connection: close; ` +
+        `then waits in line answered 503, in-flight requests finishing (at most ${config.shutdownTimeoutMs} ms), then closing the database and Redis`,
     );
-    setTimeout(() => {
-      logger.error('Shutdown took too long; exiting');
-      process.exit(1);
-    }, config.shutdownTimeoutMs).unref();
-    // Calls waiting in the rate-limit queue or on an Idempotency-Key end now (503 + Retry-After);
-    // calls already sent to Zoom run on, with the database and Redis still open, until answered.
-    app.get(ShutdownSignal).trigger();
-    void drainHttp(app.getHttpServer())
+    const server = app.getHttpServer();
+    void drain
+      .run(server, drainMs)
+      .then(() => {
+        // Counted from the drain's end, so a call accepted during the drain has all of it.
+        const deadlineAt = Date.now() + config.shutdownTimeoutMs;
+        setTimeout(() => {
+          logger.error('Shutdown took too long; exiting');
+          process.exit(1);
+        }, config.shutdownTimeoutMs).unref();
+        // Calls waiting in the rate-limit queue or on an Idempotency-Key end now (503 +
+        // Retry-After), not at SIGTERM: during the drain they are served like the new calls
+        // beside them. Calls already sent to Zoom run on, with the database and Redis still
+        // open, until answered. The deadline tells work at the end of shutdown (record repairs)
+        // how long it has left.
+        app.get(ShutdownSignal).trigger(deadlineAt);
+        return closeHttpServer(server);
+      })
       .then(() => app.close())
       .then(() => simulator?.close())
       // Spans still batched are exported before the process ends (a no-op without tracing).
@@ -78,9 +97,7 @@ async function bootstrap(): Promise<void> {
       .then(
         () => process.exit(0),
         (error: unknown) => {
-          logger.error(
-            `Shutdown failed: ${error instanceof Error ? error.message : String(error)}`,
-          );
+          logger.error(`Shutdown failed: ${loggableError(error)}`);
           process.exit(1);
         },
       );
@@ -90,20 +107,6 @@ async function bootstrap(): Promise<void> {
   process.removeAllListeners('SIGINT');
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
-}
-
-/**
- * Stops taking connections and resolves once every request in flight has been answered: idle
- * keep-alive connections close now, busy ones right after their answer (`Connection: close`).
- */
-function drainHttp(server: Server): Promise<void> {
-  server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
-    res.shouldKeepAlive = false;
-  });
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeIdleConnections();
-  });
 }
 
 void bootstrap();

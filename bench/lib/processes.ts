@@ -325,6 +325,8 @@ export async function startGateway(name: string, options: GatewayOptions): Promi
     API_KEYS: `bench[meetings=rw;users=r]:${options.apiKey}`,
     REPLICA_ID: name,
     LOG_LEVEL: 'info',
+    // A bench stops its gateways with SIGTERM: no readiness to drain for, so no 5 s wait each.
+    SHUTDOWN_DRAIN_MS: '0',
     ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
     ...(options.redisKeyPrefix ? { REDIS_KEY_PREFIX: options.redisKeyPrefix } : {}),
     ...options.env,

@@ -87,6 +87,8 @@ describe(loadConfig.name, () => {
     ['FAILED_MEETINGS_RETENTION_DAYS', { FAILED_MEETINGS_RETENTION_DAYS: '30d' }],
     ['DATABASE_QUERY_TIMEOUT_MS', { DATABASE_QUERY_TIMEOUT_MS: '10' }],
     ['DATABASE_CONNECT_TIMEOUT_MS', { DATABASE_CONNECT_TIMEOUT_MS: 'soon' }],
+    ['SHUTDOWN_DRAIN_MS', { SHUTDOWN_DRAIN_MS: '5s' }],
+    ['SHUTDOWN_DRAIN_MS', { SHUTDOWN_DRAIN_MS: '300001' }],
   ];
 
   it.each(invalid)('names %s when its value is wrong', async (variable, env) => {
@@ -154,6 +156,11 @@ describe(loadConfig.name, () => {
     expect(
       loadConfig({ ZOOM_RATE_LIMITS: 'host_user=500/day,registrant=5' }).zoomRateLimits,
     ).toEqual({ host_user: 500, registrant: 5 });
+  });
+
+  it('drains for 5 s after SIGTERM by default, and not at all with 0', () => {
+    expect(loadConfig({})).toMatchObject({ shutdownDrainMs: 5_000, shutdownTimeoutMs: 75_000 });
+    expect(loadConfig({ SHUTDOWN_DRAIN_MS: '0' }).shutdownDrainMs).toBe(0);
   });
 
   it('turns the cache off with 0 and caps Retry-After at what is set', async () => {

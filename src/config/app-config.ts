@@ -116,7 +116,13 @@ export class AppConfig {
   /** True when ZOOM_* credentials are absent and the built-in simulator stands in for Zoom. */
   readonly useEmbeddedSimulator!: boolean;
   readonly embeddedSimulatorPort!: number;
+  /** After SIGTERM: the deadline for in-flight calls, counted from the end of the drain. */
   readonly shutdownTimeoutMs!: number;
+  /**
+   * SHUTDOWN_DRAIN_MS: after SIGTERM, how long the replica keeps serving (readiness failing,
+   * every answer `Connection: close`) before it stops listening; 0 skips the drain.
+   */
+  readonly shutdownDrainMs!: number;
 }
 
 type Draft<T> = { -readonly [K in keyof T]: T[K] };
@@ -293,6 +299,9 @@ export function loadConfig(
     0,
     600_000,
   );
+  // Covers the orchestrator's last probe before SIGTERM (Kubernetes: readiness every 2 s, two
+  // failures) and keep-alive clients learning to reconnect elsewhere; deploy/kubernetes agrees.
+  config.shutdownDrainMs = integer('SHUTDOWN_DRAIN_MS', env.SHUTDOWN_DRAIN_MS, 5_000, 0, 300_000);
   return deepFreeze(config);
 }
 

@@ -6,6 +6,7 @@ import { DependencyMetrics } from './dependency.metrics.js';
 import { HealthController } from './health.controller.js';
 import { HealthService } from './health.service.js';
 import { RedisHealthIndicator } from './redis.health.js';
+import { ShutdownDrain } from './shutdown-drain.js';
 import { ZoomHealthIndicator } from './zoom.health.js';
 
 @Module({
@@ -17,6 +18,9 @@ import { ZoomHealthIndicator } from './zoom.health.js';
     RedisHealthIndicator,
     ZoomHealthIndicator,
     DependencyMetrics,
+    ShutdownDrain,
   ],
+  // main.ts starts the drain at SIGTERM.
+  exports: [ShutdownDrain],
 })
 export class HealthModule {}

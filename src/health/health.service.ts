@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { HealthCheckService } from '@nestjs/terminus';
 import { DatabaseHealthIndicator } from './database.health.js';
 import { RedisHealthIndicator } from './redis.health.js';
+import { ShutdownDrain } from './shutdown-drain.js';
 import { ZoomHealthIndicator } from './zoom.health.js';
 
 /**
@@ -10,7 +11,8 @@ import { ZoomHealthIndicator } from './zoom.health.js';
  * configured but unreachable or its breaker open (the replica coordinates in-process meanwhile),
  * Zoom auth `degraded` or `unreachable`, or this replica's ZOOM_CLIENT_SECRET refused. Each
  * dependency says in words what is wrong under its own key; none prints a host, port or URL.
- * Nothing here mints a token or calls Zoom.
+ * Nothing here mints a token or calls Zoom. From SIGTERM on (ShutdownDrain) ready is down with
+ * no I/O, while live stays up: the replica is leaving, not broken.
  */
 @Injectable()
 export class HealthService {
@@ -19,6 +21,7 @@ export class HealthService {
     private readonly database: DatabaseHealthIndicator,
     private readonly redis: RedisHealthIndicator,
     private readonly zoom: ZoomHealthIndicator,
+    private readonly drain: ShutdownDrain,
   ) {}
 
   live() {
@@ -26,6 +29,7 @@ export class HealthService {
   }
 
   ready() {
+    if (this.drain.draining) return this.health.check([() => this.drain.check('shutdown')]);
     return this.health.check([
       () => this.database.check('database'),
       ...(this.redis.configured ? [() => this.redis.check('redis')] : []),

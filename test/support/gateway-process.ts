@@ -75,6 +75,8 @@ export async function startGateway(
     LOG_LEVEL: 'info',
     DATA_DIR: dataDir,
     DATABASE_URL: dataDir ? `sqlite:${join(dataDir, 'gateway.sqlite')}` : undefined,
+    // No drain after SIGTERM (its 5 s default is for orchestrators); a test about it sets one.
+    SHUTDOWN_DRAIN_MS: '0',
     ...env,
     PORT: String(port),
   };
