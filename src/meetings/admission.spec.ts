@@ -2,11 +2,8 @@ import { Logger } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { getRepositoryToken } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { EncryptionService } from '../common/crypto/encryption.service.js';
 import { DomainError, ErrorCode } from '../common/errors/index.js';
@@ -15,8 +12,7 @@ import { AppConfig } from '../config/app-config.js';
 import { JobsService } from '../coordination/jobs.service.js';
 import { LeaseService } from '../coordination/lease.service.js';
 import { PubSubService } from '../coordination/pubsub.service.js';
-import { buildDataSourceOptions } from '../database/database.options.js';
-import { runMigrations } from '../database/migration-runner.js';
+import { type MigratedSqlite, migratedSqlite } from '../database/testing/migrated-sqlite.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { DailyBlocks } from '../zoom/api/daily-blocks.js';
 import { DailyLimits } from '../zoom/api/daily-limits.js';
@@ -104,7 +100,7 @@ async function outcome(create: Promise<unknown>): Promise<number> {
 }
 
 describe('Meeting records only for calls Zoom saw', () => {
-  let dir: string;
+  let database: MigratedSqlite;
   let dataSource: DataSource;
   let zoom: CountingZoom;
   let tokenError: Error | undefined;
@@ -118,16 +114,12 @@ describe('Meeting records only for calls Zoom saw', () => {
   const posts = () => zoom.sent.filter((r) => r.method === 'POST').length;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'zg-admission-'));
-    dataSource = await new DataSource(
-      buildDataSourceOptions({ type: 'sqlite', path: join(dir, 'db.sqlite') }),
-    ).initialize();
-    await runMigrations(dataSource);
+    database = await migratedSqlite('admission');
+    dataSource = database.dataSource;
   });
 
   afterAll(async () => {
-    await dataSource.destroy();
-    rmSync(dir, { recursive: true, force: true });
+    await database.close();
   });
 
   beforeEach(async () => {

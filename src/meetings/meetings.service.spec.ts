@@ -1,16 +1,12 @@
 import { Test } from '@nestjs/testing';
 import { getRepositoryToken } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { ZoomApiError } from '../common/errors/index.js';
 import { ShutdownSignal } from '../common/shutdown-signal.js';
 import { EncryptionService } from '../common/crypto/encryption.service.js';
-import { buildDataSourceOptions } from '../database/database.options.js';
-import { runMigrations } from '../database/migration-runner.js';
+import { type MigratedSqlite, migratedSqlite } from '../database/testing/migrated-sqlite.js';
 import { AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ZoomReadCache } from '../zoom/cache/zoom-read-cache.js';
@@ -74,7 +70,7 @@ const creates = (zoom: ScriptedZoom) => zoom.requests.filter((r) => r.method ===
 const RECURRING = '85746065432';
 
 describe(MeetingsService.name, () => {
-  let dir: string;
+  let database: MigratedSqlite;
   let dataSource: DataSource;
   let zoom: ScriptedZoom;
   let meetings: MeetingsService;
@@ -83,16 +79,12 @@ describe(MeetingsService.name, () => {
   let shutdown: ShutdownSignal;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'zg-meetings-service-'));
-    dataSource = await new DataSource(
-      buildDataSourceOptions({ type: 'sqlite', path: join(dir, 'db.sqlite') }),
-    ).initialize();
-    await runMigrations(dataSource);
+    database = await migratedSqlite('meetings-service');
+    dataSource = database.dataSource;
   });
 
   afterAll(async () => {
-    await dataSource.destroy();
-    rmSync(dir, { recursive: true, force: true });
+    await database.close();
   });
 
   beforeEach(async () => {

@@ -1,16 +1,12 @@
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/errors/index.js';
 import { loadConfig } from '../config/app-config.js';
 import { JobsService } from '../coordination/jobs.service.js';
 import { LeaseService } from '../coordination/lease.service.js';
-import { buildDataSourceOptions } from '../database/database.options.js';
-import { runMigrations } from '../database/migration-runner.js';
+import { type MigratedSqlite, migratedSqlite } from '../database/testing/migrated-sqlite.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type {
   MeetingRecordsPort,
@@ -66,7 +62,7 @@ async function refusal(
 }
 
 describe(WebhooksService.name, () => {
-  let dir: string;
+  let database: MigratedSqlite;
   let dataSource: DataSource;
   let store: WebhookEventStore;
   let records: RecordedMeetings;
@@ -89,16 +85,12 @@ describe(WebhooksService.name, () => {
   }
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'zg-webhooks-'));
-    dataSource = await new DataSource(
-      buildDataSourceOptions({ type: 'sqlite', path: join(dir, 'test.sqlite') }),
-    ).initialize();
-    await runMigrations(dataSource);
+    database = await migratedSqlite('webhooks');
+    dataSource = database.dataSource;
   });
 
   afterAll(async () => {
-    await dataSource.destroy();
-    rmSync(dir, { recursive: true, force: true });
+    await database.close();
   });
 
   beforeEach(async () => {
