@@ -16,8 +16,10 @@ import {
   url,
   zoomCredentials,
 } from './env-parsers.js';
+import { type RedisConnection, redisConnection, redisKeyPrefix } from './redis-config.js';
 
 export { ConfigError } from './env-parsers.js';
+export type { RedisConnection, RedisNode } from './redis-config.js';
 
 /** The one typed configuration, built once from the environment at start-up. */
 export interface ApiKeyEntry {
@@ -70,7 +72,11 @@ export class AppConfig {
   readonly databaseQueryTimeoutMs!: number;
   /** How long a request waits for a PostgreSQL connection from the pool (`connectionTimeoutMillis`). */
   readonly databaseConnectTimeoutMs!: number;
+  /** REDIS_URL: set only in standalone mode; `redis` says how to reach Redis in every mode. */
   readonly redisUrl?: string;
+  /** Unset: a single instance. Standalone, Sentinel or Cluster (see redis-config.ts). */
+  readonly redis?: RedisConnection;
+  /** Every key's prefix; wrapped in a hash tag in cluster mode (one slot for all keys). */
   readonly redisKeyPrefix!: string;
   /** Unset when the embedded simulator should be used. */
   readonly zoomCredentials?: Readonly<ZoomCredentialsConfig>;
@@ -170,10 +176,9 @@ export function loadConfig(
     100,
     600_000,
   );
-  config.redisUrl = env.REDIS_URL?.trim()
-    ? url('REDIS_URL', env.REDIS_URL, '', ['redis', 'rediss'])
-    : undefined;
-  config.redisKeyPrefix = env.REDIS_KEY_PREFIX?.trim() || 'zoom-gateway:';
+  config.redis = redisConnection(env);
+  config.redisUrl = config.redis?.mode === 'standalone' ? config.redis.url : undefined;
+  config.redisKeyPrefix = redisKeyPrefix(env.REDIS_KEY_PREFIX, config.redis);
   config.zoomCredentials = zoomCredentials(env);
   config.useEmbeddedSimulator = config.zoomCredentials === undefined;
   config.zoomOAuthBaseUrl = url('ZOOM_OAUTH_BASE_URL', env.ZOOM_OAUTH_BASE_URL, 'https://zoom.us', [

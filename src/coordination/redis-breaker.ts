@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Command, type Redis } from 'ioredis';
+import { type Cluster, Command, type Redis } from 'ioredis';
 import { errorMessage } from '../common/errors/error-message.js';
 import { loggableText } from '../common/errors/loggable-error.js';
 
@@ -26,7 +26,10 @@ export class RedisBreakerOpenError extends Error {
   }
 }
 
-type SendCommand = Redis['sendCommand'];
+/** A single server's connection (standalone, Sentinel) or a Cluster client: both send through here. */
+type GuardedClient = Redis | Cluster;
+type Stream = Parameters<Redis['sendCommand']>[1];
+type SendCommand = (command: Command, stream?: Stream) => unknown;
 
 /**
  * One Redis connection's circuit breaker. A hung Redis (connection open, no replies) fails
@@ -52,14 +55,15 @@ export class RedisBreaker {
   private readonly send: SendCommand;
 
   constructor(
-    private readonly client: Redis,
+    private readonly client: GuardedClient,
     private readonly options: RedisBreakerOptions = REDIS_BREAKER_DEFAULTS,
     private readonly now: () => number = Date.now,
   ) {
-    this.send = client.sendCommand.bind(client);
+    const original: SendCommand = client.sendCommand;
+    this.send = original.bind(client);
     // Every command of this connection (commands, scripts, pipelines) passes through here.
-    client.sendCommand = (command: Command, stream?: Parameters<SendCommand>[1]) =>
-      this.sendThrough(command, stream);
+    const through: SendCommand = (command, stream) => this.sendThrough(command, stream);
+    Object.assign(client, { sendCommand: through });
     // A fresh connection is a working one: fleet coordination resumes without waiting for a probe.
     client.on('ready', () => this.close('reconnected'));
   }
@@ -95,7 +99,7 @@ export class RedisBreaker {
     this.timer = undefined;
   }
 
-  private sendThrough(command: Command, stream?: Parameters<SendCommand>[1]): unknown {
+  private sendThrough(command: Command, stream?: Stream): unknown {
     // Only a connection that looks ready is short-circuited: ioredis's own handshake (INFO,
     // SELECT) while connecting must reach Redis, and a closed connection already fails fast.
     if (this.open && this.client.status === 'ready') {
@@ -197,10 +201,13 @@ export function withoutAddress(message: string): string {
   return loggableText(message, 'redis');
 }
 
-const breakers = new WeakMap<Redis, RedisBreaker>();
+const breakers = new WeakMap<GuardedClient, RedisBreaker>();
 
 /** Puts a breaker under `client` (once); `redisReady` consults it. */
-export function guardRedisClient(client: Redis, options?: RedisBreakerOptions): RedisBreaker {
+export function guardRedisClient(
+  client: GuardedClient,
+  options?: RedisBreakerOptions,
+): RedisBreaker {
   const existing = breakers.get(client);
   if (existing) return existing;
   const breaker = new RedisBreaker(client, options);
@@ -209,6 +216,6 @@ export function guardRedisClient(client: Redis, options?: RedisBreakerOptions): 
 }
 
 /** The breaker of a client made by createRedisClient, or null (subscriber, test doubles). */
-export function redisBreakerOf(client: Redis | null): RedisBreaker | null {
+export function redisBreakerOf(client: GuardedClient | null): RedisBreaker | null {
   return client ? (breakers.get(client) ?? null) : null;
 }

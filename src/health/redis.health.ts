@@ -25,21 +25,20 @@ export class RedisHealthIndicator {
   async check(key = 'redis') {
     const indicator = this.indicators.check(key);
     const redis = this.redis;
-    if (!redis) return indicator.up({ mode: 'single-instance', message: 'REDIS_URL is not set' });
+    if (!redis) return indicator.up({ mode: 'single-instance', message: 'no Redis configured' });
     const breaker = redisBreakerOf(redis)?.describe();
     if (redis.status !== 'ready') {
       return indicator.degraded({
         connection: redis.status,
         breaker,
-        message:
-          'Redis (REDIS_URL) is unreachable: this replica coordinates in-process until it returns',
+        message: 'Redis is unreachable: this replica coordinates in-process until it returns',
       });
     }
     if (breaker?.state === 'open') {
       return indicator.degraded({
         connection: redis.status,
         breaker,
-        message: `Redis (REDIS_URL) stopped answering (${breaker.lastFailure ?? 'failure'}) at ${breaker.since}: this replica coordinates in-process and probes Redis in the background`,
+        message: `Redis stopped answering (${breaker.lastFailure ?? 'failure'}) at ${breaker.since}: this replica coordinates in-process and probes Redis in the background`,
       });
     }
     let timer: NodeJS.Timeout | undefined;
@@ -59,7 +58,7 @@ export class RedisHealthIndicator {
       return indicator.degraded({
         connection: redis.status,
         breaker: redisBreakerOf(redis)?.describe(),
-        message: `Redis (REDIS_URL) did not answer PING (${loggableError(error, 'redis')}): coordinating in-process meanwhile`,
+        message: `Redis did not answer PING (${loggableError(error, 'redis')}): coordinating in-process meanwhile`,
       });
     } finally {
       clearTimeout(timer);

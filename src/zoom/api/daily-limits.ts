@@ -1,9 +1,10 @@
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit, Optional } from '@nestjs/common';
 import type { Counter } from 'prom-client';
 import { Clock } from '../../common/clock.js';
 import { DomainError, ErrorCode } from '../../common/errors/index.js';
 import { errorMessage } from '../../common/errors/error-message.js';
 import { AppConfig } from '../../config/app-config.js';
+import { FleetSize } from '../../coordination/fleet-size.js';
 import { PubSubService } from '../../coordination/pubsub.service.js';
 import { REDIS, type RedisClient, redisReady } from '../../coordination/redis.provider.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
@@ -56,11 +57,16 @@ function label(category: string): string {
  * would pass a cap is refused locally with Retry-After to the reset; a daily 429 from Zoom blocks
  * exactly the scope it names, never wider.
  */
+/** Scopes whose fleet count is remembered for an outage of Redis. */
+const FLEET_SEEN_MAX = 20_000;
+
 @Injectable()
 export class DailyLimits implements OnModuleInit {
   private readonly logger = new Logger(DailyLimits.name);
   /** Without Redis (or while it is away): this replica's own counts, by day and scope. */
   private readonly local = new Map<string, number>();
+  /** The fleet's count of a scope (by day and scope) the last time Redis answered. */
+  private readonly fleetSeen = new Map<string, number>();
   /** A host's names (`me`, its email, its id), lower-cased, to the id Zoom gave it. */
   private readonly hosts = new Map<string, string>();
   private readonly refusals: Counter<'scope_kind'>;
@@ -72,6 +78,8 @@ export class DailyLimits implements OnModuleInit {
     private readonly blocks: DailyBlocks,
     metrics: MetricsService,
     private readonly pubsub: PubSubService,
+    // Optional so unit tests may build the service without one; the app always provides it.
+    @Optional() private readonly fleetSize: FleetSize = new FleetSize(),
   ) {
     this.refusals = metrics.counter(
       'zoom_rate_limit_daily_refusals_total',
@@ -293,19 +301,35 @@ export class DailyLimits implements OnModuleInit {
           pipeline.pexpireat(this.countKey(day, spend.scope), expireAt);
         }
         const results = (await pipeline.exec()) ?? [];
-        return spends.map((_, i) => Number(results[i * 2]?.[1] ?? 0));
+        const counts = spends.map((_, i) => Number(results[i * 2]?.[1] ?? 0));
+        spends.forEach((spend, i) => this.remember(`${day}|${spend.scope}`, counts[i] ?? 0));
+        return counts;
       } catch (error) {
         this.logger.warn(
           `Daily counts in Redis failed (${errorMessage(error)}); counting in-process`,
         );
       }
     }
+    // In-process: this replica's own count. In a fleet whose Redis is away, the count it answers
+    // is the fleet's last known count plus its own spends times the replicas last seen, so each
+    // replica refuses at its share of what was left of the cap (the others do the same).
+    const fleet = this.redis ? this.fleetSize.replicas : 1;
     return spends.map((spend) => {
       const key = `${day}|${spend.scope}`;
       const count = Math.max(0, (this.local.get(key) ?? 0) + delta);
       this.local.set(key, count);
-      return count;
+      return (this.fleetSeen.get(key) ?? 0) + count * fleet;
     });
+  }
+
+  /** Bounded: a day's scopes are many (registrants); the oldest remembered go first. */
+  private remember(key: string, count: number): void {
+    this.fleetSeen.delete(key);
+    this.fleetSeen.set(key, count);
+    if (this.fleetSeen.size > FLEET_SEEN_MAX) {
+      const oldest = this.fleetSeen.keys().next();
+      if (!oldest.done) this.fleetSeen.delete(oldest.value);
+    }
   }
 
   private countKey(day: string, scope: string): string {

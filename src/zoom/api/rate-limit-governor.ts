@@ -6,6 +6,7 @@ import { DomainError, ErrorCode } from '../../common/errors/index.js';
 import { errorMessage } from '../../common/errors/error-message.js';
 import { AppConfig } from '../../config/app-config.js';
 import { REDIS, type RedisClient, redisReady } from '../../coordination/redis.provider.js';
+import { FleetSize } from '../../coordination/fleet-size.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
 import { withSpan } from '../../tracing/span.js';
 import { DailyLimits, type DailySpend } from './daily-limits.js';
@@ -74,6 +75,7 @@ export class RateLimitGovernor {
     private readonly daily: DailyLimits,
     // Optional so unit tests may build the governor without one; the app always provides it.
     @Optional() private readonly shutdown: ShutdownSignal = new ShutdownSignal(),
+    @Optional() private readonly fleetSize: FleetSize = new FleetSize(),
   ) {
     this.shared = redis
       ? new RedisSlots(
@@ -308,7 +310,11 @@ export class RateLimitGovernor {
         );
       }
     }
-    return this.local.reserve(slot);
+    // A fleet replica without Redis paces to its share of the fleet last seen (the others do
+    // the same), so the fleet stays within Zoom's limit; a single instance has the whole limit.
+    return this.local.reserve(
+      this.shared ? { ...slot, limit: this.fleetSize.shareOf(slot.limit) } : slot,
+    );
   }
 
   private async pause(category: string, until: number): Promise<void> {

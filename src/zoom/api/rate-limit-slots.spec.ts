@@ -2,6 +2,7 @@ import { createRedisNamespace } from '../../../test/support/services.js';
 import {
   LEASE_MS,
   leaseEnds,
+  LocalSlots,
   RedisSlots,
   type SlotRequest,
   WINDOW_MS,
@@ -77,5 +78,49 @@ describe(RedisSlots.name, () => {
     await c.reserve(ask({ app: 'other', limit: 40 })); // two active apps: a share of 20 each
     for (let i = 0; i < 18; i++) await d.reserve(ask({ limit: 40 }));
     await expect(d.reserve(ask({ limit: 40, want: 10 }))).resolves.toMatchObject({ slots: 2 });
+  });
+
+  it('touches only the keys it declares (a Redis Cluster refuses others)', async () => {
+    const [a, b] = replicas();
+    await a.reserve(ask({ app: 'billing', want: 3 }));
+    await b.reserve(ask({ app: 'crm' }));
+    const keys = await namespace.client.keys(`${namespace.prefix}${book}:*`);
+    const declared = ['window:light', 'pause:light', 'apps:light', 'window:light:by-app'];
+    expect(
+      keys.every((key) => declared.includes(key.slice(`${namespace.prefix}${book}:`.length))),
+    ).toBe(true);
+  });
+
+  it('answers as the in-process twin does, call for call, for apps with shares and weights', async () => {
+    const [a, b] = replicas();
+    const local = new LocalSlots();
+    // A fixed pseudo-random walk: one app, then two, then three of different weights; clock steps of 0 to 90 ms.
+    let seed = 7;
+    const next = (n: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return Math.floor(seed / 65_536) % n;
+    };
+    let at = now;
+    const apps = [
+      { app: 'billing', weight: 3 },
+      { app: 'crm', weight: 1 },
+      { app: 'ops', weight: 1 },
+    ];
+    const outcomes = new Set<string>();
+    for (let i = 0; i < 300; i++) {
+      at += next(4) === 0 ? next(90) : 0;
+      const who = apps[next(i < 60 ? 1 : i < 180 ? 2 : 3)];
+      const request = ask({ ...who, now: at, limit: 12, maxWait: next(2) === 0 ? 0 : 2_000 });
+      const shared = await (i % 2 === 0 ? a : b).reserve(request);
+      const own = local.reserve(request);
+      outcomes.add(own.granted ? (own.waitMs > 0 ? 'queued' : 'now') : (own.retry ?? 'too-long'));
+      expect({ step: i, ...shared, slots: undefined }).toEqual({
+        step: i,
+        ...own,
+        slots: undefined,
+      });
+    }
+    // The walk went through every branch of the book.
+    expect([...outcomes].sort()).toEqual(['horizon', 'now', 'queued', 'share', 'too-long']);
   });
 });

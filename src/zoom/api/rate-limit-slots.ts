@@ -61,6 +61,11 @@ export function leaseEnds(now: number, extra: number): number[] {
 /**
  * One reservation, fleet-wide, in one round trip (loaded once, then called by its SHA).
  *
+ * Every key it touches is in KEYS (a Redis Cluster refuses a script that builds key names): the
+ * category's window, its pause, its active apps, and every app's starts in one sorted set (a
+ * lexicographic range per app; its cost grows with the active apps, as before). The per-app sets
+ * of earlier versions (`window:<category>:app:<app>`) are no longer read and expire.
+ *
  * The category's starts form a sliding window of at most `limit`. Each active app (seen in the
  * last two windows) is guaranteed `limit × weight / Σ active weights` of it. A call takes the
  * earliest start with room (now while the window has room, else when the oldest call leaves),
@@ -73,9 +78,17 @@ export function leaseEnds(now: number, extra: number): number[] {
  */
 const RESERVE = `
 local now, limit, maxWait, window = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local member, app, weight, prefix, active = ARGV[5], ARGV[6], tonumber(ARGV[7]), ARGV[8], tonumber(ARGV[9])
-local want, leaseMs = tonumber(ARGV[10]), tonumber(ARGV[11])
-local total, pauseKey, apps = KEYS[1], KEYS[2], KEYS[3]
+local member, app, weight, active = ARGV[5], ARGV[6], tonumber(ARGV[7]), tonumber(ARGV[8])
+local want, leaseMs = tonumber(ARGV[9]), tonumber(ARGV[10])
+local total, pauseKey, apps, byApp = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+-- byApp holds every app's starts in one sorted set ordered by name (score 0, members
+-- app NUL zero-padded time NUL id): an app's starts are one lexicographic range, oldest first.
+local function pad(t) return string.format('%015.0f', t) end
+local function from(a) return '[' .. a .. '\\0' end
+local function to(a) return '(' .. a .. '\\1' end
+-- The bound between an app's starts at or before now - window and those after it.
+local function edge(a) return a .. '\\0' .. pad(now - window) .. '\\1' end
+local function recent(a) return redis.call('zlexcount', byApp, '[' .. edge(a), to(a)) end
 redis.call('zremrangebyscore', total, '-inf', now - window)
 redis.call('hset', apps, app, now .. ':' .. weight)
 redis.call('pexpire', apps, active * 2)
@@ -85,21 +98,21 @@ for i = 1, #seen, 2 do
   local at, w = string.match(seen[i + 1], '^([%d.]+):([%d.]+)$')
   if at == nil or now - tonumber(at) > active then
     redis.call('hdel', apps, seen[i])
+    redis.call('zremrangebylex', byApp, from(seen[i]), to(seen[i]))
   else
     sum = sum + tonumber(w)
     if seen[i] ~= app then others[#others + 1] = {seen[i], tonumber(w)} end
   end
 end
 local function shareOf(w) return math.max(1, math.floor(limit * w / sum)) end
-local mine, share = prefix .. app, shareOf(weight)
-redis.call('zremrangebyscore', mine, '-inf', now - window)
-local count, countMine = redis.call('zcard', total), redis.call('zcard', mine)
+local share = shareOf(weight)
+redis.call('zremrangebylex', byApp, from(app), '(' .. edge(app))
+local count, countMine = redis.call('zcard', total), recent(app)
 local pause = tonumber(redis.call('get', pauseKey) or '0')
 local owed = 0
 if countMine >= share then
   for _, other in ipairs(others) do
-    local used = redis.call('zcount', prefix .. other[1], now - window, '+inf')
-    owed = owed + math.max(0, shareOf(other[2]) - used)
+    owed = owed + math.max(0, shareOf(other[2]) - recent(other[1]))
   end
 end
 local at = now
@@ -107,8 +120,11 @@ if owed > 0 then
   local room = limit - owed
   if count >= room then
     local wait = window
-    local myOldest = redis.call('zrange', mine, countMine - share, countMine - share, 'WITHSCORES')
-    if myOldest[2] then wait = math.min(wait, tonumber(myOldest[2]) + window - now) end
+    local myOldest = redis.call('zrangebylex', byApp, from(app), to(app), 'LIMIT', countMine - share, 1)
+    if myOldest[1] then
+      local t = tonumber(string.sub(myOldest[1], #app + 2, #app + 16))
+      wait = math.min(wait, t + window - now)
+    end
     if room >= 1 then
       local oldest = redis.call('zrange', total, count - room, count - room, 'WITHSCORES')
       if oldest[2] then wait = math.min(wait, tonumber(oldest[2]) + window - now) end
@@ -133,17 +149,19 @@ if want > 1 and at == now and owed == 0 then
   if #others > 0 then slots = math.max(1, math.min(slots, share - countMine)) end
 end
 -- The call's own slot starts at \`at\`; leased slot j of k is booked at the end of its use.
-local entries, last = {at, member}, at
+local entries, mine, last = {at, member}, {0, app .. '\\0' .. pad(at) .. '\\0' .. member}, at
 for j = 1, slots - 1 do
   last = now + math.floor(j * leaseMs / (slots - 1))
   entries[#entries + 1] = last
   entries[#entries + 1] = member .. '#' .. j
+  mine[#mine + 1] = 0
+  mine[#mine + 1] = app .. '\\0' .. pad(last) .. '\\0' .. member .. '#' .. j
 end
 local ttl = math.ceil(last - now + window + 1000)
 redis.call('zadd', total, unpack(entries))
 redis.call('pexpire', total, ttl)
-redis.call('zadd', mine, unpack(entries))
-redis.call('pexpire', mine, ttl)
+redis.call('zadd', byApp, unpack(mine))
+redis.call('pexpire', byApp, ttl)
 return {1, at - now, 0, share, slots}`;
 const RESERVE_SHA = createHash('sha1').update(RESERVE).digest('hex');
 
@@ -215,7 +233,7 @@ function insertSorted(list: number[], value: number): void {
   if (list.length > 1 && value < (list.at(-2) ?? value)) list.sort((x, y) => x - y);
 }
 
-/** The fleet's reservation book in Redis: sorted sets of start times per category and per app. */
+/** The fleet's reservation book in Redis: a category's starts, and the same by app (RESERVE). */
 export class RedisSlots {
   private seq = 0;
 
@@ -227,10 +245,13 @@ export class RedisSlots {
 
   async reserve(slot: SlotRequest): Promise<Reservation> {
     const category = slot.bucket;
+    // Every key the script touches, declared (a cluster refuses others); they share the prefix,
+    // hence its hash tag in cluster mode.
     const keys = [
       this.key(`window:${category}`),
       this.key(`pause:${category}`),
       this.key(`apps:${category}`),
+      this.key(`window:${category}:by-app`),
     ];
     const args = [
       slot.now,
@@ -240,7 +261,6 @@ export class RedisSlots {
       `${this.replicaId}:${++this.seq}`,
       slot.app,
       slot.weight,
-      this.key(`window:${category}:app:`),
       2 * slot.windowMs,
       slot.want ?? 1,
       LEASE_MS,

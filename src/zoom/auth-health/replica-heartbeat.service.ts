@@ -2,11 +2,14 @@ import {
   Inject,
   Injectable,
   Logger,
+  Optional,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
+import { Cluster } from 'ioredis';
 import { Clock } from '../../common/clock.js';
 import { AppConfig } from '../../config/app-config.js';
+import { FleetSize } from '../../coordination/fleet-size.js';
 import { JobsService } from '../../coordination/jobs.service.js';
 import { REDIS, type RedisClient, redisReady } from '../../coordination/redis.provider.js';
 import { CredentialsService } from '../credentials/credentials.service.js';
@@ -48,6 +51,8 @@ export class ReplicaHeartbeatService implements OnApplicationBootstrap, OnApplic
     private readonly health: AuthHealthReadModel,
     private readonly jobs: JobsService,
     private readonly clock: Clock,
+    // Optional so unit tests may build the service without one; the app always provides it.
+    @Optional() private readonly fleetSize: FleetSize = new FleetSize(),
   ) {
     this.startedAt = new Date(clock.now()).toISOString();
   }
@@ -99,6 +104,9 @@ export class ReplicaHeartbeatService implements OnApplicationBootstrap, OnApplic
           'PX',
           HEARTBEAT_TTL_MS,
         );
+        // The fleet as last seen through Redis: each replica's share while Redis is away.
+        const others = await this.others(heartbeat.replicaId);
+        if (others) this.fleetSize.seen(others.length + 1);
       }
     } catch (error) {
       this.logger.debug(`Heartbeat skipped: ${loggableError(error, 'redis')}`);
@@ -108,28 +116,38 @@ export class ReplicaHeartbeatService implements OnApplicationBootstrap, OnApplic
   /** Every replica that beat within the TTL (this one always included, fresh). */
   async fleet(): Promise<ReplicaHeartbeat[]> {
     const self = await this.self();
+    const others = (await this.others(self.replicaId)) ?? [];
+    return [self, ...others.sort((a, b) => a.replicaId.localeCompare(b.replicaId))];
+  }
+
+  /** The other replicas' heartbeats, or null when Redis could not be read. */
+  private async others(selfId: string): Promise<ReplicaHeartbeat[] | null> {
+    if (!redisReady(this.redis)) return null;
     const others: ReplicaHeartbeat[] = [];
-    if (redisReady(this.redis)) {
-      try {
-        const keys: string[] = [];
+    try {
+      const keys: string[] = [];
+      // SCAN is per server: in a cluster each master is scanned (the keys share one slot,
+      // so one of them holds them all, but which one changes with a failover).
+      const servers = this.redis instanceof Cluster ? this.redis.nodes('master') : [this.redis];
+      for (const server of servers) {
         let cursor = '0';
         do {
-          const [next, batch] = await this.redis.scan(cursor, 'MATCH', this.key('*'), 'COUNT', 200);
+          const [next, batch] = await server.scan(cursor, 'MATCH', this.key('*'), 'COUNT', 200);
           cursor = next;
           keys.push(...batch);
         } while (cursor !== '0' && keys.length < 1_000);
-        const values = keys.length ? await this.redis.mget(...keys) : [];
-        for (const value of values) {
-          if (!value) continue;
-          const heartbeat: unknown = JSON.parse(value);
-          if (isHeartbeat(heartbeat) && heartbeat.replicaId !== self.replicaId)
-            others.push(heartbeat);
-        }
-      } catch (error) {
-        this.logger.debug(`Could not list the fleet: ${loggableError(error, 'redis')}`);
       }
+      const values = keys.length ? await this.redis.mget(...keys) : [];
+      for (const value of values) {
+        if (!value) continue;
+        const heartbeat: unknown = JSON.parse(value);
+        if (isHeartbeat(heartbeat) && heartbeat.replicaId !== selfId) others.push(heartbeat);
+      }
+      return others;
+    } catch (error) {
+      this.logger.debug(`Could not list the fleet: ${loggableError(error, 'redis')}`);
+      return null;
     }
-    return [self, ...others.sort((a, b) => a.replicaId.localeCompare(b.replicaId))];
   }
 }
 

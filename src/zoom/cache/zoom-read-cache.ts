@@ -1,12 +1,12 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { createKeyv } from '@keyv/redis';
+import KeyvRedis, { createKeyv } from '@keyv/redis';
 import { type Cache, createCache } from 'cache-manager';
 import { Keyv } from 'keyv';
 import type { IncomingHttpHeaders } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Counter } from 'prom-client';
 import { errorMessage } from '../../common/errors/error-message.js';
-import { AppConfig } from '../../config/app-config.js';
+import { AppConfig, type RedisConnection } from '../../config/app-config.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
 import { decodePathSegment } from '../../common/zoom-path.js';
 
@@ -86,13 +86,39 @@ export class ZoomReadCache implements OnModuleDestroy {
   }
 
   private store(): Keyv {
-    if (!this.config.redisUrl) return new Keyv({ store: new BoundedMap(MEMORY_ENTRIES) });
-    const keyv = createKeyv(this.config.redisUrl, {
+    const redis: RedisConnection | undefined =
+      this.config.redis ??
+      (this.config.redisUrl ? { mode: 'standalone', url: this.config.redisUrl } : undefined);
+    if (!redis) return new Keyv({ store: new BoundedMap(MEMORY_ENTRIES) });
+    const options = {
       namespace: `${this.config.redisKeyPrefix}cache`,
       throwOnConnectError: false,
       throwOnErrors: false,
       connectionTimeout: 2_000,
-    });
+    };
+    // Sentinel and Cluster through node-redis's own clients (the cache is best effort: a
+    // failover costs misses); keys carry the prefix, so in a cluster they share its hash tag.
+    const keyv =
+      redis.mode === 'standalone'
+        ? createKeyv(redis.url, options)
+        : cacheKeyv(
+            new KeyvRedis(
+              redis.mode === 'sentinel'
+                ? {
+                    name: redis.name,
+                    sentinelRootNodes: redis.sentinels,
+                    nodeClientOptions: { password: redis.password },
+                  }
+                : {
+                    rootNodes: redis.nodes.map((node) => ({
+                      url: `redis://${node.host}:${node.port}`,
+                    })),
+                    defaults: { password: redis.password },
+                  },
+              options,
+            ),
+            options.namespace,
+          );
     keyv.on('error', (error: unknown) => this.logger.debug(`cache store: ${errorMessage(error)}`));
     return keyv;
   }
@@ -237,4 +263,12 @@ function userAliasesOf(body: string): string[] {
 
 function key(resource: Resource): string {
   return `${resource.kind}:${resource.id}`;
+}
+
+/** What createKeyv does for a URL, for an adapter built from Sentinel or Cluster options. */
+function cacheKeyv(adapter: KeyvRedis<unknown>, namespace: string): Keyv {
+  adapter.namespace = namespace;
+  const keyv = new Keyv(adapter, { namespace, useKeyPrefix: false });
+  keyv.throwOnErrors = false;
+  return keyv;
 }
