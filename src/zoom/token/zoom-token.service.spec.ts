@@ -17,6 +17,9 @@ import { ZoomSimulator } from '../../zoom-simulator/index.js';
 import { MintLedgerService } from './mint-ledger/mint-ledger.service.js';
 import { ZoomAuthStateService } from './zoom-auth-state.service.js';
 import { ZoomTokenService } from './zoom-token.service.js';
+import { FleetTokenStore } from './token-store/fleet-token-store.js';
+import { Clock } from '../../common/clock.js';
+import { FakeClock } from '../../common/testing/fake-clock.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const CREDS = { accountId: 'acc', clientId: 'cid', clientSecret: 'secret-for-tests' };
@@ -37,6 +40,7 @@ async function rejection<E extends Error>(
 
 interface Replica {
   tokens: ZoomTokenService;
+  store: FleetTokenStore;
   client: ZoomApiClient;
   state: ZoomAuthStateService;
   ledger: MintLedgerService;
@@ -49,6 +53,7 @@ async function startReplica(
   prefix: string,
   index: number,
   extra: Record<string, string> = {},
+  clock?: Clock,
 ): Promise<Replica> {
   const dir = mkdtempSync(join(tmpdir(), 'zg-token-spec-'));
   const config = loadConfig({
@@ -66,7 +71,7 @@ async function startReplica(
     REPLICA_ID: `spec-replica-${index}`,
     ...extra,
   });
-  const moduleRef: TestingModule = await Test.createTestingModule({
+  const builder = Test.createTestingModule({
     imports: [
       ConfigModule.forRoot(config),
       MetricsModule,
@@ -75,10 +80,13 @@ async function startReplica(
       CoordinationModule,
       ZoomApiModule,
     ],
-  }).compile();
+  });
+  if (clock) builder.overrideProvider(Clock).useValue(clock);
+  const moduleRef: TestingModule = await builder.compile();
   await moduleRef.init();
   return {
     tokens: moduleRef.get(ZoomTokenService),
+    store: moduleRef.get(FleetTokenStore),
     client: moduleRef.get(ZoomApiClient),
     state: moduleRef.get(ZoomAuthStateService),
     ledger: moduleRef.get(MintLedgerService),
@@ -129,6 +137,23 @@ describe(ZoomTokenService.name, () => {
       lastDay: { byReason: { cold: 1 }, byOutcome: { ok: 1 } },
       lastHour: { minted: 1 },
     });
+  });
+
+  it("defers the refresh-ahead while the fleet's Redis is away, so a failover mints nothing, and refreshes once it is back", async () => {
+    const clock = new FakeClock('real');
+    const replica = await startReplica(simulator, prefix, 9, {}, clock);
+    replicas.push(replica);
+    await replica.tokens.getAccessToken();
+    expect(simulator.control.stats().tokenRequests).toBe(1);
+    // 90% of the hour: inside every replica's refresh window, well before the token stops being usable.
+    clock.advance(3_240_000);
+    const away = vi.spyOn(replica.store, 'sharedStoreAway', 'get').mockReturnValue(true);
+    await replica.tokens.getAccessToken();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(simulator.control.stats().tokenRequests).toBe(1);
+    away.mockRestore();
+    await replica.tokens.getAccessToken();
+    await vi.waitFor(() => expect(simulator.control.stats().tokenRequests).toBe(2));
   });
 
   it('serves a fresh token from memory without asking Zoom again', async () => {

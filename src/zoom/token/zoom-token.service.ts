@@ -11,6 +11,7 @@ import { TokenGate } from './token-gate.js';
 import { type MintRequest, TokenMinter, type TokenChoice } from './token-minter.js';
 import type { MintReason, ZoomToken } from './token-store/token-store.js';
 import { DEFAULT_TIMING, refreshAt, replicaJitter, usableUntil } from './token-timing.js';
+import { FleetTokenStore } from './token-store/fleet-token-store.js';
 import { ZoomAuthStateService } from './zoom-auth-state.service.js';
 import type { MintedToken } from './zoom-oauth.client.js';
 import { loggableError } from '../../common/errors/loggable-error.js';
@@ -95,6 +96,7 @@ export class ZoomTokenService implements OnModuleInit {
     private readonly clock: Clock,
     config: AppConfig,
     metrics: MetricsService,
+    private readonly store: FleetTokenStore,
   ) {
     this.jitter = replicaJitter(config.replicaId);
     this.unauthorized = metrics.counter(
@@ -139,7 +141,10 @@ export class ZoomTokenService implements OnModuleInit {
           setSpanAttribute(TOKEN_SOURCE, 'waited');
           return this.throughCanary(held.token);
         }
-        if (now >= held.refreshAt && this.inflight === null) this.refreshAhead();
+        // While the fleet's Redis is away (a failover lasts seconds) the held token serves on: a
+        // refresh now would be one mint per replica instead of one for the fleet.
+        if (now >= held.refreshAt && this.inflight === null && !this.store.sharedStoreAway)
+          this.refreshAhead();
         setSpanAttribute(TOKEN_SOURCE, 'hot');
         return Promise.resolve(held.token);
       }

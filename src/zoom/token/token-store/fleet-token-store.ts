@@ -29,6 +29,11 @@ export class FleetTokenStore implements TokenStore {
       : null;
   }
 
+  /** A fleet's Redis is configured but unusable now (a failover, an outage). */
+  get sharedStoreAway(): boolean {
+    return this.shared !== null && this.scope === 'local';
+  }
+
   /** 'redis' when the fleet shares the token now, 'local' otherwise. */
   get scope(): 'redis' | 'local' {
     return this.shared && redisReady(this.redis) && !this.degraded ? 'redis' : 'local';
