@@ -1,9 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { AllExceptionsFilter } from './errors/all-exceptions.filter.js';
-import { canonicalTarget, requestZoomPath } from './zoom-path.js';
-
-/** `/v2/...`, matched as the router matches it (case-insensitively). */
-const ZOOM_SURFACE = /^\/v2\//i;
+import { canonicalTarget, requestZoomPath, ZOOM_SURFACE } from './zoom-path.js';
 
 /**
  * Refuses (400 `invalid_path`) a request target that two parsers could read as two paths,

@@ -15,6 +15,9 @@ export interface ZoomPath {
   search: string;
 }
 
+/** `/v2/...`, matched as the router matches it (case-insensitively). */
+export const ZOOM_SURFACE = /^\/v2\//i;
+
 /** The most times a segment may be percent-encoded: Zoom double-encodes some UUIDs, never more. */
 const MAX_ENCODINGS = 2;
 
@@ -39,11 +42,6 @@ function refuse(target: string, reason: string): DomainError {
   });
 }
 
-/** `segment` percent-decoded once; throws on a malformed escape or invalid UTF-8. */
-function decodeOnce(segment: string): string {
-  return decodeURIComponent(segment);
-}
-
 /** Why one path segment is ambiguous, or undefined when every reading of it is the same. */
 function segmentProblem(segment: string): string | undefined {
   if (segment.includes(';')) return '`;` path parameters are not allowed';
@@ -60,7 +58,7 @@ function segmentProblem(segment: string): string | undefined {
     if (!current.includes('%')) return undefined;
     if (encodings === MAX_ENCODINGS) return 'a segment may be percent-encoded at most twice';
     try {
-      current = decodeOnce(current);
+      current = decodeURIComponent(current);
     } catch {
       return 'malformed percent-encoding';
     }
@@ -105,7 +103,7 @@ export function canonicalTarget(target: string): { path: string; search: string 
  */
 export function zoomPathOf(target: string): ZoomPath {
   const { path, search } = canonicalTarget(target);
-  if (!/^\/v2\//i.test(path)) throw refuse(target, 'Zoom paths start with /v2/');
+  if (!ZOOM_SURFACE.test(path)) throw refuse(target, 'Zoom paths start with /v2/');
   return { path: path.slice(3), search };
 }
 

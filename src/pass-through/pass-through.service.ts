@@ -76,6 +76,7 @@ export class ZoomPassThroughService {
       path,
       registrants: registrantsOf(route.daily, request.body),
       route: `${request.method} ${route.template}`,
+      zoomRoute: route,
       app: request.caller?.name,
       timeoutMs: PASS_THROUGH_TIMEOUT_MS,
       // Read after each attempt: a streamed body becomes replayable once it was captured whole.

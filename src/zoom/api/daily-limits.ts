@@ -9,6 +9,7 @@ import { PubSubService } from '../../coordination/pubsub.service.js';
 import { REDIS, type RedisClient, redisReady } from '../../coordination/redis.provider.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
 import { type DailyBlock, DailyBlocks } from './daily-blocks.js';
+import { zoomMessageOf } from './rate-limit-answer.js';
 import { resetTime } from './reset-time.js';
 import type { ZoomRequest, ZoomResponse } from './zoom-api.types.js';
 import {
@@ -36,14 +37,6 @@ const REGISTRANT_IN_MESSAGE = /permitted for \(([^)]{1,320})\) this particular r
 const PARTICULAR_USER = /this particular user/i;
 const HOSTS_KEY = 'ratelimit:hosts';
 const HOSTS_CHANNEL = 'ratelimit:hosts';
-
-function messageOf(data: unknown): string {
-  if (typeof data === 'object' && data !== null && 'message' in data) {
-    const { message } = data;
-    if (typeof message === 'string') return message;
-  }
-  return typeof data === 'string' ? data : '';
-}
 
 function label(category: string): string {
   return category.replaceAll('_', '-').replace('+', ' and ');
@@ -221,7 +214,7 @@ export class DailyLimits implements OnModuleInit {
     spends: DailySpend[],
     response: ZoomResponse,
   ): Promise<DailyBlock> {
-    const message = messageOf(response.data);
+    const message = zoomMessageOf(response.data);
     const now = this.clock.now();
     const until = resetTime(response.headers['retry-after'], now);
     // Zoom's captured daily-limit answers may lack Retry-After; the caller still gets one.

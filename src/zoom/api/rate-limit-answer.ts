@@ -8,6 +8,13 @@ function bodyField(data: unknown, field: 'code' | 'message'): unknown {
   return field in data ? (data as Partial<Record<typeof field, unknown>>)[field] : undefined;
 }
 
+/** Zoom's error message: the body's `message`, or a body that is only text; `''` otherwise. */
+export function zoomMessageOf(data: unknown): string {
+  const message = bodyField(data, 'message');
+  if (typeof message === 'string') return message;
+  return typeof data === 'string' ? data : '';
+}
+
 /**
  * Reads a rate-limit refusal from everything Zoom sends, because captured answers lack headers
  * the docs show (https://developers.zoom.us/docs/api/rate-limits/): the status (429) or the body's
@@ -27,14 +34,7 @@ export function classifyRateLimit(
   if (type.includes('daily')) return 'daily';
   if (type.includes('concurrent')) return 'concurrent';
   if (type.includes('qps') || type.includes('second')) return 'per_second';
-  const rawMessage = bodyField(response.data, 'message');
-  const message = (
-    typeof rawMessage === 'string'
-      ? rawMessage
-      : typeof response.data === 'string'
-        ? response.data
-        : ''
-  ).toLowerCase();
+  const message = zoomMessageOf(response.data).toLowerCase();
   if (/daily|per day|24[- ]hour|a day\b/.test(message)) return 'daily';
   if (/concurrent|simultaneous/.test(message)) return 'concurrent';
   if (/per[- ]second|qps|too many requests|rate limit/.test(message)) return 'per_second';

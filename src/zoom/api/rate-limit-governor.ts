@@ -21,7 +21,7 @@ import {
 import { RateLimits } from './rate-limits.js';
 import { SlotLeases } from './slot-leases.js';
 import type { ZoomRequest, ZoomResponse } from './zoom-api.types.js';
-import { bucketOf } from './zoom-limits.js';
+import { bucketOf, windowOf } from './zoom-limits.js';
 import { describeZoomRoute, type ZoomRouteInfo } from './zoom-routes.js';
 
 export { resetTime } from './reset-time.js';
@@ -109,8 +109,8 @@ export class RateLimitGovernor {
 
   async run<R extends ZoomResponse>(request: ZoomRequest, attempt: () => Promise<R>): Promise<R> {
     const deadline = this.clock.now() + MAX_QUEUE_WAIT_MS;
-    // The route's facts come from Zoom's own reference (route-table/), never from the caller.
-    const route = describeZoomRoute(request.method, request.path);
+    // The route's facts come from Zoom's own reference (route-table/): looked up here, or by the caller.
+    const route = request.zoomRoute ?? describeZoomRoute(request.method, request.path);
     const bucket = bucketOf(route.product, route.category);
     const spends = this.daily.spendsOf(request, route);
     let counted = false;
@@ -143,8 +143,7 @@ export class RateLimitGovernor {
       if (retry >= MAX_QPS_RETRIES || request.retryable === false) return response;
       this.retries.inc({ category: bucket });
       // Zoom counts whole clock seconds (minutes): nobody in the fleet calls this bucket before the next.
-      const zoomWindow =
-        slidingWindowOf(this.limits.limit(route.product, route.category).windowMs) - 20;
+      const zoomWindow = windowOf(route.category);
       await this.pause(bucket, (Math.floor(this.clock.now() / zoomWindow) + 1) * zoomWindow + 20);
     }
   }

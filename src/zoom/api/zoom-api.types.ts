@@ -1,3 +1,5 @@
+import type { ZoomRouteInfo } from './zoom-routes.js';
+
 export type { ZoomProduct, ZoomRateCategory } from './route-table/zoom-route-table.js';
 
 export type ZoomQuery = Record<string, string | number | boolean | undefined>;
@@ -18,6 +20,11 @@ export interface ZoomRequest {
   registrants?: readonly string[];
   /** A label for metrics: the route template, e.g. `POST /users/:userId/meetings`. */
   route: string;
+  /**
+   * The route table's facts for this method and path, when the caller has read them already
+   * (the pass-through does, for its label and registrants): the governor then does not look again.
+   */
+  zoomRoute?: ZoomRouteInfo;
   timeoutMs?: number;
   /** The internal app (API key's app name) the call is made for: its fair share of the limits. */
   app?: string;
