@@ -65,8 +65,8 @@ describe('MeetingsModule (two replicas, PostgreSQL, Redis, simulator)', () => {
         timezone: 'UTC',
       },
     });
-    await expect(Promise.resolve(created.status)).resolves.toBe(201);
-    await expect(Promise.resolve(created.json)).resolves.toMatchObject({
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({
       id: expect.any(Number),
       uuid: expect.any(String),
       topic: 'CRUD sync',
@@ -77,7 +77,7 @@ describe('MeetingsModule (two replicas, PostgreSQL, Redis, simulator)', () => {
     const idText = /"id":(\d+)/.exec(created.text)?.[1] ?? 'missing';
 
     const record = await call(b, 'GET', `/api/meetings/${idText}`);
-    await expect(Promise.resolve(record.json)).resolves.toMatchObject({
+    expect(record.json).toMatchObject({
       meetingId: idText,
       status: 'active',
       createdBy: 'app',
@@ -89,27 +89,24 @@ describe('MeetingsModule (two replicas, PostgreSQL, Redis, simulator)', () => {
     });
 
     const fetched = await call(b, 'GET', `/v2/meetings/${idText}`);
-    await expect(Promise.resolve([fetched.status, objectOf(fetched).id])).resolves.toEqual([
-      200,
-      meeting.id,
-    ]);
+    expect([fetched.status, objectOf(fetched).id]).toEqual([200, meeting.id]);
 
     const listed = await call(a, 'GET', '/v2/users/me/meetings?type=scheduled&page_size=300');
     const list = bodyOf(
       z.looseObject({ meetings: z.array(z.looseObject({ id: z.number() })) }),
       listed.json,
     );
-    await expect(Promise.resolve(list.meetings.map((m) => m.id))).resolves.toContain(meeting.id);
+    expect(list.meetings.map((m) => m.id)).toContain(meeting.id);
 
     const patched = await call(b, 'PATCH', `/v2/meetings/${idText}`, {
       body: { topic: 'CRUD sync (moved)', duration: 60 },
     });
-    await expect(Promise.resolve(patched.status)).resolves.toBe(204);
-    await expect(Promise.resolve(simulator.control.getMeeting(idText))).resolves.toMatchObject({
+    expect(patched.status).toBe(204);
+    expect(simulator.control.getMeeting(idText)).toMatchObject({
       topic: 'CRUD sync (moved)',
     });
     const afterPatch = await call(a, 'GET', `/api/meetings/${idText}`);
-    await expect(Promise.resolve(afterPatch.json)).resolves.toMatchObject({
+    expect(afterPatch.json).toMatchObject({
       topic: 'CRUD sync (moved)',
       duration: 60,
       status: 'active',
@@ -120,22 +117,22 @@ describe('MeetingsModule (two replicas, PostgreSQL, Redis, simulator)', () => {
       'DELETE',
       `/v2/meetings/${idText}?schedule_for_reminder=false&cancel_meeting_reminder=true`,
     );
-    await expect(Promise.resolve([deleted.status, deleted.text])).resolves.toEqual([204, '']);
-    await expect(Promise.resolve(simulator.control.getMeeting(idText))).resolves.toBeUndefined();
+    expect([deleted.status, deleted.text]).toEqual([204, '']);
+    expect(simulator.control.getMeeting(idText)).toBeUndefined();
     const afterDelete = await call(b, 'GET', `/api/meetings/${idText}`);
-    await expect(Promise.resolve(afterDelete.json)).resolves.toMatchObject({
+    expect(afterDelete.json).toMatchObject({
       status: 'deleted',
       deletedAt: expect.any(String),
       deletionReason: expect.stringContaining('app'),
     });
 
     const again = await call(b, 'DELETE', `/v2/meetings/${idText}`);
-    await expect(Promise.resolve([again.status, again.json])).resolves.toEqual([
+    expect([again.status, again.json]).toEqual([
       404,
       { code: 3001, message: `Meeting does not exist: ${idText}.` },
     ]);
     const stillDeleted = await call(a, 'GET', `/api/meetings/${idText}`);
-    await expect(Promise.resolve(stillDeleted.json)).resolves.toMatchObject({
+    expect(stillDeleted.json).toMatchObject({
       status: 'deleted',
       deletedAt: objectOf(afterDelete).deletedAt,
     });
@@ -149,11 +146,9 @@ describe('MeetingsModule (two replicas, PostgreSQL, Redis, simulator)', () => {
     const id = String(meetingIdOf(created));
     simulator.control.deleteMeetingOutOfBand(id);
     const deleted = await call(a, 'DELETE', `/v2/meetings/${id}`);
-    await expect(Promise.resolve([deleted.status, objectOf(deleted).code])).resolves.toEqual([
-      404, 3001,
-    ]);
+    expect([deleted.status, objectOf(deleted).code]).toEqual([404, 3001]);
     const record = await call(a, 'GET', `/api/meetings/${id}`);
-    await expect(Promise.resolve(objectOf(record).status)).resolves.toBe('deleted');
+    expect(objectOf(record).status).toBe('deleted');
   });
 
   it('pages the records with an opaque cursor and filters them', async () => {
@@ -165,31 +160,25 @@ describe('MeetingsModule (two replicas, PostgreSQL, Redis, simulator)', () => {
       const created = await call(i % 2 ? a : b, 'POST', `/v2/users/${user.email}/meetings`, {
         body: { topic: `page ${i}` },
       });
-      await expect(Promise.resolve(created.status)).resolves.toBe(201);
+      expect(created.status).toBe(201);
     }
     const seen: unknown[] = [];
     let cursor: string | null = null;
     do {
       const query: string = `userId=${encodeURIComponent(user.email)}&status=active&createdBy=app&limit=2${cursor ? `&cursor=${cursor}` : ''}`;
       const page = await call(a, 'GET', `/api/meetings?${query}`);
-      await expect(Promise.resolve(page.status)).resolves.toBe(200);
+      expect(page.status).toBe(200);
       const records = bodyOf(RecordPage, page.json);
       seen.push(...records.meetings.map((m) => m.topic));
       cursor = records.nextCursor;
     } while (cursor);
-    await expect(Promise.resolve(seen)).resolves.toEqual([
-      'page 4',
-      'page 3',
-      'page 2',
-      'page 1',
-      'page 0',
-    ]);
+    expect(seen).toEqual(['page 4', 'page 3', 'page 2', 'page 1', 'page 0']);
     const none = await call(
       a,
       'GET',
       `/api/meetings?userId=${encodeURIComponent(user.email)}&status=failed`,
     );
-    await expect(Promise.resolve(none.json)).resolves.toEqual({ meetings: [], nextCursor: null });
+    expect(none.json).toEqual({ meetings: [], nextCursor: null });
   });
 
   it('creates one meeting with one Zoom call for six concurrent creates sharing an Idempotency-Key on two replicas', async () => {
@@ -209,29 +198,22 @@ describe('MeetingsModule (two replicas, PostgreSQL, Redis, simulator)', () => {
         }),
       ),
     );
-    await expect(Promise.resolve(answers.map((r) => r.status))).resolves.toEqual([
-      201, 201, 201, 201, 201, 201,
-    ]);
-    await expect(Promise.resolve(new Set(answers.map((r) => objectOf(r).id)).size)).resolves.toBe(
-      1,
-    );
-    await expect(Promise.resolve(new Set(answers.map((r) => r.text)).size)).resolves.toBe(1);
-    await expect(Promise.resolve(sum(createCalls()) - before)).resolves.toBe(1);
+    expect(answers.map((r) => r.status)).toEqual([201, 201, 201, 201, 201, 201]);
+    expect(new Set(answers.map((r) => objectOf(r).id)).size).toBe(1);
+    expect(new Set(answers.map((r) => r.text)).size).toBe(1);
+    expect(sum(createCalls()) - before).toBe(1);
     const records = await call(pair()[0], 'GET', '/api/meetings?limit=100');
     const mine = bodyOf(RecordPage, records.json).meetings.filter(
       (m) => m.topic === 'Idempotent standup',
     );
-    await expect(Promise.resolve(mine.length)).resolves.toBe(1);
+    expect(mine.length).toBe(1);
 
     const reused = await call(pair()[1], 'POST', '/v2/users/me/meetings', {
       body: { ...body, topic: 'Something else' },
       headers: { 'Idempotency-Key': key },
     });
-    await expect(Promise.resolve([reused.status, objectOf(reused).code])).resolves.toEqual([
-      409,
-      'idempotency_key_reused',
-    ]);
-    await expect(Promise.resolve(sum(createCalls()) - before)).resolves.toBe(1);
+    expect([reused.status, objectOf(reused).code]).toEqual([409, 'idempotency_key_reused']);
+    expect(sum(createCalls()) - before).toBe(1);
   });
 
   it('answers creates past a user daily limit with 429 and Retry-After while Zoom sees one capped call', async () => {
@@ -249,24 +231,18 @@ describe('MeetingsModule (two replicas, PostgreSQL, Redis, simulator)', () => {
           }),
         );
       }
-      await expect(Promise.resolve(answers.map((r) => r.status))).resolves.toEqual([
-        201, 201, 201, 201, 201, 429, 429, 429,
-      ]);
+      expect(answers.map((r) => r.status)).toEqual([201, 201, 201, 201, 201, 429, 429, 429]);
       for (const refused of answers.slice(5)) {
-        await expect(Promise.resolve(refused.headers.get('retry-after'))).resolves.toMatch(/\S/);
-        await expect(Promise.resolve(objectOf(refused).code)).resolves.toBe(429);
+        expect(refused.headers.get('retry-after')).toMatch(/\S/);
+        expect(objectOf(refused).code).toBe(429);
       }
-      await expect(
-        Promise.resolve((createCalls()['429'] ?? 0) - before),
-      ).resolves.toBeLessThanOrEqual(1);
+      expect((createCalls()['429'] ?? 0) - before).toBeLessThanOrEqual(1);
       const records = await call(
         pair()[0],
         'GET',
         `/api/meetings?userId=${encodeURIComponent(user.email)}&status=active`,
       );
-      await expect(Promise.resolve(bodyOf(RecordPage, records.json).meetings.length)).resolves.toBe(
-        5,
-      );
+      expect(bodyOf(RecordPage, records.json).meetings.length).toBe(5);
     } finally {
       simulator.control.setDailyMeetingLimit(100);
     }
@@ -295,8 +271,8 @@ describe('MeetingsModule (two replicas, PostgreSQL, Redis, simulator)', () => {
     console.log(
       `burst of 120: ${JSON.stringify(statuses)} in ${elapsed} ms; Zoom answered 429 ${zoom429} times`,
     );
-    await expect(Promise.resolve(statuses)).resolves.toEqual({ 201: 120 });
-    await expect(Promise.resolve(zoom429)).resolves.toBeLessThanOrEqual(3);
+    expect(statuses).toEqual({ 201: 120 });
+    expect(zoom429).toBeLessThanOrEqual(3);
   });
 
   it('refuses bad input with a 4xx JSON code and never calls Zoom', async () => {
@@ -437,12 +413,10 @@ describe('MeetingsModule (two replicas, PostgreSQL, Redis, simulator)', () => {
     for (const [name, method, path, init, status, code] of cases) {
       const answer = await call(a, method, path, init);
       const error = bodyOf(z.looseObject({}).optional(), answer.json);
-      await expect(
-        Promise.resolve({ name, status: answer.status, code: error?.code }),
-      ).resolves.toEqual({ name, status, code });
-      await expect(Promise.resolve(typeof error?.message)).resolves.toBe('string');
+      expect({ name, status: answer.status, code: error?.code }).toEqual({ name, status, code });
+      expect(typeof error?.message).toBe('string');
     }
-    await expect(Promise.resolve(simulator.control.stats().apiCalls - before)).resolves.toBe(0);
+    expect(simulator.control.stats().apiCalls - before).toBe(0);
   });
 });
 
@@ -520,16 +494,16 @@ describe('MeetingsModule accepts what Zoom accepts (one replica, recording proxy
     const created = await call(gateway!, 'POST', '/v2/users/me/meetings', {
       body: { topic: 'Lenient', type: '2', start_time: start, duration: '30', colour: 'red' },
     });
-    await expect(Promise.resolve(created.status)).resolves.toBe(201);
+    expect(created.status).toBe(201);
     const sent = proxy.seen.filter((r) => r.method === 'POST' && r.url === '/v2/users/me/meetings');
     const body = bodyOf(z.looseObject({}), JSON.parse(sent.at(-1)?.body ?? '{}'));
-    await expect(Promise.resolve(body)).resolves.toMatchObject({
+    expect(body).toMatchObject({
       colour: 'red',
       start_time: start,
       duration: '30',
     });
     const record = await call(gateway!, 'GET', `/api/meetings/${String(meetingIdOf(created))}`);
-    await expect(Promise.resolve(record.json)).resolves.toMatchObject({
+    expect(record.json).toMatchObject({
       status: 'active',
       startTime: start,
     });
@@ -541,11 +515,9 @@ describe('MeetingsModule accepts what Zoom accepts (one replica, recording proxy
       'GET',
       '/v2/users/me/meetings?page_size=1000&future_flag=1',
     );
-    await expect(Promise.resolve(listed.status)).resolves.toBe(200);
+    expect(listed.status).toBe(200);
     const sent = proxy.seen.filter((r) => r.url.startsWith('/v2/users/me/meetings?')).at(-1);
     const query = new URL(sent?.url ?? '/', 'http://x').searchParams;
-    await expect(
-      Promise.resolve([query.get('page_size'), query.get('future_flag')]),
-    ).resolves.toEqual(['300', '1']);
+    expect([query.get('page_size'), query.get('future_flag')]).toEqual(['300', '1']);
   });
 });

@@ -53,9 +53,9 @@ describe('MeetingsReconciler run by an operator (one replica, webhooks off)', ()
       headers: { 'content-type': 'application/json' },
       body: '{"event":"meeting.deleted","payload":{}}',
     });
-    await expect(Promise.resolve(answer.status)).resolves.toBe(404);
+    expect(answer.status).toBe(404);
     await expect(answer.json()).resolves.toMatchObject({ code: 'webhooks_disabled' });
-    await expect(Promise.resolve(gateway!.output())).resolves.toContain('Webhooks off');
+    expect(gateway!.output()).toContain('Webhooks off');
   });
 
   it('refuses the route to a caller without an admin key', async () => {
@@ -71,16 +71,16 @@ describe('MeetingsReconciler run by an operator (one replica, webhooks off)', ()
     simulator.control.deleteMeetingOutOfBand(gone);
     // Another app renames one directly in Zoom; with webhooks off only reconciliation can notice.
     const patched = await patchInZoom(simulator, changed, { topic: 'renamed', duration: 50 });
-    await expect(Promise.resolve(patched)).resolves.toBe(204);
+    expect(patched).toBe(204);
     await expect(record(gone)).resolves.toMatchObject({ status: 'active' });
 
     const getsBefore = zoomGets(simulator);
     const first = await reconcile();
-    await expect(Promise.resolve(first)).resolves.toMatchObject({
+    expect(first).toMatchObject({
       status: 200,
       json: { trigger: 'manual', checked: 3, deleted: [gone], updated: [changed], errors: 0 },
     });
-    await expect(Promise.resolve(zoomGets(simulator) - getsBefore)).resolves.toBe(3);
+    expect(zoomGets(simulator) - getsBefore).toBe(3);
     await expect(record(gone)).resolves.toMatchObject({
       status: 'deleted',
       deletionReason: expect.stringContaining('reconciliation'),
@@ -93,23 +93,19 @@ describe('MeetingsReconciler run by an operator (one replica, webhooks off)', ()
     await expect(record(kept)).resolves.toMatchObject({ status: 'active', topic: 'untouched' });
 
     const second = await reconcile();
-    await expect(Promise.resolve(second)).resolves.toMatchObject({
+    expect(second).toMatchObject({
       status: 200,
       json: { checked: 2, deleted: [], updated: [] },
     });
     const metrics = await (await fetch(`${gateway!.url}/metrics`)).text();
-    await expect(Promise.resolve(metrics)).resolves.toMatch(
-      /meetings_reconciled_total\{change="active_to_deleted"\} 1/,
-    );
-    await expect(Promise.resolve(metrics)).resolves.toMatch(
-      /meetings_reconciled_total\{change="updated"\} 1/,
-    );
+    expect(metrics).toMatch(/meetings_reconciled_total\{change="active_to_deleted"\} 1/);
+    expect(metrics).toMatch(/meetings_reconciled_total\{change="updated"\} 1/);
   });
 
   it('runs the same fleet-leased job from the creating-only admin route', async () => {
     const runsBefore = gateway!.output().split('Reconciliation run (manual)').length;
     const answer = await api(gateway!, 'POST', '/api/admin/meetings/reconcile', { key: OPS_KEY });
-    await expect(Promise.resolve(answer)).resolves.toMatchObject({
+    expect(answer).toMatchObject({
       status: 200,
       json: { examined: 0, active: 0, failed: 0, pending: 0 },
     });
@@ -122,7 +118,7 @@ describe('MeetingsReconciler run by an operator (one replica, webhooks off)', ()
     const far = await createMeeting(gateway!, 'next year', 365 * 86_400_000);
     simulator.control.deleteMeetingOutOfBand(far);
     const run = await reconcile();
-    await expect(Promise.resolve(objectOf(run).deleted)).resolves.toEqual([]);
+    expect(objectOf(run).deleted).toEqual([]);
     await expect(record(far)).resolves.toMatchObject({ status: 'active' });
   });
 });
@@ -167,10 +163,8 @@ describe('MeetingsReconciler on a schedule (three replicas, RECONCILE_INTERVAL=3
       (r) => r.status === 'deleted',
       2 * INTERVAL_S * 1000 + 1000,
     );
-    await expect(Promise.resolve(after)).resolves.toMatchObject({ status: 'deleted' });
-    await expect(Promise.resolve(Date.now() - deletedAt)).resolves.toBeLessThanOrEqual(
-      2 * INTERVAL_S * 1000 + 1000,
-    );
+    expect(after).toMatchObject({ status: 'deleted' });
+    expect(Date.now() - deletedAt).toBeLessThanOrEqual(2 * INTERVAL_S * 1000 + 1000);
   });
 
   it('has exactly one replica do the work in each interval', async () => {
@@ -187,15 +181,13 @@ describe('MeetingsReconciler on a schedule (three replicas, RECONCILE_INTERVAL=3
     const first = Math.min(...windows);
     const last = Math.max(...windows);
     // No window was run twice, and none was skipped: one run per interval for the fleet.
-    await expect(Promise.resolve(new Set(windows).size)).resolves.toBe(windows.length);
-    await expect(Promise.resolve(windows.length)).resolves.toBe(last - first + 1);
-    await expect(Promise.resolve(runs.length - runsBefore)).resolves.toBeGreaterThanOrEqual(3);
-    await expect(Promise.resolve(runs.length - runsBefore)).resolves.toBeLessThanOrEqual(5);
+    expect(new Set(windows).size).toBe(windows.length);
+    expect(windows.length).toBe(last - first + 1);
+    expect(runs.length - runsBefore).toBeGreaterThanOrEqual(3);
+    expect(runs.length - runsBefore).toBeLessThanOrEqual(5);
     // What reached Zoom agrees: one GET per run for the one active meeting (a run may straddle the edges).
     const gets = zoomGets(simulator) - getsBefore;
-    await expect(
-      Promise.resolve(Math.abs(gets - (runs.length - runsBefore))),
-    ).resolves.toBeLessThanOrEqual(1);
+    expect(Math.abs(gets - (runs.length - runsBefore))).toBeLessThanOrEqual(1);
     // The counters of the three processes agree with the logs.
     let metricRuns = 0;
     for (const replica of replicas) {
@@ -204,6 +196,6 @@ describe('MeetingsReconciler on a schedule (three replicas, RECONCILE_INTERVAL=3
         /meetings_reconcile_runs_total\{trigger="scheduled"\} (\d+)/.exec(text)?.[1] ?? 0,
       );
     }
-    await expect(Promise.resolve(metricRuns)).resolves.toBe(scheduledRuns().length);
+    expect(metricRuns).toBe(scheduledRuns().length);
   });
 });

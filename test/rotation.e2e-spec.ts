@@ -220,12 +220,12 @@ describe('Credential rotation', () => {
       body: { clientSecret: newSecret },
     });
     const oldMintsAtRotation = mints()[secretPrint(OLD_SECRET)] ?? 0;
-    await expect(Promise.resolve(rotated.status)).resolves.toBe(200);
-    await expect(Promise.resolve(rotated.json)).resolves.toMatchObject({
+    expect(rotated.status).toBe(200);
+    expect(rotated.json).toMatchObject({
       version: 2,
       clientId: CLIENT_ID,
     });
-    await expect(Promise.resolve(rotated.text)).resolves.not.toContain(newSecret);
+    expect(rotated.text).not.toContain(newSecret);
 
     // Both replicas use version 2 within a second (pub/sub), and they say so.
     await sleep(1_000);
@@ -233,7 +233,7 @@ describe('Credential rotation', () => {
       const overview = await call(replica, 'GET', '/api/admin/zoom/credentials', {
         key: ADMIN_KEY,
       });
-      await expect(Promise.resolve(overviewOf(overview).active)).resolves.toMatchObject({
+      expect(overviewOf(overview).active).toMatchObject({
         version: 2,
         fingerprint: objectOf(rotated).fingerprint,
       });
@@ -242,24 +242,18 @@ describe('Credential rotation', () => {
 
     // Zoom revokes the old secret; the fleet must not notice, through at least one token refresh.
     simulator.control.revokeOldSecret();
-    await expect(Promise.resolve(simulator.control.currentSecrets())).resolves.toEqual([newSecret]);
+    expect(simulator.control.currentSecrets()).toEqual([newSecret]);
     await sleep(7_000);
     await load.stop();
 
     const failed = load.results.filter((r) => r.status < 200 || r.status >= 300);
-    await expect(Promise.resolve(failed)).resolves.toEqual([]);
-    await expect(Promise.resolve(load.results.length)).resolves.toBeGreaterThan(100);
-    await expect(Promise.resolve(new Set(load.results.map((r) => r.replica)).size)).resolves.toBe(
-      2,
-    );
+    expect(failed).toEqual([]);
+    expect(load.results.length).toBeGreaterThan(100);
+    expect(new Set(load.results.map((r) => r.replica)).size).toBe(2);
     const after = mints();
-    await expect(Promise.resolve(after[secretPrint(OLD_SECRET)] ?? 0)).resolves.toBe(
-      oldMintsAtRotation,
-    );
+    expect(after[secretPrint(OLD_SECRET)] ?? 0).toBe(oldMintsAtRotation);
     // The validation mint (handed to the fleet as its token) and at least one refresh.
-    await expect(
-      Promise.resolve(after[secretPrint(newSecret)] ?? 0),
-    ).resolves.toBeGreaterThanOrEqual(2);
+    expect(after[secretPrint(newSecret)] ?? 0).toBeGreaterThanOrEqual(2);
     console.log(
       `rotation under load: ${load.results.length} requests, 0 failed; mints old=${after[secretPrint(OLD_SECRET)]} new=${after[secretPrint(newSecret)]}`,
     );
@@ -270,8 +264,8 @@ describe('Credential rotation', () => {
       key: ADMIN_KEY,
       body: { clientSecret: WRONG_SECRET },
     });
-    await expect(Promise.resolve(refused.status)).resolves.toBe(422);
-    await expect(Promise.resolve(refused.json)).resolves.toEqual({
+    expect(refused.status).toBe(422);
+    expect(refused.json).toEqual({
       code: 'credentials_rejected',
       message: 'Invalid client_id or client_secret',
     });
@@ -282,7 +276,7 @@ describe('Credential rotation', () => {
       const overview = await call(replica, 'GET', '/api/admin/zoom/credentials', {
         key: ADMIN_KEY,
       });
-      await expect(Promise.resolve(overviewOf(overview).active?.version)).resolves.toBe(2);
+      expect(overviewOf(overview).active?.version).toBe(2);
     }
   });
 
@@ -290,41 +284,29 @@ describe('Credential rotation', () => {
     const forbidden = await call(replicas[0], 'POST', '/api/admin/zoom/credentials', {
       body: { clientSecret: WRONG_SECRET },
     });
-    await expect(Promise.resolve([forbidden.status, objectOf(forbidden).code])).resolves.toEqual([
-      403,
-      'forbidden',
-    ]);
+    expect([forbidden.status, objectOf(forbidden).code]).toEqual([403, 'forbidden']);
     const malformed = await call(replicas[0], 'POST', '/api/admin/zoom/credentials', {
       key: ADMIN_KEY,
       body: { clientSecret: `${WRONG_SECRET} with spaces`, extra: 1 },
     });
-    await expect(Promise.resolve([malformed.status, objectOf(malformed).code])).resolves.toEqual([
-      400,
-      'validation_failed',
-    ]);
-    await expect(Promise.resolve(malformed.text)).resolves.not.toContain(WRONG_SECRET);
+    expect([malformed.status, objectOf(malformed).code]).toEqual([400, 'validation_failed']);
+    expect(malformed.text).not.toContain(WRONG_SECRET);
   });
 
   it('starts a later replica with only the old secret in its environment on the stored new one', async () => {
     const [late] = await fleet.start(['replica-c']);
-    await expect(Promise.resolve(late.output())).resolves.toMatch(
-      /version 2 is active .*retired version 1 and is ignored/,
-    );
+    expect(late.output()).toMatch(/version 2 is active .*retired version 1 and is ignored/);
     const overview = await call(late, 'GET', '/api/admin/zoom/credentials', { key: ADMIN_KEY });
-    await expect(Promise.resolve(overviewOf(overview).active?.version)).resolves.toBe(2);
+    expect(overviewOf(overview).active?.version).toBe(2);
     // Through a full token lifetime on the late replica alone: the old secret (revoked at Zoom) is never tried.
     const before = simulator.control.stats();
     const load = steadyLoad([late], meetingId);
     await sleep(7_000);
     await load.stop();
     const after = simulator.control.stats();
-    await expect(
-      Promise.resolve(load.results.filter((r) => r.status < 200 || r.status >= 300)),
-    ).resolves.toEqual([]);
-    await expect(Promise.resolve(after.tokenErrors.invalid_client ?? 0)).resolves.toBe(
-      before.tokenErrors.invalid_client ?? 0,
-    );
-    await expect(Promise.resolve(after.mintsBySecret[secretPrint(OLD_SECRET)] ?? 0)).resolves.toBe(
+    expect(load.results.filter((r) => r.status < 200 || r.status >= 300)).toEqual([]);
+    expect(after.tokenErrors.invalid_client ?? 0).toBe(before.tokenErrors.invalid_client ?? 0);
+    expect(after.mintsBySecret[secretPrint(OLD_SECRET)] ?? 0).toBe(
       before.mintsBySecret[secretPrint(OLD_SECRET)] ?? 0,
     );
   });
@@ -332,34 +314,31 @@ describe('Credential rotation', () => {
   it('rotates from the CLI with the secret on stdin, and running replicas pick it up', async () => {
     const cliSecret = await openOverlap(newSecret);
     const refusedArgv = await runCli(['rotate-secret', cliSecret], '');
-    await expect(Promise.resolve(refusedArgv.code)).resolves.toBe(64);
-    await expect(Promise.resolve(refusedArgv.output)).resolves.not.toContain(cliSecret);
+    expect(refusedArgv.code).toBe(64);
+    expect(refusedArgv.output).not.toContain(cliSecret);
 
     const cli = await runCli(['rotate-secret'], `${cliSecret}\n`);
     if (cli.code !== 0) console.log(cli.output);
-    await expect(Promise.resolve(cli.code)).resolves.toBe(0);
+    expect(cli.code).toBe(0);
     // Version 3 went to the refused secret above: refused candidates keep their number.
-    await expect(Promise.resolve(cli.output)).resolves.toMatch(/Version 4 .* is active/);
-    await expect(Promise.resolve(cli.output)).resolves.not.toContain(cliSecret);
+    expect(cli.output).toMatch(/Version 4 .* is active/);
+    expect(cli.output).not.toContain(cliSecret);
     await sleep(1_000);
     for (const replica of replicas) {
       const overview = await call(replica, 'GET', '/api/admin/zoom/credentials', {
         key: ADMIN_KEY,
       });
-      await expect(Promise.resolve(overviewOf(overview).active?.version)).resolves.toBe(4);
+      expect(overviewOf(overview).active?.version).toBe(4);
     }
     const events =
       overviewOf(await call(replicas[0], 'GET', '/api/admin/zoom/credentials', { key: ADMIN_KEY }))
         .events ?? [];
-    await expect(
-      Promise.resolve(events.filter((e) => e.version === 4).map((e) => e.event)),
-    ).resolves.toEqual(['activated', 'staged']);
-    await expect(Promise.resolve(events.find((e) => e.version === 4)?.actor)).resolves.toMatch(
-      /^cli:/,
-    );
-    await expect(
-      Promise.resolve(events.filter((e) => e.version === 3).map((e) => [e.event, e.actor])),
-    ).resolves.toEqual([
+    expect(events.filter((e) => e.version === 4).map((e) => e.event)).toEqual([
+      'activated',
+      'staged',
+    ]);
+    expect(events.find((e) => e.version === 4)?.actor).toMatch(/^cli:/);
+    expect(events.filter((e) => e.version === 3).map((e) => [e.event, e.actor])).toEqual([
       ['rejected', 'ops'],
       ['staged', 'ops'],
     ]);
@@ -377,29 +356,27 @@ describe('Credential rotation', () => {
       key: ADMIN_KEY,
     });
     if (rotated.status !== 200) console.log(rotated.text);
-    await expect(Promise.resolve(rotated.status)).resolves.toBe(200);
-    await expect(Promise.resolve(rotated.json)).resolves.toMatchObject({
+    expect(rotated.status).toBe(200);
+    expect(rotated.json).toMatchObject({
       version: 5,
       oldSecretRevoked: true,
     });
     const now = simulator.control.currentSecrets();
     now.forEach((s) => secrets.add(s));
-    await expect(Promise.resolve(now.length)).resolves.toBe(1);
-    await expect(Promise.resolve(before)).resolves.not.toContain(now[0]);
+    expect(now.length).toBe(1);
+    expect(before).not.toContain(now[0]);
     for (const replica of replicas) {
       await expect(
         call(replica, 'GET', `/v2/meetings/${meetingId}`).then((a) => a.status),
       ).resolves.toBe(200);
     }
     // At least the validation mint; every replica already runs on the new version.
-    await expect(
-      Promise.resolve(mints()[secretPrint(now[0])] ?? 0),
-    ).resolves.toBeGreaterThanOrEqual(1);
+    expect(mints()[secretPrint(now[0])] ?? 0).toBeGreaterThanOrEqual(1);
     for (const replica of replicas) {
       const overview = await call(replica, 'GET', '/api/admin/zoom/credentials', {
         key: ADMIN_KEY,
       });
-      await expect(Promise.resolve(overviewOf(overview).active?.version)).resolves.toBe(5);
+      expect(overviewOf(overview).active?.version).toBe(5);
     }
   });
 
@@ -410,13 +387,8 @@ describe('Credential rotation', () => {
     const first = await call(replicas[0], 'POST', '/api/admin/zoom/credentials/rotations', {
       key: ADMIN_KEY,
     });
-    await expect(Promise.resolve([first.status, objectOf(first).code])).resolves.toEqual([
-      502,
-      'rotation_failed',
-    ]);
-    await expect(Promise.resolve(simulator.control.currentSecrets())).resolves.toEqual([
-      activeSecret,
-    ]);
+    expect([first.status, objectOf(first).code]).toEqual([502, 'rotation_failed']);
+    expect(simulator.control.currentSecrets()).toEqual([activeSecret]);
 
     // 2. Zoom issues a new secret, but it cannot be validated: the old one stays active (and alive at Zoom).
     simulator.control.failNext(20, { target: 'token', status: 503 });
@@ -424,43 +396,36 @@ describe('Credential rotation', () => {
       key: ADMIN_KEY,
     });
     simulator.control.reset();
-    await expect(Promise.resolve([second.status, objectOf(second).code])).resolves.toEqual([
-      502,
-      'rotation_failed',
-    ]);
+    expect([second.status, objectOf(second).code]).toEqual([502, 'rotation_failed']);
     const pending = simulator.control.currentSecrets();
     pending.forEach((s) => secrets.add(s));
-    await expect(Promise.resolve(pending)).resolves.toContain(activeSecret);
+    expect(pending).toContain(activeSecret);
     await sleep(500);
     for (const replica of replicas) {
       const overview = await call(replica, 'GET', '/api/admin/zoom/credentials', {
         key: ADMIN_KEY,
       });
-      await expect(Promise.resolve(overviewOf(overview).active?.version)).resolves.toBe(5);
-      await expect(
-        Promise.resolve(overviewOf(overview).automatedRotation?.alarm),
-      ).resolves.toMatchObject({
+      expect(overviewOf(overview).active?.version).toBe(5);
+      expect(overviewOf(overview).automatedRotation?.alarm).toMatchObject({
         stage: 'validate',
       });
       await expect(
         call(replica, 'GET', `/v2/meetings/${meetingId}`).then((a) => a.status),
       ).resolves.toBe(200);
     }
-    await expect(Promise.resolve(replicas[0].output())).resolves.toMatch(
-      /ALARM: automated secret rotation failed at validate/,
-    );
+    expect(replicas[0].output()).toMatch(/ALARM: automated secret rotation failed at validate/);
   });
 
   it('leaves no secret and no access token in plaintext in PostgreSQL, Redis or any log line', async () => {
     const tokens = [...proxy.tokens];
-    await expect(Promise.resolve(tokens.length)).resolves.toBeGreaterThanOrEqual(5);
-    await expect(Promise.resolve(secrets.size)).resolves.toBeGreaterThanOrEqual(6);
+    expect(tokens.length).toBeGreaterThanOrEqual(5);
+    expect(secrets.size).toBeGreaterThanOrEqual(6);
     const needles = [...secrets, ...tokens];
 
     const dump = await promisify(execFile)('pg_dump', ['--data-only', fleet.database.url], {
       maxBuffer: 64 * 1024 * 1024,
     });
-    await expect(Promise.resolve(dump.stdout)).resolves.toContain('zoom_credentials');
+    expect(dump.stdout).toContain('zoom_credentials');
 
     const keys = await fleet.redis.client.keys(`${fleet.redis.prefix}*`);
     const values: string[] = [];
@@ -479,7 +444,7 @@ describe('Credential rotation', () => {
     }
     const redisText = values.join('\n');
     const logs = fleet.output();
-    await expect(Promise.resolve(logs)).resolves.toMatch(/now using version 5/);
+    expect(logs).toMatch(/now using version 5/);
 
     const leaks: string[] = [];
     for (const needle of needles) {
@@ -488,7 +453,7 @@ describe('Credential rotation', () => {
       if (redisText.includes(needle)) leaks.push(`${label} in Redis`);
       if (logs.includes(needle)) leaks.push(`${label} in logs`);
     }
-    await expect(Promise.resolve(leaks)).resolves.toEqual([]);
+    expect(leaks).toEqual([]);
     console.log(
       `leak check: ${secrets.size} secrets and ${tokens.length} tokens against ${dump.stdout.length} B of pg_dump, ${keys.length} Redis keys, ${logs.length} B of logs`,
     );

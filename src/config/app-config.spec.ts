@@ -4,9 +4,9 @@ import { ConfigError, loadConfig, withProvisioned } from './app-config.js';
 const key = randomBytes(32).toString('base64');
 
 describe(loadConfig.name, () => {
-  it('gives the embedded defaults when nothing is set', async () => {
+  it('gives the embedded defaults when nothing is set', () => {
     const config = loadConfig({});
-    await expect(Promise.resolve(config)).resolves.toMatchObject({
+    expect(config).toMatchObject({
       port: 3000,
       database: { type: 'sqlite', path: 'data/zoom-gateway.sqlite' },
       redisUrl: undefined,
@@ -20,7 +20,7 @@ describe(loadConfig.name, () => {
     });
   });
 
-  it('reads a production configuration', async () => {
+  it('reads a production configuration', () => {
     const config = loadConfig({
       PORT: '8080',
       DATABASE_URL: 'postgres://u@db:5432/zoom',
@@ -33,7 +33,7 @@ describe(loadConfig.name, () => {
       ENCRYPTION_KEY: key,
       ZOOM_RATE_LIMIT_PLAN: 'business',
     });
-    await expect(Promise.resolve(config)).resolves.toMatchObject({
+    expect(config).toMatchObject({
       port: 8080,
       database: { type: 'postgres', url: 'postgres://u@db:5432/zoom' },
       redisUrl: 'redis://cache:6379',
@@ -123,8 +123,8 @@ describe(loadConfig.name, () => {
     ).rejects.toThrow(/ADMIN_API_KEYS names the key "a" twice/);
   });
 
-  it('defaults the resilience and retention settings', async () => {
-    await expect(Promise.resolve(loadConfig({}))).resolves.toMatchObject({
+  it('defaults the resilience and retention settings', () => {
+    expect(loadConfig({})).toMatchObject({
       role: 'server',
       zoomRetryAfterCapSeconds: 60,
       zoomRateLimits: undefined,
@@ -163,27 +163,25 @@ describe(loadConfig.name, () => {
     expect(loadConfig({ SHUTDOWN_DRAIN_MS: '0' }).shutdownDrainMs).toBe(0);
   });
 
-  it('turns the cache off with 0 and caps Retry-After at what is set', async () => {
+  it('turns the cache off with 0 and caps Retry-After at what is set', () => {
     const config = loadConfig({ CACHE_TTL_SECONDS: '0', ZOOM_RETRY_AFTER_CAP_SECONDS: '15' });
-    await expect(
-      Promise.resolve([config.cacheTtlSeconds, config.zoomRetryAfterCapSeconds]),
-    ).resolves.toEqual([0, 15]);
+    expect([config.cacheTtlSeconds, config.zoomRetryAfterCapSeconds]).toEqual([0, 15]);
   });
 
-  it('takes the process role from its entry point', async () => {
-    await expect(Promise.resolve(loadConfig({}, { role: 'cli' }).role)).resolves.toBe('cli');
+  it('takes the process role from its entry point', () => {
+    expect(loadConfig({}, { role: 'cli' }).role).toBe('cli');
   });
 
   it('is frozen, nested values included', async () => {
     const config = loadConfig({ ZOOM_RATE_LIMITS: 'light=1', API_KEYS: 'a:0123456789abcdef' });
-    await expect(Promise.resolve(Object.isFrozen(config))).resolves.toBe(true);
-    await expect(Promise.resolve(Object.isFrozen(config.database))).resolves.toBe(true);
-    await expect(Promise.resolve(Object.isFrozen(config.apiKeys[0]))).resolves.toBe(true);
-    await expect(Promise.resolve(Object.isFrozen(config.zoomRateLimits))).resolves.toBe(true);
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.database)).toBe(true);
+    expect(Object.isFrozen(config.apiKeys[0])).toBe(true);
+    expect(Object.isFrozen(config.zoomRateLimits)).toBe(true);
     await expect(async () => Object.assign(config, { port: 1 })).rejects.toThrow(TypeError);
   });
 
-  it('adds what start-up provisioned as a new frozen configuration, leaving the loaded one as it was', async () => {
+  it('adds what start-up provisioned as a new frozen configuration, leaving the loaded one as it was', () => {
     const loaded = loadConfig({});
     const generated = randomBytes(32);
     const provisioned = withProvisioned(loaded, {
@@ -192,7 +190,7 @@ describe(loadConfig.name, () => {
       zoomOAuthBaseUrl: 'http://127.0.0.1:9999',
       zoomApiBaseUrl: undefined,
     });
-    await expect(Promise.resolve(provisioned)).resolves.toMatchObject({
+    expect(provisioned).toMatchObject({
       encryptionKey: generated,
       zoomCredentials: { clientId: 'c' },
       zoomOAuthBaseUrl: 'http://127.0.0.1:9999',
@@ -200,10 +198,7 @@ describe(loadConfig.name, () => {
       useEmbeddedSimulator: true,
       replicaId: loaded.replicaId,
     });
-    await expect(Promise.resolve(Object.isFrozen(provisioned))).resolves.toBe(true);
-    await expect(Promise.resolve([loaded.encryptionKey, loaded.zoomCredentials])).resolves.toEqual([
-      undefined,
-      undefined,
-    ]);
+    expect(Object.isFrozen(provisioned)).toBe(true);
+    expect([loaded.encryptionKey, loaded.zoomCredentials]).toEqual([undefined, undefined]);
   });
 });

@@ -54,12 +54,12 @@ describe(JobsService.name, () => {
     const runs = { a: 0, b: 0 };
     a.jobs.every('heartbeat', 30, async () => void runs.a++);
     b.jobs.every('heartbeat', 30, async () => void runs.b++);
-    await expect(Promise.resolve(a.scheduler.getIntervals())).resolves.toEqual(['heartbeat']);
+    expect(a.scheduler.getIntervals()).toEqual(['heartbeat']);
     await eventually(
       async () => runs,
       (r) => r.a >= 3 && r.b >= 3,
     );
-    await expect(Promise.resolve(Math.min(runs.a, runs.b))).resolves.toBeGreaterThanOrEqual(3);
+    expect(Math.min(runs.a, runs.b)).toBeGreaterThanOrEqual(3);
   });
 
   it('gives each interval window of a fleet job to one replica only', async () => {
@@ -68,8 +68,8 @@ describe(JobsService.name, () => {
     let runs = 0;
     for (const { jobs } of replicas) jobs.fleetEvery('reconcile', 60_000, async () => void runs++);
     const ran = await Promise.all(replicas.map(({ jobs }) => jobs.trigger('reconcile')));
-    await expect(Promise.resolve(ran.filter(Boolean).length)).resolves.toBe(1);
-    await expect(Promise.resolve(runs)).resolves.toBe(1);
+    expect(ran.filter(Boolean).length).toBe(1);
+    expect(runs).toBe(1);
     // The same window again: already claimed, nobody runs it twice.
     await expect(replicas[0].jobs.trigger('reconcile')).resolves.toBe(false);
   });
@@ -80,7 +80,7 @@ describe(JobsService.name, () => {
     jobs.fleetEvery('prune', 60_000, async () => void runs++);
     await expect(jobs.trigger('prune')).resolves.toBe(true);
     await expect(jobs.trigger('prune')).resolves.toBe(false);
-    await expect(Promise.resolve(runs)).resolves.toBe(1);
+    expect(runs).toBe(1);
   });
 
   it('never overlaps two runs of the same job', async () => {
@@ -99,7 +99,7 @@ describe(JobsService.name, () => {
       async () => runs,
       (r) => r >= 2,
     );
-    await expect(Promise.resolve(most)).resolves.toBe(1);
+    expect(most).toBe(1);
   });
 
   it('logs a failed run and keeps the schedule going', async () => {
@@ -116,9 +116,7 @@ describe(JobsService.name, () => {
         (a) => a >= 2,
       ),
     ).resolves.toBeGreaterThanOrEqual(2);
-    await expect(Promise.resolve(String(errors.mock.calls[0]?.[0]))).resolves.toContain(
-      'Job flaky failed: database is down',
-    );
+    expect(String(errors.mock.calls[0]?.[0])).toContain('Job flaky failed: database is down');
   });
 
   it('schedules nothing in an operator command', async () => {
@@ -127,7 +125,7 @@ describe(JobsService.name, () => {
     jobs.every('heartbeat', 10, async () => void runs++);
     jobs.fleetEvery('reconcile', 10, async () => void runs++);
     await sleep(50);
-    await expect(Promise.resolve([runs, scheduler.getIntervals()])).resolves.toEqual([0, []]);
+    expect([runs, scheduler.getIntervals()]).toEqual([0, []]);
     await expect(jobs.trigger('heartbeat')).resolves.toBe(false);
   });
 
@@ -147,12 +145,9 @@ describe(JobsService.name, () => {
     );
     jobs.onModuleDestroy();
     await jobs.beforeApplicationShutdown();
-    await expect(Promise.resolve([finished, scheduler.getIntervals()])).resolves.toEqual([
-      true,
-      [],
-    ]);
+    expect([finished, scheduler.getIntervals()]).toEqual([true, []]);
     await sleep(60);
-    await expect(Promise.resolve(runs)).resolves.toBe(1);
+    expect(runs).toBe(1);
   });
 
   it('refuses to schedule the same name twice', async () => {

@@ -41,8 +41,8 @@ describe(LeaseService.name, () => {
       const replicas = [replica('a'), replica('b'), replica('c')];
       await connected();
       const leases = await Promise.all(replicas.map((r) => r.tryAcquire('mint', 5_000)));
-      await expect(Promise.resolve(leases.filter(Boolean).length)).resolves.toBe(1);
-      await expect(Promise.resolve(leases.find(Boolean)?.scope)).resolves.toBe('redis');
+      expect(leases.filter(Boolean).length).toBe(1);
+      expect(leases.find(Boolean)?.scope).toBe('redis');
     });
 
     it('lets only the holder release or renew, and frees the lease on release', async () => {
@@ -72,7 +72,7 @@ describe(LeaseService.name, () => {
       const replicas = [replica('a'), replica('b'), replica('c')];
       await connected();
       const claims = await Promise.all(replicas.map((r) => r.claimInterval('reconcile', 60_000)));
-      await expect(Promise.resolve(claims.filter(Boolean).length)).resolves.toBe(1);
+      expect(claims.filter(Boolean).length).toBe(1);
     });
   });
 
@@ -81,7 +81,7 @@ describe(LeaseService.name, () => {
       const clock = new FakeClock(1_000_000);
       const leases = new LeaseService(null, loadConfig({}), clock);
       const first = await leases.tryAcquire('mint', 1_000);
-      await expect(Promise.resolve(first?.scope)).resolves.toBe('local');
+      expect(first?.scope).toBe('local');
       await expect(leases.tryAcquire('mint', 1_000)).resolves.toBeNull();
       clock.advance(1_001);
       await expect(leases.tryAcquire('mint', 1_000)).resolves.not.toBeNull();
@@ -94,10 +94,10 @@ describe(LeaseService.name, () => {
         await leases.claimInterval('prune', 1_000);
         clock.advance(1_000);
       }
-      await expect(Promise.resolve(leases.localLeaseCount)).resolves.toBeLessThanOrEqual(12);
+      expect(leases.localLeaseCount).toBeLessThanOrEqual(12);
       clock.advance(60_000);
       await leases.tryAcquire('mint', 1_000);
-      await expect(Promise.resolve(leases.localLeaseCount)).resolves.toBe(1);
+      expect(leases.localLeaseCount).toBe(1);
     });
   });
 });

@@ -26,14 +26,14 @@ describe(DatabaseHealthIndicator.name, () => {
     vi.spyOn(dataSource, 'query').mockRejectedValue(refused);
     const indicator = new DatabaseHealthIndicator(new HealthIndicatorService(), dataSource);
     const result = await indicator.check('database');
-    await expect(Promise.resolve(result)).resolves.toMatchObject({
+    expect(result).toMatchObject({
       database: {
         status: 'down',
         message: expect.stringContaining('SELECT 1 failed (ECONNREFUSED)'),
       },
     });
     for (const secret of ['5432', '10.1.2.3', 'db.internal', 'hunter2', 'gateway:'])
-      await expect(Promise.resolve(JSON.stringify(result))).resolves.not.toContain(secret);
+      expect(JSON.stringify(result)).not.toContain(secret);
   });
 
   it('is down when SELECT 1 does not answer within the deadline', async () => {

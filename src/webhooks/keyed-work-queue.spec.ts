@@ -8,7 +8,7 @@ describe(KeyedWorkQueue.name, () => {
     let running = 0;
     let peak = 0;
     for (let i = 0; i < 20; i++) {
-      await expect(Promise.resolve(queue.tryReserve())).resolves.toBe(true);
+      expect(queue.tryReserve()).toBe(true);
       queue.run(`key-${i}`, async () => {
         running++;
         peak = Math.max(peak, running);
@@ -17,7 +17,7 @@ describe(KeyedWorkQueue.name, () => {
       });
     }
     await expect(queue.drain(5_000)).resolves.toBe(true);
-    await expect(Promise.resolve(peak)).resolves.toBe(3);
+    expect(peak).toBe(3);
   });
 
   it('runs tasks of one key one after another, in the order added', async () => {
@@ -35,21 +35,21 @@ describe(KeyedWorkQueue.name, () => {
       });
     }
     await queue.drain(5_000);
-    await expect(Promise.resolve(seen)).resolves.toEqual(['m2:other', 'm1:updated', 'm1:deleted']);
+    expect(seen).toEqual(['m2:other', 'm1:updated', 'm1:deleted']);
   });
 
   it('refuses a reservation when the backlog is full, and has room again once a task ends', async () => {
     const queue = new KeyedWorkQueue(1, 2, () => undefined);
     let release!: () => void;
     const blocked = new Promise<void>((r) => (release = r));
-    await expect(Promise.resolve(queue.tryReserve())).resolves.toBe(true);
+    expect(queue.tryReserve()).toBe(true);
     queue.run('a', () => blocked);
-    await expect(Promise.resolve(queue.tryReserve())).resolves.toBe(true);
-    await expect(Promise.resolve(queue.tryReserve())).resolves.toBe(false);
+    expect(queue.tryReserve()).toBe(true);
+    expect(queue.tryReserve()).toBe(false);
     queue.release();
     release();
     await queue.drain(1_000);
-    await expect(Promise.resolve(queue.tryReserve())).resolves.toBe(true);
+    expect(queue.tryReserve()).toBe(true);
   });
 
   it('reports a failing task and keeps going', async () => {
@@ -63,6 +63,6 @@ describe(KeyedWorkQueue.name, () => {
       ran = true;
     });
     await queue.drain(1_000);
-    await expect(Promise.resolve([errors.length, ran])).resolves.toEqual([1, true]);
+    expect([errors.length, ran]).toEqual([1, true]);
   });
 });

@@ -131,9 +131,11 @@ describe(ZoomSimulator.name, () => {
       const limited = await h.mint();
       h.sim.control.setTokenEndpointRateLimited(null);
       const after = await h.mint();
-      await expect(
-        Promise.resolve([limited.status, limited.headers.get('retry-after'), after.status]),
-      ).resolves.toEqual([429, '7', 200]);
+      expect([limited.status, limited.headers.get('retry-after'), after.status]).toEqual([
+        429,
+        '7',
+        200,
+      ]);
     });
 
     it('answers 5xx for the next n token calls when told to fail them', async () => {

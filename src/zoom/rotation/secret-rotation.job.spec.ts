@@ -83,9 +83,7 @@ describe(SecretRotationJob.name, () => {
 
   it('does nothing while the active version is younger than the interval', async () => {
     await expect(job.rotateIfDue()).resolves.toBeNull();
-    await expect(Promise.resolve(simulator.control.currentSecrets())).resolves.toEqual([
-      INITIAL_SECRET,
-    ]);
+    expect(simulator.control.currentSecrets()).toEqual([INITIAL_SECRET]);
   });
 
   it("rotates through Zoom's API once the interval has passed: new secret active, old one revoked after the grace", async () => {
@@ -98,23 +96,23 @@ describe(SecretRotationJob.name, () => {
     };
     const result = await job.rotateIfDue();
     clock.onSleep = undefined;
-    await expect(Promise.resolve(result)).resolves.toMatchObject({
+    expect(result).toMatchObject({
       version: 2,
       oldSecretRevoked: true,
       changed: true,
     });
     const [fresh] = simulator.control.currentSecrets();
-    await expect(Promise.resolve(simulator.control.currentSecrets())).resolves.toHaveLength(1);
-    await expect(Promise.resolve(credentials.active())).resolves.toMatchObject({
+    expect(simulator.control.currentSecrets()).toHaveLength(1);
+    expect(credentials.active()).toMatchObject({
       version: 2,
       clientSecret: fresh,
     });
-    await expect(Promise.resolve(sleeps)).resolves.toContain(REVOKE_GRACE_MS);
+    expect(sleeps).toContain(REVOKE_GRACE_MS);
     await expect(store.findVersion(2)).resolves.toMatchObject({
       source: 'automated',
       createdBy: 'automated-rotation',
     });
-    await expect(Promise.resolve(credentials.rotationAlarm())).resolves.toBeNull();
+    expect(credentials.rotationAlarm()).toBeNull();
   });
 
   it('leaves a scheduler window to the replica that claimed it first', async () => {
@@ -125,19 +123,19 @@ describe(SecretRotationJob.name, () => {
     ).resolves.toBe(true);
     const jobs = app.get(JobsService);
     await expect(jobs.trigger(ROTATION_CHECK_JOB)).resolves.toBe(false);
-    await expect(Promise.resolve(credentials.active().version)).resolves.toBe(2);
+    expect(credentials.active().version).toBe(2);
     clock.advance(ROTATION_CHECK_INTERVAL_MS);
     await expect(jobs.trigger(ROTATION_CHECK_JOB)).resolves.toBe(true);
-    await expect(Promise.resolve(credentials.active().version)).resolves.toBe(3);
-    await expect(Promise.resolve(simulator.control.currentSecrets())).resolves.toHaveLength(1);
+    expect(credentials.active().version).toBe(3);
+    expect(simulator.control.currentSecrets()).toHaveLength(1);
   });
 
   it('leaves the old secret active and raises an alarm when Zoom refuses to open a rotation', async () => {
     const before = credentials.active();
     simulator.control.failNext(1, { target: 'api', status: 500 });
     await expect(job.runNow('ops')).rejects.toMatchObject({ status: 502, code: 'rotation_failed' });
-    await expect(Promise.resolve(credentials.active().version)).resolves.toBe(before.version);
-    await expect(Promise.resolve(credentials.rotationAlarm())).resolves.toMatchObject({
+    expect(credentials.active().version).toBe(before.version);
+    expect(credentials.rotationAlarm()).toMatchObject({
       stage: 'request_new',
     });
     await expect(store.lastRotationOutcome()).resolves.toMatchObject({
@@ -151,20 +149,16 @@ describe(SecretRotationJob.name, () => {
     simulator.control.failNext(10, { target: 'token', status: 503 });
     await expect(job.runNow('ops')).rejects.toMatchObject({ status: 502, code: 'rotation_failed' });
     simulator.control.reset();
-    await expect(Promise.resolve(credentials.active().version)).resolves.toBe(before.version);
+    expect(credentials.active().version).toBe(before.version);
     // Zoom holds both secrets; the old (active) one's revocation was pushed out by a day.
-    await expect(Promise.resolve(simulator.control.currentSecrets())).resolves.toContain(
-      before.clientSecret,
-    );
-    await expect(Promise.resolve(simulator.control.currentSecrets())).resolves.toHaveLength(2);
-    await expect(Promise.resolve(credentials.rotationAlarm())).resolves.toMatchObject({
+    expect(simulator.control.currentSecrets()).toContain(before.clientSecret);
+    expect(simulator.control.currentSecrets()).toHaveLength(2);
+    expect(credentials.rotationAlarm()).toMatchObject({
       stage: 'validate',
     });
-    await expect(Promise.resolve(credentials.rotationAlarm()?.message)).resolves.toMatch(
-      /stays active/,
-    );
+    expect(credentials.rotationAlarm()?.message).toMatch(/stays active/);
     const keptUntil = Date.parse(credentials.rotationAlarm()!.oldSecretRevokeAt!);
-    await expect(Promise.resolve(keptUntil - clock.now())).resolves.toBeGreaterThan(23 * HOUR);
+    expect(keptUntil - clock.now()).toBeGreaterThan(23 * HOUR);
     simulator.control.revokeOldSecret(); // end the dangling rotation: only the never-activated secret would remain
     simulator.control.reset({ credentials: true });
   });
@@ -187,19 +181,17 @@ describe(SecretRotationJob.name, () => {
     };
     const result = await job.runNow('ops');
     clock.onSleep = undefined;
-    await expect(Promise.resolve(result.oldSecretRevoked)).resolves.toBe(false);
-    await expect(Promise.resolve(credentials.active().version)).resolves.toBe(result.version);
-    await expect(Promise.resolve(credentials.rotationAlarm())).resolves.toMatchObject({
+    expect(result.oldSecretRevoked).toBe(false);
+    expect(credentials.active().version).toBe(result.version);
+    expect(credentials.rotationAlarm()).toMatchObject({
       stage: 'revoke_old',
     });
-    await expect(Promise.resolve(simulator.control.currentSecrets())).resolves.toHaveLength(2);
+    expect(simulator.control.currentSecrets()).toHaveLength(2);
   });
 
-  it('never logged a secret', async () => {
+  it('never logged a secret', () => {
     const lines = logger.lines.join('\n');
-    await expect(Promise.resolve(lines)).resolves.toMatch(
-      /ALARM: automated secret rotation failed/,
-    );
-    await expect(Promise.resolve(lines)).resolves.not.toContain(INITIAL_SECRET);
+    expect(lines).toMatch(/ALARM: automated secret rotation failed/);
+    expect(lines).not.toContain(INITIAL_SECRET);
   });
 });

@@ -63,18 +63,12 @@ describe(ZoomOAuthClient.name, () => {
     });
     try {
       const minted = await client(endpoint.url).mint(credentials);
-      await expect(Promise.resolve(minted.scopes)).resolves.toEqual(['meeting:read', 'user:read']);
-      await expect(Promise.resolve(minted.lifetimeMs)).resolves.toBe(3_599_000);
+      expect(minted.scopes).toEqual(['meeting:read', 'user:read']);
+      expect(minted.lifetimeMs).toBe(3_599_000);
       const [request] = endpoint.seen;
-      await expect(Promise.resolve(request?.body)).resolves.toBe(
-        'grant_type=account_credentials&account_id=acc-1',
-      );
-      await expect(Promise.resolve(request?.url)).resolves.toBe(
-        '/oauth/token?grant_type=account_credentials&account_id=acc-1',
-      );
-      await expect(Promise.resolve(request?.authorization)).resolves.toBe(
-        `Basic ${Buffer.from('cid:s3cret').toString('base64')}`,
-      );
+      expect(request?.body).toBe('grant_type=account_credentials&account_id=acc-1');
+      expect(request?.url).toBe('/oauth/token?grant_type=account_credentials&account_id=acc-1');
+      expect(request?.authorization).toBe(`Basic ${Buffer.from('cid:s3cret').toString('base64')}`);
     } finally {
       endpoint.server.close();
     }

@@ -182,13 +182,9 @@ describe(ZoomTokenService.name, () => {
     const responses = await Promise.all(
       Array.from({ length: 30 }, (_, i) => replicas[i % 3].client.request(getMe)),
     );
-    await expect(Promise.resolve(responses.every((r) => r.status === 200))).resolves.toBe(true);
-    await expect(Promise.resolve(replicas.map((r) => r.state.snapshot().state))).resolves.toEqual([
-      'ok',
-      'ok',
-      'ok',
-    ]);
-    await expect(Promise.resolve(simulator.control.stats().tokensMinted)).resolves.toBe(3);
+    expect(responses.every((r) => r.status === 200)).toBe(true);
+    expect(replicas.map((r) => r.state.snapshot().state)).toEqual(['ok', 'ok', 'ok']);
+    expect(simulator.control.stats().tokensMinted).toBe(3);
   });
 
   it('gives one token to retry with after a refusal, and never a second retry', async () => {

@@ -70,7 +70,7 @@ describe(MintLedgerService.name, () => {
     recordAgo(9);
     await ledger.flush();
     const jobs = moduleRef.get(JobsService);
-    await expect(Promise.resolve(jobs.isScheduled(MINT_LEDGER_PRUNE_JOB))).resolves.toBe(true);
+    expect(jobs.isScheduled(MINT_LEDGER_PRUNE_JOB)).toBe(true);
     await expect(jobs.trigger(MINT_LEDGER_PRUNE_JOB)).resolves.toBe(true);
     await expect(ledger.recent(10)).resolves.toEqual([]);
   });
