@@ -1,30 +1,25 @@
-import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import { installAdmission } from './admission/admission-hooks.js';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
-import { FAST_PATHS } from './fast-path/fast-path.module.js';
-import { installFastPaths } from './fast-path/fast-path.js';
-import { HttpLogger } from './logging/logging.module.js';
-import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
-import { requestTargetMiddleware } from './common/request-target.middleware.js';
+import { GatewayFastifyAdapter } from './http/gateway-adapter.js';
+import { installHttpPipeline } from './http/http-pipeline.js';
+import { ReadableLogger } from './logging/readable-logger.js';
 
 /** Builds the gateway with every global setting, so tests run exactly what production runs. */
-export async function createApp(config: AppConfig): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+  const adapter = new GatewayFastifyAdapter(config);
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     bufferLogs: true,
-    rawBody: true, // webhook signatures are computed over the exact bytes received
+    // The pipeline installs the gateway's own parsers (JSON with its raw bytes, all else streamed).
+    bodyParser: false,
   });
-  app.useLogger(app.get(Logger));
-  // First of all middleware, so every line about a request carries its id.
-  app.use(app.get(HttpLogger).middleware);
-  // Then the request target's one reading: nothing below sees a path it could read another way.
-  app.use(requestTargetMiddleware(app.get(AllExceptionsFilter)));
-  app.useBodyParser('json', { limit: '1mb' });
-  app.set('trust proxy', false);
-  app.disable('x-powered-by');
+  app.useLogger(new ReadableLogger(app.get(Logger)));
+  installHttpPipeline(app, adapter);
+  installAdmission(app);
 
   const document = SwaggerModule.createDocument(
     app,
@@ -38,10 +33,5 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
-  installFastPaths(
-    app.getHttpServer(),
-    app.getHttpAdapter().getInstance(),
-    FAST_PATHS.map((path) => app.get(path)),
-  );
   return app;
 }

@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
+import { AdmissionModule } from './admission/admission.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CommonModule } from './common/common.module.js';
@@ -16,7 +17,6 @@ import { RotationModule } from './zoom/rotation/rotation.module.js';
 import { ZoomLimitsModule } from './zoom/limits/zoom-limits.module.js';
 import { MeetingsModule } from './meetings/meetings.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
-import { FastPathModule } from './fast-path/fast-path.module.js';
 import { ZoomPassThroughModule } from './pass-through/pass-through.module.js';
 
 @Module({})
@@ -42,9 +42,9 @@ export class AppModule {
         MeetingsModule,
         WebhooksModule,
         // Last: its catch-all /v2 route must come after every specific one.
+        AdmissionModule,
         ZoomPassThroughModule,
         // Serves some of the routes above beside Express's router; registers none of its own.
-        FastPathModule,
       ],
     };
   }

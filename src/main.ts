@@ -9,6 +9,7 @@ import { type EmbeddedSimulator, startEmbeddedSimulator } from './embedded/embed
 import { provisionEncryptionKey } from './embedded/encryption-key.js';
 import { closeHttpServer, ShutdownDrain } from './health/shutdown-drain.js';
 import { loggableError } from './common/errors/loggable-error.js';
+import { startUpSummary } from './logging/start-up-summary.js';
 
 async function bootstrap(): Promise<void> {
   let loaded: AppConfig;
@@ -48,7 +49,7 @@ async function bootstrap(): Promise<void> {
   }
   await app.listen(config.port, config.host);
   const url = await app.getUrl();
-  logger.log(`zoom-gateway listening on ${url} (replica ${config.replicaId}); docs at ${url}/docs`);
+  for (const line of startUpSummary(config, url, simulator?.baseUrl)) logger.log(line);
   if (simulator && config.webhookSecretToken) {
     await simulator
       .configureWebhook(url.replace('[::1]', '127.0.0.1'), config.webhookSecretToken)

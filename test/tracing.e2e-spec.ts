@@ -279,7 +279,7 @@ describe('Traces (OTLP/HTTP JSON to an in-test receiver; one replica, PostgreSQL
     expect([...receiver.contentTypes]).toEqual(['application/json']);
   });
 
-  it("shows a meeting read (served beside Express's router) as one trace named by its route, its log line carrying the trace id", async () => {
+  it('shows a meeting read as one trace named by its route, its log line carrying the trace id', async () => {
     const created = await call(gateway, 'POST', '/v2/users/me/meetings', {
       body: { topic: 'Traced read', type: 2, start_time: '2031-05-06T10:00:00Z', duration: 30 },
     });

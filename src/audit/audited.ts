@@ -29,7 +29,7 @@ export class AuditInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const action = this.reflector.get<AuditAction | undefined>(AUDITED, context.getHandler());
     if (action === undefined) return next.handle();
-    const request = context.switchToHttp().getRequest<AuthenticatedRequest & { path: string }>();
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest & { url: string }>();
     return next.handle().pipe(
       switchMap((answer: unknown) =>
         from(
@@ -37,7 +37,7 @@ export class AuditInterceptor implements NestInterceptor {
             .record({
               actor: request.caller?.name ?? 'unknown',
               action,
-              target: request.path,
+              target: request.url.split('?', 1)[0] ?? '',
               details: detailsOf(answer),
             })
             .then(() => answer),

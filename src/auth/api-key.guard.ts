@@ -1,6 +1,6 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { DomainError, ErrorCode } from '../common/errors/index.js';
 import { requestZoomPath } from '../common/zoom-path.js';
 import { AccessPolicy } from '../meetings/ownership/access-policy.service.js';
@@ -31,8 +31,9 @@ export class ApiKeyGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
-    const request = context.switchToHttp().getRequest<Request & AuthenticatedRequest>();
-    const caller = await this.apiKeys.callerFor(request.headers.authorization);
+    const request = context.switchToHttp().getRequest<FastifyRequest & AuthenticatedRequest>();
+    // Admission identified it already when the request has a body or is a /v2 call.
+    const caller = request.caller ?? (await this.apiKeys.callerFor(request.headers.authorization));
     request.caller = caller;
     if (this.reflector.getAllAndOverride<boolean>(REQUIRES_ADMIN, targets) && !caller.admin) {
       throw new DomainError(

@@ -129,7 +129,18 @@ export class AppConfig {
    * every answer `Connection: close`) before it stops listening; 0 skips the drain.
    */
   readonly shutdownDrainMs!: number;
+  /** REQUEST_BODY_IDLE_TIMEOUT_MS: the longest a caller's body may pause (no byte arriving). */
+  readonly requestBodyIdleTimeoutMs!: number;
+  /** REQUEST_BODY_TIMEOUT_MS: the longest a caller's body may take in all. */
+  readonly requestBodyTimeoutMs!: number;
+  /** MAX_INFLIGHT_PER_APP: calls one app may have in flight on this replica (beyond: local 429). */
+  readonly maxInflightPerApp!: number;
+  /** RETRY_BUFFER_BUDGET_MB: bytes this replica keeps, in all, to resend streamed bodies on the one retry. */
+  readonly retryBufferBudgetBytes!: number;
 }
+
+/** Connections to Zoom's API per replica (ZoomHttpTransport's pool). */
+export const UPSTREAM_CONNECTIONS = 256;
 
 type Draft<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -307,6 +318,34 @@ export function loadConfig(
   // Covers the orchestrator's last probe before SIGTERM (Kubernetes: readiness every 2 s, two
   // failures) and keep-alive clients learning to reconnect elsewhere; deploy/kubernetes agrees.
   config.shutdownDrainMs = integer('SHUTDOWN_DRAIN_MS', env.SHUTDOWN_DRAIN_MS, 5_000, 0, 300_000);
+  // A body that stops for 10 s is stalled, not slow; one that takes over a minute in all is
+  // longer than the pass-through's own 60 s deadline for the call it belongs to.
+  config.requestBodyIdleTimeoutMs = integer(
+    'REQUEST_BODY_IDLE_TIMEOUT_MS',
+    env.REQUEST_BODY_IDLE_TIMEOUT_MS,
+    10_000,
+    100,
+    600_000,
+  );
+  config.requestBodyTimeoutMs = integer(
+    'REQUEST_BODY_TIMEOUT_MS',
+    env.REQUEST_BODY_TIMEOUT_MS,
+    60_000,
+    100,
+    3_600_000,
+  );
+  // A quarter of the upstream connections: one app alone can use many, but never so many
+  // that the others find none (four apps at their cap still fit).
+  config.maxInflightPerApp = integer(
+    'MAX_INFLIGHT_PER_APP',
+    env.MAX_INFLIGHT_PER_APP,
+    UPSTREAM_CONNECTIONS / 4,
+    1,
+    100_000,
+  );
+  // A quarter of the manifests' 512 Mi: eight 8 MB retry copies at once.
+  config.retryBufferBudgetBytes =
+    integer('RETRY_BUFFER_BUDGET_MB', env.RETRY_BUFFER_BUDGET_MB, 64, 0, 65_536) * 1024 * 1024;
   return deepFreeze(config);
 }
 

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
+import { fakeHttp } from '../common/errors/testing/fake-http.js';
 import { Test } from '@nestjs/testing';
 import { createServer } from 'node:net';
 import { Logger as PinoNestLogger, PinoLogger } from 'nestjs-pino';
@@ -110,21 +110,11 @@ describe('database errors in logs', () => {
     orm.log('warn', `Postgres pool raised an error. ${String(refused)} (${url})`);
 
     // The exception filter: a request that met it answers 503 and logs the cause.
-    const response = {
-      headersSent: false,
-      destroyed: false,
-      setHeader: () => undefined,
-      status() {
-        return this;
-      },
-      json: () => undefined,
-    };
-    const request = { path: '/api/meetings', method: 'GET', id: 'req-1' };
     new AllExceptionsFilter().catch(
       new Error('could not list', { cause: typeorm }),
-      new ExecutionContextHost([request, response]),
+      fakeHttp('/api/meetings').host,
     );
-    new AllExceptionsFilter().catch(typeorm, new ExecutionContextHost([request, response]));
+    new AllExceptionsFilter().catch(typeorm, fakeHttp('/api/meetings').host);
 
     // A record write after Zoom acted (the lifecycle's repair lines), then a shutdown with no
     // journal: the repair is logged whole, still without the address.

@@ -4,7 +4,7 @@ import {
   type ExceptionFilter,
   ServiceUnavailableException,
 } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 
 /**
  * Terminus reports "not ready" by throwing a 503 whose body is the health report. The global
@@ -13,8 +13,8 @@ import type { Response } from 'express';
 @Catch(ServiceUnavailableException)
 export class HealthCheckFilter implements ExceptionFilter {
   catch(exception: ServiceUnavailableException, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
-    if (response.headersSent) return;
-    response.status(503).json(exception.getResponse());
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    if (reply.sent) return;
+    void reply.code(503).send(exception.getResponse());
   }
 }

@@ -22,12 +22,10 @@ export function prettyTransport(
   };
 }
 
-/** The request id a caller sent (`X-Request-Id`, when it is a sane token) or a new one; echoed back. */
-function requestIdFor(req: IncomingMessage, res: ServerResponse): string {
+/** The request id a caller sent (`X-Request-Id`, when it is a sane token) or a new one. */
+export function requestIdOf(req: IncomingMessage): string {
   const header = req.headers['x-request-id'];
-  const id = typeof header === 'string' && /^[\w.-]{1,64}$/.test(header) ? header : randomUUID();
-  res.setHeader('x-request-id', id);
-  return id;
+  return typeof header === 'string' && /^[\w.-]{1,64}$/.test(header) ? header : randomUUID();
 }
 
 /** The process's pino options: level, JSON or pretty output, the replica, trace ids, and censoring. */
@@ -84,9 +82,9 @@ class RequestLogStore implements Store {
 /**
  * The process's logger, and the request log: one line per answered request (its id, method,
  * path, status and time; `request errored` at error level for a 5xx, `request aborted` when the
- * caller left first), written when the answer ends. Applied first to every request Express
- * serves, and run by the fast paths, so both log the same line with the same request id, and a
- * service's lines during a request carry that request (nestjs-pino's store).
+ * caller left first), written when the answer ends. Begun first for every request (the HTTP
+ * pipeline's first hook), and a service's lines during a request carry that request
+ * (nestjs-pino's store).
  *
  * Written here instead of pino-http, which made a child logger, three listeners and two arrays
  * for every request whether or not anything was logged with them (a tenth of a meeting read's
@@ -95,9 +93,6 @@ class RequestLogStore implements Store {
 @Injectable()
 export class HttpLogger {
   readonly logger: Logger;
-  /** Express middleware form of `run`. */
-  readonly middleware = (req: IncomingMessage, res: ServerResponse, next: () => void): void =>
-    this.run(req, res, next);
 
   constructor(
     config: AppConfig,
@@ -107,20 +102,32 @@ export class HttpLogger {
     this.logger = pino(loggerOptions(config), destination);
   }
 
-  /** Gives `req` its id, logs its answer when it ends, then runs `handler` with its logger current. */
-  run(req: IncomingMessage, res: ServerResponse, handler: () => void): void {
+  /**
+   * Starts `req`'s log under `id` (echoed as `X-Request-Id`): its line is written when the
+   * answer ends. Returns the store that makes its logger current (`within`).
+   */
+  begin(req: IncomingMessage, res: ServerResponse, id: string): Store {
     const fields: RequestFields = {
-      id: requestIdFor(req, res),
+      id,
       method: req.method ?? '',
       url: (req.url ?? '').split('?')[0] ?? '',
     };
-    // The error filter names it as the correlation id of a 5xx answer.
-    Object.assign(req, { id: fields.id });
+    res.setHeader('x-request-id', id);
     if (!UNLOGGED_PATHS.has(fields.url)) {
       const started = Date.now();
       res.once('close', () => this.logAnswer(res, fields, Date.now() - started));
     }
-    storage.run(new RequestLogStore(this.logger, fields), handler);
+    return new RequestLogStore(this.logger, fields);
+  }
+
+  /** Runs `handler` with the request's logger current, for every line written while it serves. */
+  within(store: Store, handler: () => void): void {
+    storage.run(store, handler);
+  }
+
+  /** `begin` and `within` in one, for a plain node:http handler. */
+  run(req: IncomingMessage, res: ServerResponse, handler: () => void): void {
+    this.within(this.begin(req, res, requestIdOf(req)), handler);
   }
 
   private logAnswer(res: ServerResponse, req: RequestFields, responseTime: number): void {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { ZoomJsonAnswer } from '../http/zoom-reply.js';
 import { randomUUID } from 'node:crypto';
 import type { Caller } from '../access/caller.js';
 import { Clock } from '../common/clock.js';
@@ -13,14 +14,8 @@ import { canonicalJson } from './meetings.util.js';
 import { zoomTime } from './zoom-meeting.js';
 
 /** An answer to relay as is: Zoom's JSON text, so its int64 ids reach the caller exactly. */
-export interface ZoomAnswer {
-  status: number;
-  json: string;
-  /** True when the answer is a stored one for a repeated Idempotency-Key. */
-  replayed?: boolean;
-  /** Zoom's headers worth relaying (tracking id, rate limits). */
-  headers?: Record<string, string>;
-}
+/** Zoom's answer to a meetings call, as it is relayed and kept for a repeated Idempotency-Key. */
+export type ZoomAnswer = ZoomJsonAnswer;
 
 export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
 /**

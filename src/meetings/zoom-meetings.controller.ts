@@ -1,6 +1,5 @@
-import { Body, Controller, Delete, Get, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
 import { AccessPolicy } from './ownership/access-policy.service.js';
 import type { AuthenticatedCaller } from '../access/caller.js';
 import { CurrentCaller, ZoomGrant } from '../access/access.decorators.js';
@@ -8,7 +7,8 @@ import type { ZoomQuery } from '../zoom/api/zoom-api.types.js';
 import type { MeetingBody } from './dto/meeting-body.schema.js';
 import { MEETING_BODY_OPENAPI } from './dto/meeting-body.openapi.js';
 import { MeetingsService } from './meetings.service.js';
-import { BypassCache, relay } from './zoom-answer.js';
+import { ZoomReply } from '../http/zoom-reply.js';
+import { BypassCache } from './zoom-answer.js';
 import {
   IdempotencyKey,
   ParseWith,
@@ -49,9 +49,8 @@ export class ZoomMeetingsController {
     @Param('userId', new ParseWith(parseUserId)) userId: string,
     @Body(new ParseWith(parseMeetingBody)) body: MeetingBody,
     @IdempotencyKey() key: string | undefined,
-    @Res() res: Response,
-  ): Promise<void> {
-    relay(res, await this.meetings.create(caller, userId, body, key));
+  ): Promise<ZoomReply> {
+    return ZoomReply.json(await this.meetings.create(caller, userId, body, key));
   }
 
   @Get('meetings/:meetingId')
@@ -61,10 +60,8 @@ export class ZoomMeetingsController {
     @Param('meetingId', new ParseWith(parseMeetingId)) meetingId: string,
     @Query(new ParseWith(parseGetQuery)) query: ZoomQuery,
     @BypassCache() bypassCache: boolean,
-    @Res() res: Response,
-  ): Promise<void> {
-    relay(
-      res,
+  ): Promise<ZoomReply> {
+    return ZoomReply.json(
       await this.access.ownMeeting(caller, meetingId, () =>
         this.meetings.get(meetingId, query, bypassCache, caller.name),
       ),
@@ -81,10 +78,8 @@ export class ZoomMeetingsController {
     @Param('meetingId', new ParseWith(parseMeetingId)) meetingId: string,
     @Body(new ParseWith(parseMeetingBody)) body: MeetingBody,
     @Query(new ParseWith(parsePatchQuery)) query: ZoomQuery,
-    @Res() res: Response,
-  ): Promise<void> {
-    relay(
-      res,
+  ): Promise<ZoomReply> {
+    return ZoomReply.json(
       await this.access.ownMeeting(caller, meetingId, () =>
         this.meetings.update(meetingId, body, query, caller.name),
       ),
@@ -100,10 +95,8 @@ export class ZoomMeetingsController {
     @CurrentCaller() caller: AuthenticatedCaller,
     @Param('meetingId', new ParseWith(parseMeetingId)) meetingId: string,
     @Query(new ParseWith(parseDeleteQuery)) query: ZoomQuery,
-    @Res() res: Response,
-  ): Promise<void> {
-    relay(
-      res,
+  ): Promise<ZoomReply> {
+    return ZoomReply.json(
       await this.access.ownMeeting(caller, meetingId, () =>
         this.meetings.delete(caller, meetingId, query),
       ),
@@ -119,10 +112,8 @@ export class ZoomMeetingsController {
     @CurrentCaller() caller: AuthenticatedCaller,
     @Param('userId', new ParseWith(parseUserId)) userId: string,
     @Query(new ParseWith(parseListQuery)) query: ZoomQuery,
-    @Res() res: Response,
-  ): Promise<void> {
-    relay(
-      res,
+  ): Promise<ZoomReply> {
+    return ZoomReply.json(
       await this.access.visibleMeetings(
         caller,
         await this.meetings.listZoom(userId, query, caller.name),

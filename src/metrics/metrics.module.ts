@@ -1,9 +1,8 @@
-import { Global, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { MetricsController } from './metrics.controller.js';
 import { MetricsPortServer } from './metrics-port.server.js';
 import { MetricsService } from './metrics.service.js';
 import { RequestMetrics } from './request-metrics.js';
-import { RequestMetricsMiddleware } from './request-metrics.middleware.js';
 
 @Global()
 @Module({
@@ -11,8 +10,4 @@ import { RequestMetricsMiddleware } from './request-metrics.middleware.js';
   providers: [MetricsService, RequestMetrics, MetricsPortServer],
   exports: [MetricsService, RequestMetrics],
 })
-export class MetricsModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(RequestMetricsMiddleware).forRoutes('*');
-  }
-}
+export class MetricsModule {}

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { Counter, Histogram } from 'prom-client';
 import type { AuthenticatedRequest } from '../access/access.decorators.js';
 import { MetricsService } from './metrics.service.js';
@@ -16,8 +16,8 @@ function outcomeOf(response: ServerResponse): string {
 
 /**
  * Request durations by route template (not raw path, so ids do not explode the label set), and
- * per app: calls by outcome (ok, errors, the gateway's own 429s and Zoom's) and latency. One
- * home for both ways a request is served: Nest's pipeline and the fast paths.
+ * per app: calls by outcome (ok, errors, the gateway's own 429s and Zoom's) and latency. Counted from
+ * the HTTP pipeline's first hook, so the guard's refusals (401, 403) are counted too.
  */
 @Injectable()
 export class RequestMetrics {
@@ -40,7 +40,7 @@ export class RequestMetrics {
 
   /** Counts the request once it is answered; `routeOf` names its route template then. */
   track(
-    request: IncomingMessage & AuthenticatedRequest,
+    request: { method: string } & AuthenticatedRequest,
     response: ServerResponse,
     routeOf: () => string,
   ): void {

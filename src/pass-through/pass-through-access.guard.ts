@@ -1,5 +1,5 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { AccessPolicy } from '../meetings/ownership/access-policy.service.js';
 import type { AuthenticatedRequest } from '../access/access.decorators.js';
 import { DomainError, ErrorCode } from '../common/errors/index.js';
@@ -16,7 +16,7 @@ export class PassThroughAccessGuard implements CanActivate {
   constructor(private readonly access: AccessPolicy) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<Request & AuthenticatedRequest>();
+    const request = context.switchToHttp().getRequest<FastifyRequest & AuthenticatedRequest>();
     if (!request.caller) throw new DomainError(ErrorCode.Unauthorized, 'Missing API key.');
     await this.access.assertZoomCall(request.caller, request.method, requestZoomPath(request).path);
     return true;

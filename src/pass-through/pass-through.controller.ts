@@ -1,6 +1,10 @@
-import { All, Controller, Req, Res, UseGuards } from '@nestjs/common';
+import { All, Controller, Req, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyRequest } from 'fastify';
+import type { AuthenticatedRequest } from '../access/access.decorators.js';
+import type { WithRawBody } from '../http/body-parsers.js';
+import { CallerGone } from '../http/caller-gone.decorator.js';
+import type { ZoomReply } from '../http/zoom-reply.js';
 import { PassThroughAccessGuard } from './pass-through-access.guard.js';
 import { ZoomPassThroughService } from './pass-through.service.js';
 
@@ -11,8 +15,11 @@ import { ZoomPassThroughService } from './pass-through.service.js';
 export class ZoomPassThroughController {
   constructor(private readonly passThrough: ZoomPassThroughService) {}
 
-  @All('*path')
-  forward(@Req() request: Request, @Res() response: Response): Promise<void> {
-    return this.passThrough.forward(request, response);
+  @All('*')
+  forward(
+    @Req() request: FastifyRequest & AuthenticatedRequest & WithRawBody,
+    @CallerGone() callerGone: AbortSignal,
+  ): Promise<ZoomReply> {
+    return this.passThrough.forward(request, callerGone);
   }
 }

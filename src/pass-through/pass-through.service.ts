@@ -1,9 +1,9 @@
-import { Injectable } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import { Injectable, Logger } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { AuthenticatedRequest } from '../access/access.decorators.js';
 import { DomainError } from '../common/errors/index.js';
+import { RetryBufferBudget } from '../admission/retry-buffer-budget.js';
 import { AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { parseZoomJson, ZoomApiClient } from '../zoom/api/zoom-api.client.js';
@@ -16,6 +16,8 @@ import type { ZoomToken } from '../zoom/token/token-store/token-store.js';
 import { OutgoingBody } from './outgoing-body.js';
 import { forwardedRequestHeaders, relayedResponseHeaders } from './forwarded-headers.js';
 import { requestZoomPath } from '../common/zoom-path.js';
+import type { WithRawBody } from '../http/body-parsers.js';
+import { ZoomReply } from '../http/zoom-reply.js';
 
 /** Long enough for a large upload or a slow report; every pause in a streamed body has the same deadline. */
 const PASS_THROUGH_TIMEOUT_MS = 60_000;
@@ -42,35 +44,35 @@ interface RelayedAnswer extends ZoomResponse {
  */
 @Injectable()
 export class ZoomPassThroughService {
+  private readonly logger = new Logger('PassThrough');
+
   constructor(
     private readonly config: AppConfig,
     private readonly client: ZoomApiClient,
     private readonly transport: ZoomHttpTransport,
     private readonly metrics: MetricsService,
     private readonly cache: ZoomReadCache,
+    private readonly retryBudget: RetryBufferBudget,
   ) {}
 
   async forward(
-    request: Request & AuthenticatedRequest & { rawBody?: Buffer },
-    response: Response,
-  ): Promise<void> {
+    request: FastifyRequest & AuthenticatedRequest & WithRawBody,
+    callerGone: AbortSignal,
+  ): Promise<ZoomReply> {
     const { path, search } = requestZoomPath(request);
     const cached =
       request.method === 'GET' && this.cache.enabled ? ZoomReadCache.resourceOf(path) : undefined;
     if (cached) {
       const hit = await this.cache.get(cached, search, bypassesCache(request.headers));
-      if (hit) {
-        response.status(200).setHeader('content-type', hit.contentType);
-        response.set(ZoomReadCache.hitHeaders(hit)).end(hit.body);
-        return;
-      }
+      if (hit)
+        return new ZoomReply(
+          200,
+          { 'content-type': hit.contentType, ...ZoomReadCache.hitHeaders(hit) },
+          hit.body,
+        );
     }
     const route = describeZoomRoute(request.method, path);
-    const body = OutgoingBody.from(request);
-    const aborted = new AbortController();
-    response.once('close', () => {
-      if (!response.writableFinished) aborted.abort();
-    });
+    const body = OutgoingBody.from(request.raw, request.rawBody, this.retryBudget);
     const zoomRequest: ZoomRequest = {
       method: request.method,
       path,
@@ -85,11 +87,22 @@ export class ZoomPassThroughService {
       },
     };
     const headers = forwardedRequestHeaders(request.headers);
-    const answer = await this.client.exchange(zoomRequest, (token) =>
-      this.attempt(zoomRequest, `${path}${search}`, headers, body, token, aborted.signal, !!cached),
-    );
+    let answer: RelayedAnswer;
+    try {
+      answer = await this.client.exchange(zoomRequest, (token) =>
+        this.attempt(zoomRequest, `${path}${search}`, headers, body, token, callerGone, !!cached),
+      );
+    } finally {
+      body.release();
+      if (body.copyDropped === 'over_budget')
+        this.logger.warn(
+          `${zoomRequest.route}: body streamed without a retry copy (RETRY_BUFFER_BUDGET_MB reached); a refused token or a 429 is not retried`,
+        );
+    }
     await this.remember(request.method, path, search, cached, answer);
-    await this.relay(answer, response);
+    const relayed = relayedResponseHeaders(answer.headers);
+    if (answer.raw) relayed['content-length'] = String(answer.raw.length);
+    return new ZoomReply(answer.status, relayed, answer.raw ?? answer.stream ?? undefined);
   }
 
   /** Keeps a cacheable 200 for the next reader; a write through the door forgets what it changed. */
@@ -167,28 +180,6 @@ export class ZoomPassThroughService {
       if (!(error instanceof DomainError)) throw error;
       this.metrics.observeZoomCall(req.route, 'error', (performance.now() - started) / 1_000);
       throw error;
-    }
-  }
-
-  private async relay(answer: RelayedAnswer, response: Response): Promise<void> {
-    response.status(answer.status);
-    for (const [name, value] of Object.entries(relayedResponseHeaders(answer.headers)))
-      response.setHeader(name, value);
-    if (answer.raw) {
-      response.setHeader('content-length', String(answer.raw.length));
-      response.end(answer.raw);
-      return;
-    }
-    if (!answer.stream) {
-      response.end();
-      return;
-    }
-    try {
-      await pipeline(answer.stream, response);
-    } catch {
-      // The caller went away or Zoom's stream broke mid-body: the status is already sent, so
-      // the only honest signal left is a truncated response.
-      response.destroy();
     }
   }
 }

@@ -1,4 +1,3 @@
-import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
@@ -11,7 +10,7 @@ import { redactUrl, redisStatement, SENSITIVE_QUERY_SPELLINGS } from './redactio
 import { defaultServiceName, type Environment } from './tracing-env.js';
 
 /** The packages the instrumentations patch that the gateway's ES modules import (Nest, Redis, SQL). */
-const ESM_HOOKED = ['express', '@nestjs/core', 'ioredis', 'pg', 'pg-pool'];
+const ESM_HOOKED = ['@nestjs/core', 'ioredis', 'pg', 'pg-pool'];
 
 /** Routes polled by probes and scrapers: a span each would bury the requests that matter. */
 const UNTRACED_PATHS = new Set(['/health', '/health/live', '/health/ready', '/metrics']);
@@ -21,7 +20,7 @@ function untraced(request: IncomingMessage): boolean {
 }
 
 /**
- * The instrumentations: every request in (http, express, Nest), every call out (node:http,
+ * The instrumentations: every request in (http, Nest's handler), every call out (node:http,
  * which axios and the token client use; undici, which the pass-through uses), Redis and
  * PostgreSQL. No header is ever recorded (no headersToSpanAttributes), so neither the callers'
  * API keys nor the bearer or Basic credentials sent to Zoom can reach a span; sensitive query
@@ -35,8 +34,6 @@ export function instrumentations() {
       redactedQueryParams: SENSITIVE_QUERY_SPELLINGS,
       redactedQueryParamsServer: SENSITIVE_QUERY_SPELLINGS,
     }),
-    // Middleware spans (body parsers, pino-http, ...) add a dozen near-empty spans per request.
-    new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE] }),
     new NestInstrumentation(),
     // Background polling (key announcements, breaker pings, leases) would be a root span each.
     new IORedisInstrumentation({ requireParentSpan: true, dbStatementSerializer: redisStatement }),

@@ -1,6 +1,7 @@
-import { Controller, HttpCode, Post, type RawBodyRequest, Req } from '@nestjs/common';
+import { Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
+import type { WithRawBody } from '../http/body-parsers.js';
 import { Public } from '../access/access.decorators.js';
 import { type WebhookAnswer, WebhooksService } from './webhooks.service.js';
 
@@ -17,7 +18,7 @@ export class WebhooksController {
     summary:
       'Zoom events, signed by Zoom (x-zm-signature, x-zm-request-timestamp) instead of an API key; 404 while ZOOM_WEBHOOK_SECRET_TOKEN is unset',
   })
-  receive(@Req() request: RawBodyRequest<Request>): Promise<WebhookAnswer> {
+  receive(@Req() request: FastifyRequest & WithRawBody): Promise<WebhookAnswer> {
     return this.webhooks.receive(request.rawBody, request.headers);
   }
 }

@@ -1,30 +1,13 @@
 import { Logger } from '@nestjs/common';
-import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import { AllExceptionsFilter } from './all-exceptions.filter.js';
 import { DomainError } from './domain-error.js';
 import { ErrorCode } from './error-code.js';
+import { fakeHttp, type SentAnswer } from './testing/fake-http.js';
 
-interface Answer {
-  status?: number;
-  body?: unknown;
-  headers: Record<string, string>;
-}
-
-function answer(exception: unknown, path = '/api/meetings', callerLeft = false): Answer {
-  const result: Answer = { headers: {} };
-  const response = {
-    headersSent: false,
-    destroyed: callerLeft,
-    setHeader: (name: string, value: string) => void (result.headers[name] = value),
-    status(code: number) {
-      result.status = code;
-      return this;
-    },
-    json: (body: unknown) => void (result.body = body),
-  };
-  const request = { path, method: 'GET', id: 'req-1' };
-  new AllExceptionsFilter().catch(exception, new ExecutionContextHost([request, response]));
-  return result;
+function answer(exception: unknown, path = '/api/meetings', callerLeft = false): SentAnswer {
+  const { host, sent } = fakeHttp(path, { callerLeft });
+  new AllExceptionsFilter().catch(exception, host);
+  return sent;
 }
 
 describe(AllExceptionsFilter.name, () => {
@@ -36,19 +19,17 @@ describe(AllExceptionsFilter.name, () => {
     vi.restoreAllMocks();
   });
 
-  it('answers 503 database_unavailable with Retry-After when the database refuses, without its address', async () => {
+  it('answers 503 database_unavailable with Retry-After when the database refuses, without its address', () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:5432'), {
       code: 'ECONNREFUSED',
     });
     const result = answer(refused);
-    await expect(Promise.resolve(result)).resolves.toMatchObject({
+    expect(result).toMatchObject({
       status: 503,
       body: { code: 'database_unavailable', correlationId: 'req-1' },
       headers: { 'Retry-After': '5' },
     });
-    await expect(Promise.resolve(JSON.stringify(result.body))).resolves.not.toMatch(
-      /10\.0\.0\.5|5432/,
-    );
+    expect(JSON.stringify(result.body)).not.toMatch(/10\.0\.0\.5|5432/);
   });
 
   it("logs the database's failure as the cause, without its address, port or connection string", () => {
@@ -65,16 +46,13 @@ describe(AllExceptionsFilter.name, () => {
     expect(lines).not.toMatch(/10\.0\.0\.5|5432|s3cret|db\.internal/);
   });
 
-  it('gives a thrown database_unavailable its Retry-After too', async () => {
+  it('gives a thrown database_unavailable its Retry-After too', () => {
     const result = answer(new DomainError(ErrorCode.DatabaseUnavailable, 'Database timed out.'));
-    await expect(Promise.resolve([result.status, result.headers])).resolves.toEqual([
-      503,
-      { 'Retry-After': '5' },
-    ]);
+    expect([result.status, result.headers]).toEqual([503, { 'Retry-After': '5' }]);
   });
 
-  it('still answers 500 internal_error for a bug', async () => {
-    await expect(Promise.resolve(answer(new TypeError('x is undefined')))).resolves.toMatchObject({
+  it('still answers 500 internal_error for a bug', () => {
+    expect(answer(new TypeError('x is undefined'))).toMatchObject({
       status: 500,
       body: { code: 'internal_error' },
     });

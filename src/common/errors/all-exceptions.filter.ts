@@ -6,11 +6,12 @@ import {
   Logger,
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from './database-errors.js';
 import { DomainError, type FieldError } from './domain-error.js';
 import { ErrorCode } from './error-code.js';
 import { loggableError, loggableText } from './loggable-error.js';
+import { ZOOM_SURFACE } from '../zoom-path.js';
 
 interface ErrorBody {
   code: string | number;
@@ -25,6 +26,7 @@ const ZOOM_CODES: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.MalformedJson]: 300,
   [ErrorCode.Unauthorized]: 124,
   [ErrorCode.RateLimited]: 429,
+  [ErrorCode.TooManyInFlight]: 429,
   [ErrorCode.DailyLimitReached]: 429,
 };
 
@@ -47,25 +49,24 @@ const DEFAULT_HEADERS: Partial<Record<ErrorCode, Record<string, string>>> = {
   [ErrorCode.DatabaseUnavailable]: { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) },
 };
 
-interface BodyParserError {
-  type?: string;
-  status?: number;
-  statusCode?: number;
-}
-
-/** body-parser's errors (http-errors) carry a string `type` such as `entity.too.large`. */
-function bodyParserError(value: unknown): BodyParserError | undefined {
+/** Fastify's own errors (body parsing, media type): a string `code` such as `FST_ERR_CTP_BODY_TOO_LARGE`. */
+function fastifyErrorCode(value: unknown): { code: string; status: number } | undefined {
   if (
     typeof value !== 'object' ||
     value === null ||
-    !('type' in value) ||
-    typeof value.type !== 'string'
+    !('code' in value) ||
+    typeof value.code !== 'string' ||
+    !value.code.startsWith('FST_')
   )
     return undefined;
-  const status = 'status' in value && typeof value.status === 'number' ? value.status : undefined;
-  const statusCode =
-    'statusCode' in value && typeof value.statusCode === 'number' ? value.statusCode : undefined;
-  return { type: value.type, status, statusCode };
+  const status =
+    'statusCode' in value && typeof value.statusCode === 'number' ? value.statusCode : 500;
+  return { code: value.code, status };
+}
+
+/** The request path, without the query: what error messages and logs name. */
+function pathOf(request: FastifyRequest): string {
+  return request.url.split('?', 1)[0] ?? '';
 }
 
 /** The one place where errors become HTTP: JSON `{code, message}`, never a stack or a secret. */
@@ -75,23 +76,27 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    this.send(exception, http.getRequest<Request>(), http.getResponse<Response>());
+    this.send(exception, http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>());
   }
 
-  /** Answers `exception` as JSON, for Nest's pipeline and the fast paths alike. */
-  send(exception: unknown, request: Request, response: Response): void {
+  /** Answers `exception` as JSON, for Nest's pipeline and the HTTP pipeline's own hooks alike. */
+  send(exception: unknown, request: FastifyRequest, reply: FastifyReply): void {
     // The caller has gone (its abort also ends a call to Zoom): nobody reads an answer, and
     // the request log's "request aborted" line already says what happened.
-    if (response.headersSent || response.destroyed) return;
-    const zoomSurface = request.path?.startsWith('/v2/') ?? false;
+    if (reply.sent || reply.raw.headersSent || reply.raw.destroyed) return;
+    const zoomSurface = ZOOM_SURFACE.test(request.url);
     const { status, body, headers } = this.describe(exception, request, zoomSurface);
-    for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
-    response.status(status).json(body);
+    // JSON whatever the route announced (a @Header('Content-Type') of its own answer).
+    void reply
+      .code(status)
+      .headers(headers)
+      .type('application/json; charset=utf-8')
+      .send(JSON.stringify(body));
   }
 
   private describe(
     exception: unknown,
-    request: Request,
+    request: FastifyRequest,
     zoomSurface: boolean,
   ): { status: number; body: ErrorBody; headers: Record<string, string> } {
     if (exception instanceof DomainError) {
@@ -118,11 +123,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
         zoomSurface,
       );
     }
-    // Nest wraps body-parser's errors in an HttpException whose cause is the original.
-    const parserError = bodyParserError(
+    // Nest wraps Fastify's errors in an HttpException whose cause is the original.
+    const parserError = fastifyErrorCode(
       exception instanceof HttpException ? exception.cause : exception,
     );
-    if (parserError?.type === 'entity.too.large') {
+    if (parserError?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return this.simple(
         413,
         ErrorCode.PayloadTooLarge,
@@ -130,7 +135,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
         zoomSurface,
       );
     }
-    if (parserError?.type === 'entity.parse.failed') {
+    if (
+      parserError?.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
+      parserError?.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
+    ) {
       return this.simple(
         400,
         ErrorCode.MalformedJson,
@@ -138,8 +146,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
         zoomSurface,
       );
     }
-    if (parserError?.type && (parserError.status ?? parserError.statusCode ?? 500) < 500) {
-      const status = parserError.status ?? parserError.statusCode ?? 400;
+    if (parserError && parserError.status < 500) {
+      const status = parserError.status;
       return this.simple(
         status,
         HTTP_CODES[status] ?? ErrorCode.ValidationFailed,
@@ -153,7 +161,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       const code = HTTP_CODES[status] ?? ErrorCode.ValidationFailed;
       const message =
         status === 404
-          ? `No route for ${request.method} ${request.path}.`
+          ? `No route for ${request.method} ${pathOf(request)}.`
           : this.httpMessage(exception);
       return this.simple(status, code, message, zoomSurface);
     }
@@ -177,7 +185,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     };
   }
 
-  private internal(exception: unknown, request: Request) {
+  private internal(exception: unknown, request: FastifyRequest) {
     const correlationId = this.logServerError(exception, request);
     return {
       status: 500,
@@ -190,9 +198,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
     };
   }
 
-  private logServerError(exception: unknown, request: Request): string {
-    const requestId: unknown = (request as { id?: unknown }).id;
-    const correlationId = typeof requestId === 'string' ? requestId : randomUUID();
+  private logServerError(exception: unknown, request: FastifyRequest): string {
+    const correlationId = request.id || randomUUID();
     const error = exception instanceof Error ? exception : new Error(String(exception));
     // The cause is for the operator (the log), never for the caller (the body); neither says
     // where a server is (a driver's `connect ECONNREFUSED 10.0.0.5:5432`, a connection string).
@@ -204,7 +211,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
         correlationId,
         err: { name: error.name, message: loggableError(error, server), stack, cause },
       },
-      `Unhandled error on ${request.method} ${request.path}`,
+      `Unhandled error on ${request.method} ${pathOf(request)}`,
     );
     return correlationId;
   }

@@ -15,6 +15,10 @@ export enum ErrorCode {
   IdempotencyKeyReused = 'idempotency_key_reused',
   IdempotencyInProgress = 'idempotency_in_progress',
   RateLimited = 'rate_limited',
+  /** The app already has MAX_INFLIGHT_PER_APP calls in flight on this replica. */
+  TooManyInFlight = 'too_many_in_flight',
+  /** The caller's body paused longer than REQUEST_BODY_IDLE_TIMEOUT_MS or took longer than REQUEST_BODY_TIMEOUT_MS. */
+  RequestTimeout = 'request_timeout',
   DailyLimitReached = 'daily_limit_reached',
   CredentialsRejected = 'credentials_rejected',
   ZoomAuthRejected = 'zoom_auth_rejected',
@@ -52,6 +56,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.NotFound]: 404,
   [ErrorCode.RouteNotFound]: 404,
   [ErrorCode.WebhooksDisabled]: 404,
+  [ErrorCode.RequestTimeout]: 408,
   [ErrorCode.Conflict]: 409,
   [ErrorCode.IdempotencyKeyReused]: 409,
   [ErrorCode.IdempotencyInProgress]: 409,
@@ -60,6 +65,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.PayloadTooLarge]: 413,
   [ErrorCode.CredentialsRejected]: 422,
   [ErrorCode.RateLimited]: 429,
+  [ErrorCode.TooManyInFlight]: 429,
   [ErrorCode.DailyLimitReached]: 429,
   [ErrorCode.Internal]: 500,
   [ErrorCode.ZoomError]: 502,

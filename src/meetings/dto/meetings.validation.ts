@@ -1,5 +1,5 @@
 import { createParamDecorator, type ExecutionContext, type PipeTransform } from '@nestjs/common';
-import type { Request } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
 import { DomainError, type FieldError } from '../../common/errors/index.js';
 import type { ZoomQuery } from '../../zoom/api/zoom-api.types.js';
 import { MEETING_STATUSES, type MeetingStatus } from '../meeting.entity.js';
@@ -74,7 +74,11 @@ function fieldsError(errors: FieldError[]): DomainError {
 /** The validated `Idempotency-Key` header, or undefined when absent. */
 export const IdempotencyKey = createParamDecorator(
   (_: unknown, context: ExecutionContext): string | undefined =>
-    parseIdempotencyKey(context.switchToHttp().getRequest<Request>().headers['idempotency-key']),
+    parseIdempotencyKey(
+      context.switchToHttp().getRequest<{ headers: IncomingHttpHeaders }>().headers[
+        'idempotency-key'
+      ],
+    ),
 );
 
 /** An optional `Idempotency-Key` header: 1 to 255 visible ASCII characters. */

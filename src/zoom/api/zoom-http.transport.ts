@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 import { DomainError, ErrorCode } from '../../common/errors/index.js';
 import { nodeErrorCode } from '../../common/errors/node-error-code.js';
+import { UPSTREAM_CONNECTIONS } from '../../config/app-config.js';
 
 export interface TransportRequest {
   method: string;
@@ -37,7 +38,10 @@ const TIMEOUT_CODES = new Set([
  */
 @Injectable()
 export class ZoomHttpTransport implements OnModuleDestroy {
-  private readonly agent = new Agent({ keepAliveTimeout: 30_000, connections: 256 });
+  private readonly agent = new Agent({
+    keepAliveTimeout: 30_000,
+    connections: UPSTREAM_CONNECTIONS,
+  });
 
   async send(req: TransportRequest): Promise<TransportResponse> {
     try {
