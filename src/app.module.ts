@@ -2,7 +2,9 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AdmissionModule } from './admission/admission.module.js';
 import { AuditModule } from './audit/audit.module.js';
+import { AccessModule } from './access/access.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { MeetingOwnershipModule } from './meetings/ownership/meeting-ownership.module.js';
 import { CommonModule } from './common/common.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
@@ -34,6 +36,8 @@ export class AppModule {
         ScheduleModule.forRoot(),
         AuditModule,
         AuthModule,
+        // Who may do what, and the one guard; its ports from auth/ (keys) and meetings/ (owners).
+        AccessModule.forRoot({ imports: [AuthModule, MeetingOwnershipModule] }),
         HealthModule,
         ZoomAuthModule,
         ZoomApiModule,
@@ -41,10 +45,8 @@ export class AppModule {
         ZoomLimitsModule,
         MeetingsModule,
         WebhooksModule,
-        // Last: its catch-all /v2 route must come after every specific one.
         AdmissionModule,
         ZoomPassThroughModule,
-        // Serves some of the routes above beside Express's router; registers none of its own.
       ],
     };
   }

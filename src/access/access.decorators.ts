@@ -6,6 +6,7 @@ export const IS_PUBLIC = 'zoom-gateway:public';
 export const REQUIRES_ADMIN = 'zoom-gateway:admin';
 export const REQUIRES_GRANT = 'zoom-gateway:grant';
 export const ZOOM_GRANT = 'zoom-gateway:zoom-grant';
+export const ZOOM_CALL = 'zoom-gateway:zoom-call';
 
 /** No API key: health, metrics, webhooks (signed instead) and docs. */
 export const Public = () => SetMetadata(IS_PUBLIC, true);
@@ -24,6 +25,9 @@ export const RequireGrant = (area: string, kind: CallKind) =>
 
 /** A Zoom-shaped `/v2` route: the grant follows from its method and path, as for the pass-through. */
 export const ZoomGrant = () => SetMetadata(ZOOM_GRANT, true);
+
+/** Any `/v2` call carried to Zoom as it is: its grant by method and path, and a meeting it names must be the caller's. */
+export const ZoomCall = () => SetMetadata(ZOOM_CALL, true);
 
 export interface AuthenticatedRequest {
   caller?: AuthenticatedCaller;

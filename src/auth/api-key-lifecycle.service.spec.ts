@@ -15,7 +15,10 @@ import { ConfigModule } from '../config/config.module.js';
 import { CoordinationModule } from '../coordination/coordination.module.js';
 import { DatabaseModule } from '../database/database.module.js';
 import { MeetingEntity } from '../meetings/meeting.entity.js';
-import { AccessPolicy } from '../meetings/ownership/access-policy.service.js';
+import { AccessModule } from '../access/access.module.js';
+import { AccessPolicy } from '../access/access-policy.service.js';
+import { MeetingOwnershipModule } from '../meetings/ownership/meeting-ownership.module.js';
+import { VisibleMeetings } from '../meetings/ownership/visible-meetings.js';
 import { ApiKeyLifecycleService } from './api-key-lifecycle.service.js';
 import type { AuthenticatedCaller } from '../access/caller.js';
 import { ApiKeyEntity, ApiKeySecretEntity } from './api-key.entity.js';
@@ -80,6 +83,7 @@ describe.each(engines)(`${ApiKeyLifecycleService.name} on %s`, (_engine, open) =
         CoordinationModule,
         AuditModule,
         AuthModule,
+        AccessModule.forRoot({ imports: [AuthModule, MeetingOwnershipModule] }),
       ],
     })
       .overrideProvider(Clock)
@@ -300,7 +304,7 @@ describe.each(engines)(`${ApiKeyLifecycleService.name} on %s`, (_engine, open) =
       code: 'grant_missing',
       message: expect.stringContaining('users=r'),
     });
-    const list = await policy.visibleMeetings(billing, {
+    const list = await new VisibleMeetings(policy).of(billing, {
       status: 200,
       json: '{"page_size":30,"total_records":2,"meetings":[{"id":111},{"id":222}],"next_page_token":""}',
     });

@@ -1,32 +1,25 @@
-import { Global, Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { MeetingEntity } from '../meetings/meeting.entity.js';
-import { AccessPolicy } from '../meetings/ownership/access-policy.service.js';
+import { CallerIdentity } from '../access/ports.js';
 import { ApiKeyEntity, ApiKeySecretEntity, ApiKeyUsageEntity } from './api-key.entity.js';
-import { ApiKeyGuard } from './api-key.guard.js';
 import { ApiKeyLifecycleService } from './api-key-lifecycle.service.js';
 import { ApiKeyService } from './api-key.service.js';
 import { ApiKeyUsage } from './api-key-usage.js';
 import { ApiKeysController } from './api-keys.controller.js';
-import { MeetingOwnershipStore } from '../meetings/ownership/meeting-ownership.store.js';
 
-/** API keys (grants, lifecycle, fleet-wide), meeting ownership and the guard. Global: every route is guarded. */
-@Global()
+/**
+ * API keys: who is calling (the access module's CallerIdentity), keys from the environment and
+ * made at run time, their lifecycle. What a caller may do is the access module's.
+ */
 @Module({
-  imports: [
-    TypeOrmModule.forFeature([ApiKeyEntity, ApiKeySecretEntity, ApiKeyUsageEntity, MeetingEntity]),
-  ],
+  imports: [TypeOrmModule.forFeature([ApiKeyEntity, ApiKeySecretEntity, ApiKeyUsageEntity])],
   controllers: [ApiKeysController],
   providers: [
     ApiKeyService,
     ApiKeyUsage,
     ApiKeyLifecycleService,
-    MeetingOwnershipStore,
-    AccessPolicy,
-    ApiKeyGuard,
-    { provide: APP_GUARD, useExisting: ApiKeyGuard },
+    { provide: CallerIdentity, useExisting: ApiKeyService },
   ],
-  exports: [ApiKeyService, ApiKeyLifecycleService, AccessPolicy, ApiKeyGuard],
+  exports: [ApiKeyService, ApiKeyLifecycleService, CallerIdentity],
 })
 export class AuthModule {}

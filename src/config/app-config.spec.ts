@@ -158,6 +158,14 @@ describe(loadConfig.name, () => {
     ).toEqual({ host_user: 500, registrant: 5 });
   });
 
+  it('refuses to start the embedded simulator in production, naming the credentials to set', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
+      /^Invalid configuration: ZOOM_ACCOUNT_ID \(with ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET\) is required when NODE_ENV=production/,
+    );
+    expect(loadConfig({ NODE_ENV: 'production' }, { role: 'cli' }).useEmbeddedSimulator).toBe(true);
+    expect(loadConfig({}).useEmbeddedSimulator).toBe(true);
+  });
+
   it('drains for 5 s after SIGTERM by default, and not at all with 0', () => {
     expect(loadConfig({})).toMatchObject({ shutdownDrainMs: 5_000, shutdownTimeoutMs: 75_000 });
     expect(loadConfig({ SHUTDOWN_DRAIN_MS: '0' }).shutdownDrainMs).toBe(0);

@@ -192,6 +192,12 @@ export function loadConfig(
   config.redisKeyPrefix = redisKeyPrefix(env.REDIS_KEY_PREFIX, config.redis);
   config.zoomCredentials = zoomCredentials(env);
   config.useEmbeddedSimulator = config.zoomCredentials === undefined;
+  // The production image must never answer callers from a local stand-in by accident.
+  if (config.useEmbeddedSimulator && config.role === 'server' && env.NODE_ENV === 'production')
+    throw new ConfigError(
+      'ZOOM_ACCOUNT_ID',
+      '(with ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET) is required when NODE_ENV=production, as in the image: without them the gateway would start the embedded Zoom simulator, which is for development only',
+    );
   config.zoomOAuthBaseUrl = url('ZOOM_OAUTH_BASE_URL', env.ZOOM_OAUTH_BASE_URL, 'https://zoom.us', [
     'http',
     'https',

@@ -18,6 +18,7 @@ import { MeetingsReconciler } from './reconciliation/meetings-reconciler.js';
 import { ReconcileController } from './reconciliation/reconcile.controller.js';
 import { ZoomMeetingFinder } from './reconciliation/zoom-meeting-finder.js';
 import { ZoomMeetingsController } from './zoom-meetings.controller.js';
+import { VisibleMeetings } from './ownership/visible-meetings.js';
 
 /**
  * Zoom-compatible meetings API, the `meetings` records, idempotency, reconciliation and the
@@ -29,6 +30,7 @@ import { ZoomMeetingsController } from './zoom-meetings.controller.js';
   controllers: [ZoomMeetingsController, MeetingRecordsController, ReconcileController],
   providers: [
     MeetingsRepository,
+    VisibleMeetings,
     MeetingLifecycle,
     RecordRepairs,
     RepairJournal,

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AccessPolicy } from './ownership/access-policy.service.js';
+import { AccessPolicy } from '../access/access-policy.service.js';
+import { VisibleMeetings } from './ownership/visible-meetings.js';
 import type { AuthenticatedCaller } from '../access/caller.js';
 import { CurrentCaller, ZoomGrant } from '../access/access.decorators.js';
 import type { ZoomQuery } from '../zoom/api/zoom-api.types.js';
@@ -34,6 +35,7 @@ export class ZoomMeetingsController {
   constructor(
     private readonly meetings: MeetingsService,
     private readonly access: AccessPolicy,
+    private readonly visible: VisibleMeetings,
   ) {}
 
   @Post('users/:userId/meetings')
@@ -114,10 +116,7 @@ export class ZoomMeetingsController {
     @Query(new ParseWith(parseListQuery)) query: ZoomQuery,
   ): Promise<ZoomReply> {
     return ZoomReply.json(
-      await this.access.visibleMeetings(
-        caller,
-        await this.meetings.listZoom(userId, query, caller.name),
-      ),
+      await this.visible.of(caller, await this.meetings.listZoom(userId, query, caller.name)),
     );
   }
 }

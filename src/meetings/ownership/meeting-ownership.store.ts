@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, type Repository } from 'typeorm';
+import type { MeetingOwnership } from '../../access/ports.js';
 import { Clock } from '../../common/clock.js';
 import { MeetingEntity } from '../meeting.entity.js';
 
@@ -16,7 +17,7 @@ export const REMEMBER_OWNER_MS = 10 * 60_000;
 
 /** Which app created a meeting: the `created_by` of the gateway's record of it (one indexed lookup). */
 @Injectable()
-export class MeetingOwnershipStore {
+export class MeetingOwnershipStore implements MeetingOwnership {
   /** `id:<zoom id>` or `uuid:<uuid>` → owner and when it was read; oldest first. */
   private readonly remembered = new Map<string, { owner: string; readAt: number }>();
 

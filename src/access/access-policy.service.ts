@@ -1,31 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError, ErrorCode } from '../../common/errors/index.js';
-import { zoomJson } from '../zoom-meeting.js';
-import { parseZoomJson } from '../../zoom/api/zoom-api.client.js';
-import type { AuthenticatedCaller } from '../../access/caller.js';
-import { allows, type CallKind, missingGrantMessage } from '../../config/grants.js';
-import { MeetingOwnershipStore } from './meeting-ownership.store.js';
-import { callKindOf, zoomTargetOf } from '../../access/zoom-areas.js';
-import { decodePathSegment } from '../../common/zoom-path.js';
+import { DomainError, ErrorCode } from '../common/errors/index.js';
+import { decodePathSegment } from '../common/zoom-path.js';
+import { allows, type CallKind, missingGrantMessage } from '../config/grants.js';
+import type { AuthenticatedCaller } from './caller.js';
+import { MeetingOwnership } from './ports.js';
+import { callKindOf, zoomTargetOf } from './zoom-areas.js';
 
 const INT64_MAX = 9_223_372_036_854_775_807n;
-
-/** A meeting's id in Zoom's list, as text (int64 ids arrive as strings from parseZoomJson). */
-function idOf(meeting: unknown): string | undefined {
-  if (typeof meeting !== 'object' || meeting === null || !('id' in meeting)) return undefined;
-  const { id } = meeting;
-  return typeof id === 'number' || typeof id === 'string' ? String(id) : undefined;
-}
 
 /** Zoom's answer to a meeting that does not exist: given for another app's meeting too, so ids cannot be probed. */
 export function meetingDoesNotExist(meetingId: string): DomainError {
   return DomainError.notFound(`Meeting does not exist: ${meetingId.slice(0, 200)}.`, 3001);
-}
-
-/** A Zoom list answer, as far as filtering reads it. */
-interface ZoomListAnswer {
-  status: number;
-  json: string;
 }
 
 function isNumericId(id: string): boolean {
@@ -39,7 +24,7 @@ function isNumericId(id: string): boolean {
  */
 @Injectable()
 export class AccessPolicy {
-  constructor(private readonly ownership: MeetingOwnershipStore) {}
+  constructor(private readonly ownership: MeetingOwnership) {}
 
   assertGrant(caller: AuthenticatedCaller, area: string, kind: CallKind): void {
     if (!allows(caller.grants, area, kind))
@@ -88,34 +73,8 @@ export class AccessPolicy {
     return call();
   }
 
-  /**
-   * Zoom's list of a user's meetings holds every app's: an `own` caller gets its own only, with
-   * `total_records` counting what this page kept (pages may be shorter than page_size, even
-   * empty with a next_page_token: keep paging until it is empty).
-   */
-  async visibleMeetings<T extends ZoomListAnswer>(
-    caller: AuthenticatedCaller,
-    answer: T,
-  ): Promise<T> {
-    if (caller.grants.ownership === 'all' || answer.status !== 200) return answer;
-    const list = parseZoomJson(answer.json);
-    if (
-      typeof list !== 'object' ||
-      list === null ||
-      !('meetings' in list) ||
-      !Array.isArray(list.meetings)
-    )
-      return answer;
-    const meetings: unknown[] = list.meetings;
-    const owned = await this.ownership.ownedAmong(
-      meetings.flatMap((m) => idOf(m) ?? []),
-      caller.name,
-    );
-    const kept = meetings.filter((m) => {
-      const id = idOf(m);
-      return id !== undefined && owned.has(id);
-    });
-    const filtered = { ...list, meetings: kept, total_records: kept.length };
-    return { ...answer, json: zoomJson(filtered) };
+  /** Which of these Zoom ids `caller`'s app created (a list filtered for an `own` caller). */
+  ownedAmong(caller: AuthenticatedCaller, ids: readonly string[]): Promise<Set<string>> {
+    return this.ownership.ownedAmong(ids, caller.name);
   }
 }

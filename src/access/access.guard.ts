@@ -3,28 +3,31 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { DomainError, ErrorCode } from '../common/errors/index.js';
 import { requestZoomPath } from '../common/zoom-path.js';
-import { AccessPolicy } from '../meetings/ownership/access-policy.service.js';
-import { ApiKeyService } from './api-key.service.js';
 import {
   type AuthenticatedRequest,
   IS_PUBLIC,
   REQUIRES_ADMIN,
   REQUIRES_GRANT,
   type RequiredGrant,
+  ZOOM_CALL,
   ZOOM_GRANT,
-} from '../access/access.decorators.js';
+} from './access.decorators.js';
+import { AccessPolicy } from './access-policy.service.js';
+import { CallerIdentity } from './ports.js';
 
 /**
- * `Authorization: Bearer <api key>` on every route not marked @Public(): a known key, neither
- * revoked, expired nor rotated out; admin routes need an admin key; routes that name a grant
- * (or Zoom-shaped ones, by their path) need it. Ownership of a meeting is checked later, once
- * the route has validated its input (see AccessPolicy).
+ * The one access check, for every route not marked @Public(): the caller (`Authorization:
+ * Bearer <api key>`, a known key neither revoked, expired nor rotated out); admin routes need an
+ * admin key; routes that name a grant need it; Zoom-shaped `/v2` routes need the grant their
+ * method and path belong to, and the pass-through (@ZoomCall) also a meeting's ownership, before
+ * a byte goes to Zoom. The meetings routes check ownership once their input is valid
+ * (AccessPolicy.ownMeeting).
  */
 @Injectable()
-export class ApiKeyGuard implements CanActivate {
+export class AccessGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly apiKeys: ApiKeyService,
+    private readonly identity: CallerIdentity,
     private readonly access: AccessPolicy,
   ) {}
 
@@ -33,7 +36,7 @@ export class ApiKeyGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest & AuthenticatedRequest>();
     // Admission identified it already when the request has a body or is a /v2 call.
-    const caller = request.caller ?? (await this.apiKeys.callerFor(request.headers.authorization));
+    const caller = request.caller ?? (await this.identity.callerFor(request.headers.authorization));
     request.caller = caller;
     if (this.reflector.getAllAndOverride<boolean>(REQUIRES_ADMIN, targets) && !caller.admin) {
       throw new DomainError(
@@ -46,7 +49,9 @@ export class ApiKeyGuard implements CanActivate {
       targets,
     );
     if (grant) this.access.assertGrant(caller, grant.area, grant.kind);
-    if (this.reflector.getAllAndOverride<boolean>(ZOOM_GRANT, targets))
+    if (this.reflector.getAllAndOverride<boolean>(ZOOM_CALL, targets))
+      await this.access.assertZoomCall(caller, request.method, requestZoomPath(request).path);
+    else if (this.reflector.getAllAndOverride<boolean>(ZOOM_GRANT, targets))
       this.access.assertZoomGrant(caller, request.method, requestZoomPath(request).path);
     return true;
   }

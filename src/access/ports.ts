@@ -1,0 +1,23 @@
+import type { AuthenticatedCaller } from './caller.js';
+
+/**
+ * Who is calling, from the `Authorization` header (auth/: API keys). A port, so the access
+ * module decides what a caller may do without depending on how keys are kept.
+ */
+export abstract class CallerIdentity {
+  /** The caller a header names; a DomainError (401) for a missing, unknown, revoked or expired key. */
+  abstract callerFor(authorization: string | undefined): Promise<AuthenticatedCaller>;
+}
+
+/**
+ * Which app created a meeting (meetings/: the gateway's records). A port, so ownership is
+ * decided here without the access module depending on the meetings feature.
+ */
+export abstract class MeetingOwnership {
+  /** The creator of the meeting with this Zoom id, or null when the gateway made no such meeting. */
+  abstract ownerOf(zoomMeetingId: string): Promise<string | null>;
+  /** The same, by the meeting's UUID (as Zoom gave it at create). */
+  abstract ownerOfUuid(zoomUuid: string): Promise<string | null>;
+  /** Which of these Zoom ids this app created. */
+  abstract ownedAmong(ids: readonly string[], app: string): Promise<Set<string>>;
+}
