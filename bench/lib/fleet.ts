@@ -14,6 +14,8 @@ export interface Fleet {
   gateways: GatewayProcess[];
   /** the fleet's Redis key prefix: every key it writes starts with it */
   redisPrefix: string;
+  /** the fleet's PostgreSQL database (migrated once a gateway is ready) */
+  databaseUrl: string;
   apiKey: string;
   headers: Record<string, string>;
   stop(): Promise<void>;
@@ -65,6 +67,7 @@ export async function startFleet(
   return {
     gateways,
     redisPrefix: redis.prefix,
+    databaseUrl: database.url,
     apiKey,
     headers: { Authorization: `Bearer ${apiKey}` },
     stop,

@@ -1,8 +1,9 @@
 // The bare proxy's forwarding (issue 16, item 4), shared by bench/bare-proxy.ts (node:http alone)
-// and bench/nest-proxy.ts (the same forwarding inside a minimal Nest application): one cached
-// bearer minted from the token endpoint, every `/v2/...` call forwarded as it came (method, path,
-// query, body streamed) and Zoom's status, headers and body streamed back. No logging, no
-// database, no governor, no 401 recovery.
+// and bench/nest-proxy.ts (the same forwarding inside a minimal Nest application on Fastify): one
+// cached bearer minted from the token endpoint, every `/v2/...` call forwarded as it came (method,
+// path, query, body streamed) and Zoom's status, headers and body streamed back. No logging, no
+// database, no governor, no 401 recovery. `send` is the same call with a body already read, for
+// the bare proxy's variant that writes a create's record (bench/lib/meeting-records.ts).
 import { timingSafeEqual } from 'node:crypto';
 import type {
   IncomingHttpHeaders,
@@ -10,7 +11,7 @@ import type {
   OutgoingHttpHeaders,
   ServerResponse,
 } from 'node:http';
-import { Agent, request } from 'undici';
+import { Agent, type Dispatcher, request } from 'undici';
 import { tokenRequest } from './token-request.js';
 
 /** Request headers not forwarded: hop-by-hop, and the caller's own credentials and host. */
@@ -27,6 +28,16 @@ function forwardedHeaders(
   return out;
 }
 
+/** Zoom's answer headers as relayed to the caller: all but the hop-by-hop ones. */
+export function answerHeaders(incoming: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(incoming)) {
+    if (value !== undefined && name !== 'connection' && name !== 'keep-alive')
+      headers[name] = value;
+  }
+  return headers;
+}
+
 export interface Forwarder {
   /** Mints the first bearer; call before serving. */
   start(): Promise<void>;
@@ -34,6 +45,8 @@ export interface Forwarder {
   authorized(header: string | undefined): boolean;
   /** Forwards one `/v2/...` request and streams Zoom's answer back. */
   forward(req: IncomingMessage, res: ServerResponse): void;
+  /** The same call to Zoom with the caller's body already read; Zoom's answer to read. */
+  send(req: IncomingMessage, body: Buffer | undefined): Promise<Dispatcher.ResponseData>;
   close(): Promise<void>;
 }
 
@@ -79,6 +92,20 @@ export function createForwarder(env: NodeJS.ProcessEnv): Forwarder {
     return token?.value ?? minting;
   }
 
+  function call(
+    req: IncomingMessage,
+    body: IncomingMessage | Buffer | undefined,
+  ): Promise<Dispatcher.ResponseData> {
+    return Promise.resolve(bearer()).then((accessToken) =>
+      request(`${apiBase}${(req.url ?? '/').slice('/v2'.length)}`, {
+        method: req.method ?? 'GET',
+        headers: forwardedHeaders(req.headers, accessToken),
+        body,
+        dispatcher: agent,
+      }),
+    );
+  }
+
   return {
     async start() {
       await mint();
@@ -89,36 +116,22 @@ export function createForwarder(env: NodeJS.ProcessEnv): Forwarder {
       return given.length === expected.length && timingSafeEqual(given, expected);
     },
     forward(req, res) {
-      const url = req.url ?? '/';
       const method = req.method ?? 'GET';
       const hasBody = method !== 'GET' && method !== 'HEAD' && method !== 'DELETE';
-      void Promise.resolve(bearer())
-        .then((accessToken) =>
-          request(`${apiBase}${url.slice('/v2'.length)}`, {
-            method,
-            headers: forwardedHeaders(req.headers, accessToken),
-            body: hasBody ? req : undefined,
-            dispatcher: agent,
-          }),
-        )
-        .then(
-          (answer) => {
-            const headers: OutgoingHttpHeaders = {};
-            for (const [name, value] of Object.entries(answer.headers)) {
-              if (value !== undefined && name !== 'connection' && name !== 'keep-alive')
-                headers[name] = value;
-            }
-            res.writeHead(answer.statusCode, headers);
-            answer.body.pipe(res);
-          },
-          (error: unknown) => {
-            if (!hasBody) req.resume();
-            res
-              .writeHead(502, { 'content-type': 'application/json' })
-              .end(JSON.stringify({ code: 'zoom_unreachable', message: String(error) }));
-          },
-        );
+      void call(req, hasBody ? req : undefined).then(
+        (answer) => {
+          res.writeHead(answer.statusCode, answerHeaders(answer.headers));
+          answer.body.pipe(res);
+        },
+        (error: unknown) => {
+          if (!hasBody) req.resume();
+          res
+            .writeHead(502, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ code: 'zoom_unreachable', message: String(error) }));
+        },
+      );
     },
+    send: call,
     close: () => agent.close(),
   };
 }

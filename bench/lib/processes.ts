@@ -18,7 +18,7 @@ const GATEWAY_LIMITS_LIFTED = join(BUILD_ROOT, 'bench/gateway-entry.js');
 const SIMULATOR_MAIN = join(BUILD_ROOT, 'src/zoom-simulator/standalone.js');
 /** bench/bare-proxy.ts: node:http in, undici out, an API-key check and a cached bearer. */
 const BARE_PROXY_MAIN = join(BUILD_ROOT, 'bench/bare-proxy.js');
-/** bench/nest-proxy.ts: the same forwarding in a minimal Nest application. */
+/** bench/nest-proxy.ts: the same forwarding in a minimal Nest application on Fastify. */
 const NEST_PROXY_MAIN = join(BUILD_ROOT, 'bench/nest-proxy.js');
 /** Child output goes to files here (git-ignored), never through the bench's own event loop. */
 export const LOG_DIR = resolve('bench/results/tmp/logs');
@@ -219,26 +219,32 @@ export interface ServerProcess {
 
 /**
  * The bare proxy (bench/bare-proxy.ts) as its own process, in front of the simulator, with one
- * token minted at start-up and callers admitted by `Authorization: Bearer <apiKey>`.
+ * token minted at start-up and callers admitted by `Authorization: Bearer <apiKey>`. With
+ * `recordsDatabaseUrl` (a gateway's migrated PostgreSQL database), each meeting create also makes
+ * the gateway's record writes there (bench/lib/meeting-records.ts): the floor for a create.
  */
 export function startBareProxy(
   name: string,
   simulatorUrl: string,
   apiKey: string,
+  options: { recordsDatabaseUrl?: string } = {},
 ): Promise<ServerProcess> {
-  return startProxyProcess(name, BARE_PROXY_MAIN, simulatorUrl, apiKey);
+  return startProxyProcess(
+    name,
+    BARE_PROXY_MAIN,
+    simulatorUrl,
+    apiKey,
+    options.recordsDatabaseUrl ? { PROXY_RECORDS_DATABASE_URL: options.recordsDatabaseUrl } : {},
+  );
 }
 
-/** The bare proxy's forwarding inside a minimal Nest application (bench/nest-proxy.ts) on `platform`. */
+/** The bare proxy's forwarding inside a minimal Nest application on Fastify (bench/nest-proxy.ts). */
 export function startNestProxy(
   name: string,
   simulatorUrl: string,
   apiKey: string,
-  platform: 'express' | 'fastify',
 ): Promise<ServerProcess> {
-  return startProxyProcess(name, NEST_PROXY_MAIN, simulatorUrl, apiKey, {
-    NEST_PROXY_PLATFORM: platform,
-  });
+  return startProxyProcess(name, NEST_PROXY_MAIN, simulatorUrl, apiKey);
 }
 
 async function startProxyProcess(
