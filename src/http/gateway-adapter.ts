@@ -48,9 +48,8 @@ export class GatewayFastifyAdapter extends FastifyAdapter {
       bodyLimit: JSON_BODY_LIMIT_BYTES,
       requestTimeout: limits.requestBodyTimeoutMs + BACKSTOP_MS,
       keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-      // Fastify's request log is off: the HttpLogger writes one line per request.
+      // No Fastify logger (so no request log of its own): the HttpLogger writes one line per request.
       logger: false,
-      disableRequestLogging: true,
       trustProxy: false,
       genReqId: requestIdOf,
       routerOptions: {

@@ -19,6 +19,7 @@ import { DailyLimits } from '../zoom/api/daily-limits.js';
 import { RateLimitGovernor } from '../zoom/api/rate-limit-governor.js';
 import { RateLimits } from '../zoom/api/rate-limits.js';
 import { ZoomApiClient } from '../zoom/api/zoom-api.client.js';
+import { ZoomAttempt } from '../zoom/api/zoom-attempt.js';
 import { ZoomHttpTransport, type TransportRequest } from '../zoom/api/zoom-http.transport.js';
 import { ZoomReadCache } from '../zoom/cache/zoom-read-cache.js';
 import { ZoomTokenService } from '../zoom/token/zoom-token.service.js';
@@ -152,6 +153,7 @@ describe('Meeting records only for calls Zoom saw', () => {
         IdempotencyService,
         ZoomMeetingFinder,
         ZoomApiClient,
+        ZoomAttempt,
         { provide: Clock, useValue: clock },
         { provide: ShutdownSignal, useValue: shutdown },
         { provide: AppConfig, useValue: config },

@@ -66,7 +66,6 @@ export class MeetingsService {
     await this.governor.assertNotBlocked({
       method: 'POST',
       path: createPath(userId),
-      route: 'POST /users/:userId/meetings',
     });
     if (idempotencyKey === undefined)
       return this.callZoomCreate({ kind: 'new', caller }, userId, body);
@@ -121,7 +120,6 @@ export class MeetingsService {
         body,
         // Zoom's update counts against its host's daily 100: the host is the record's, not in the path.
         dailyLimitUser: record?.hostUser,
-        route: 'PATCH /meetings/:meetingId',
         app,
       }),
     );
@@ -139,7 +137,6 @@ export class MeetingsService {
         method: 'DELETE',
         path: `/meetings/${meetingId}`,
         query,
-        route: 'DELETE /meetings/:meetingId',
         app: caller.name,
       }),
     );
@@ -159,7 +156,6 @@ export class MeetingsService {
       method: 'GET',
       path: `/users/${encodeURIComponent(userId)}/meetings`,
       query,
-      route: 'GET /users/:userId/meetings',
       app,
     });
     return {
@@ -187,7 +183,6 @@ export class MeetingsService {
         method: 'POST',
         path: createPath(userId),
         body,
-        route: 'POST /users/:userId/meetings',
         // The app that asked: its fair share of the limits.
         app: attempt.kind === 'new' ? attempt.caller.name : attempt.record.createdBy,
         // Admitted: the call leaves for Zoom right after this, so now it gets its record.

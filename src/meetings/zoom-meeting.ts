@@ -29,7 +29,6 @@ export function getMeetingRequest(
   return {
     method: 'GET',
     path: `/meetings/${meetingId}`,
-    route: 'GET /meetings/:meetingId',
     ...extra,
   };
 }

@@ -44,6 +44,9 @@ export async function startTokenFleet(
       ZOOM_RATE_LIMIT_PLAN: 'business',
       CACHE_TTL_SECONDS: '0',
       ZOOM_RATE_LIMITS: 'host_user=1000000/day',
+      // One app sends up to 200 concurrent calls per replica here, all meant to reach Zoom: more
+      // than the default in-flight cap (64), which would answer the rest 429 at once.
+      MAX_INFLIGHT_PER_APP: '1000',
     },
   });
   try {

@@ -51,7 +51,6 @@ export class ZoomMeetingFinder {
             method: 'GET',
             path: `/users/${encodeURIComponent(user)}/meetings`,
             query: { type, page_size: 300, next_page_token: token },
-            route: 'GET /users/:userId/meetings',
           });
           for (const item of response.data.meetings ?? []) {
             const id = zoomIdString(item.id);

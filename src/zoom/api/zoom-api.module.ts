@@ -6,10 +6,12 @@ import { RateLimitGovernor } from './rate-limit-governor.js';
 import { RateLimits } from './rate-limits.js';
 import { ZoomApiClient } from './zoom-api.client.js';
 import { ZoomHttpTransport } from './zoom-http.transport.js';
+import { ZoomAttempt } from './zoom-attempt.js';
 
 /**
- * The one HTTP client for Zoom's REST API: one undici keep-alive pool (ZoomHttpTransport) for the
- * meetings routes and the pass-through alike, bearer injection, 401 recovery, the governor.
+ * The one way to Zoom's REST API: one attempt (ZoomAttempt) over one undici keep-alive pool
+ * (ZoomHttpTransport, private here) for the meetings routes, the pass-through, jobs and the
+ * doctor's probe; ZoomApiClient adds the fleet's token, 401 recovery and the governor.
  */
 @Module({
   imports: [ZoomAuthModule],
@@ -20,14 +22,8 @@ import { ZoomHttpTransport } from './zoom-http.transport.js';
     RateLimitGovernor,
     ZoomApiClient,
     ZoomHttpTransport,
+    ZoomAttempt,
   ],
-  exports: [
-    ZoomApiClient,
-    RateLimitGovernor,
-    ZoomHttpTransport,
-    DailyLimits,
-    DailyBlocks,
-    RateLimits,
-  ],
+  exports: [ZoomApiClient, RateLimitGovernor, ZoomAttempt, DailyLimits, DailyBlocks, RateLimits],
 })
 export class ZoomApiModule {}

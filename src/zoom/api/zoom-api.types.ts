@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { ZoomRouteInfo } from './zoom-routes.js';
 
 export type { ZoomProduct, ZoomRateCategory } from './route-table/zoom-route-table.js';
@@ -18,8 +19,13 @@ export interface ZoomRequest {
   dailyLimitUser?: string;
   /** The registrants (emails) a registration or status change counts against, from its body. */
   registrants?: readonly string[];
-  /** A label for metrics: the route template, e.g. `POST /users/:userId/meetings`. */
-  route: string;
+  /**
+   * A label for metrics and messages, e.g. `POST /users/:userId/meetings`; from the route table
+   * when absent (the client fills it in), so labels and route facts have one source.
+   */
+  route?: string;
+  /** The query exactly as the caller wrote it (`?a=1&a=2`), sent instead of `query` (the pass-through). */
+  rawQuery?: string;
   /**
    * The route table's facts for this method and path, when the caller has read them already
    * (the pass-through does, for its label and registrants): the governor then does not look again.
@@ -44,4 +50,31 @@ export interface ZoomResponse<T = unknown> {
   headers: Record<string, string>;
   /** Zoom's body exactly as it came, when the client read it whole. */
   text?: string;
+  /** The same bytes, when the client read them whole for a relay. */
+  raw?: Buffer;
+  /** Zoom's body still arriving, when a relay streams it (neither `text` nor `raw` then). */
+  stream?: Readable;
+}
+
+/** A caller's body sent as it is (the pass-through), instead of `ZoomRequest.body` as JSON. */
+export interface ZoomPayload {
+  /** The body for one attempt: undefined when there is none. */
+  next(): Buffer | AsyncIterable<Buffer> | undefined;
+  /** Its length when known (a buffered body, or a stream captured whole for the retry). */
+  readonly length: number | undefined;
+}
+
+/** How one call is sent and its answer read. */
+export interface ZoomCallOptions {
+  /** The caller's own body and (allow-listed) headers, sent as they are. */
+  payload?: ZoomPayload;
+  headers?: Record<string, string>;
+  /** Aborts the call (the caller left, or its body was cut off). */
+  signal?: AbortSignal;
+  /**
+   * `whole` reads every answer (the gateway's own routes and jobs); `relay` reads only what the
+   * gateway must inspect (401, 429) or what is small enough to send in one write, and streams
+   * the rest back.
+   */
+  answer: 'whole' | 'relay';
 }

@@ -40,4 +40,20 @@ describe(describeZoomRoute.name, () => {
       '/users/:userId/meetings',
     );
   });
+
+  it.each([
+    ['POST', '/users/me/meetings', '/users/:userId/meetings'],
+    ['GET', '/users/jane%40example.com/meetings', '/users/:userId/meetings'],
+    ['GET', '/meetings/85746065432', '/meetings/:meetingId'],
+    ['PATCH', '/meetings/85746065432', '/meetings/:meetingId'],
+    ['DELETE', '/meetings/85746065432', '/meetings/:meetingId'],
+    ['GET', '/users/me', '/users/:userId'],
+    [
+      'POST',
+      '/marketplace/apps/abc/rotate_client_secret',
+      '/marketplace/apps/:appId/rotate_client_secret',
+    ],
+  ])('labels %s %s as %s, the label metrics and logs use for it', (method, path, template) => {
+    expect(describeZoomRoute(method, path).template).toBe(template);
+  });
 });

@@ -1,4 +1,3 @@
-import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
 import { ZoomApiModule } from '../api/zoom-api.module.js';
 import { ZoomAuthModule } from '../token/zoom-auth.module.js';
@@ -18,7 +17,7 @@ import { ZoomProbeService } from './zoom-probe.service.js';
  * the shared read model health uses, diagnostics for operators, and the doctor's probe.
  */
 @Module({
-  imports: [HttpModule.register({ maxRedirects: 0 }), ZoomAuthModule, ZoomApiModule],
+  imports: [ZoomAuthModule, ZoomApiModule],
   controllers: [DiagnosticsController],
   providers: [
     ValidationStore,

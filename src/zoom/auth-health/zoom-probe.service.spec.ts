@@ -2,7 +2,10 @@ import { HttpService } from '@nestjs/axios';
 import { create as createAxios } from 'axios';
 import { Clock } from '../../common/clock.js';
 import { loadConfig } from '../../config/app-config.js';
+import { MetricsService } from '../../metrics/metrics.service.js';
 import { ZoomSimulator } from '../../zoom-simulator/index.js';
+import { ZoomAttempt } from '../api/zoom-attempt.js';
+import { ZoomHttpTransport } from '../api/zoom-http.transport.js';
 import type { ZoomCredentials } from '../credentials/zoom-credentials.js';
 import { ZoomOAuthClient } from '../token/zoom-oauth.client.js';
 import { ZoomProbeService } from './zoom-probe.service.js';
@@ -22,7 +25,8 @@ function probeFor(oauthBase: string, apiBase: string): ZoomProbeService {
   });
   const http = new HttpService(createAxios());
   const clock = new Clock();
-  return new ZoomProbeService(new ZoomOAuthClient(http, config, clock), http, config, clock);
+  const attempt = new ZoomAttempt(new ZoomHttpTransport(), config, new MetricsService(config));
+  return new ZoomProbeService(new ZoomOAuthClient(http, config, clock), attempt, config, clock);
 }
 
 function envCredentials() {

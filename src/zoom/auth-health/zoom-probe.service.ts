@@ -1,8 +1,8 @@
-import { HttpService } from '@nestjs/axios';
 import { Injectable } from '@nestjs/common';
-import { isAxiosError } from 'axios';
-import { firstValueFrom } from 'rxjs';
 import { Clock } from '../../common/clock.js';
+import { DomainError } from '../../common/errors/index.js';
+import { nodeErrorCode } from '../../common/errors/node-error-code.js';
+import { describedRequest, ZoomAttempt } from '../api/zoom-attempt.js';
 import { AppConfig } from '../../config/app-config.js';
 import type { ZoomCredentials } from '../credentials/zoom-credentials.js';
 import {
@@ -91,7 +91,7 @@ export interface ProbeResult {
 export class ZoomProbeService {
   constructor(
     private readonly oauth: ZoomOAuthClient,
-    private readonly http: HttpService,
+    private readonly zoom: ZoomAttempt,
     private readonly config: AppConfig,
     private readonly clock: Clock,
   ) {}
@@ -123,7 +123,7 @@ export class ZoomProbeService {
       return { report, cause };
     }
     await onMint?.({ ok: true, latencyMs: token.latencyMs, token });
-    const call = await this.cheapCall(token.accessToken);
+    const call = await this.cheapCall(token);
     const cause = causeOfCall(call, token.scopes, this.clock.now());
     const report: ProbeReport = {
       verdict: verdictFor(cause),
@@ -140,30 +140,35 @@ export class ZoomProbeService {
     return { report, cause };
   }
 
-  /** `GET /users/me` with the given token; resolves with any answer, never throws. */
-  async cheapCall(accessToken: string): Promise<CheapCallOutcome> {
+  /** `GET /users/me` with the given token (at its region's host); resolves with any answer, never throws. */
+  async cheapCall(token: Pick<MintedToken, 'accessToken' | 'apiUrl'>): Promise<CheapCallOutcome> {
     const started = this.clock.now();
     try {
-      const response = await firstValueFrom(
-        this.http.get<Record<string, unknown>>(`${this.config.zoomApiBaseUrl}${CHEAP_CALL.path}`, {
-          headers: { Authorization: `Bearer ${accessToken}`, Accept: 'application/json' },
-          timeout: 10_000,
-          validateStatus: () => true,
-        }),
+      const response = await this.zoom.send<unknown>(
+        describedRequest({ method: CHEAP_CALL.method, path: CHEAP_CALL.path, timeoutMs: 10_000 }),
+        token,
+        { answer: 'whole' },
       );
-      const body = (response.data ?? {}) as { code?: unknown; message?: unknown };
+      const body = response.data;
+      const code = isObject(body) && 'code' in body ? body.code : undefined;
+      const message = isObject(body) && 'message' in body ? body.message : undefined;
       return {
         status: response.status,
         latencyMs: this.clock.now() - started,
-        zoomCode: typeof body.code === 'number' ? body.code : undefined,
-        zoomMessage: typeof body.message === 'string' ? body.message : undefined,
+        zoomCode: typeof code === 'number' ? code : undefined,
+        zoomMessage: typeof message === 'string' ? message : undefined,
         retryAfterMs: parseRetryAfter(response.headers['retry-after'], this.clock.now()),
       };
     } catch (error) {
       return {
         status: 0,
         latencyMs: this.clock.now() - started,
-        networkError: isAxiosError(error) ? (error.code ?? error.message) : String(error),
+        networkError:
+          error instanceof DomainError
+            ? (nodeErrorCode(error.cause) ?? error.code)
+            : error instanceof Error
+              ? error.message
+              : String(error),
       };
     }
   }
@@ -172,3 +177,7 @@ export class ZoomProbeService {
 export type ProbeMintOutcome =
   | { ok: true; latencyMs: number; token: MintedToken }
   | { ok: false; latencyMs: number; error: TokenEndpointError };
+
+function isObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null;
+}

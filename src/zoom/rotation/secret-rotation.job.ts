@@ -198,7 +198,6 @@ export class SecretRotationJob implements OnApplicationBootstrap {
       method: 'POST',
       path: `/marketplace/apps/${encodeURIComponent(this.config.zoomAppId!)}/rotate_client_secret`,
       body,
-      route: 'POST /marketplace/apps/:appId/rotate_client_secret',
     });
     return response.data ?? {};
   }
