@@ -1,8 +1,8 @@
-import { request as httpRequest } from 'node:http';
 import { ZoomSimulator } from '../src/zoom-simulator/zoom-simulator.js';
 import { createScheduledMeeting, GatewayFleet } from './support/fleet.js';
 import { gatewayClient } from './support/gateway-client.js';
 import type { GatewayProcess } from './support/gateway-process.js';
+import { type RawResponse, rawRequest } from './support/raw-http.js';
 
 // Issue 25: one canonical path. Every trick an app key holder tried (raw request targets, sent
 // byte for byte) is refused before any check runs and reaches Zoom never; every form Zoom
@@ -12,13 +12,8 @@ const APP_KEY = 'app-key-0123456789abcdef'; // meetings=rw, ownership=own
 const READER_KEY = 'reader-key-0123456789abcdef'; // users=r
 const OPS_KEY = 'ops-key-0123456789abcdef'; // admin: every area, every meeting
 
-interface RawAnswer {
-  status: number;
-  body: string;
-}
-
 /** The `code` of a JSON error body. */
-function codeOf(answer: RawAnswer): unknown {
+function codeOf(answer: RawResponse): unknown {
   const parsed: unknown = JSON.parse(answer.body);
   return typeof parsed === 'object' && parsed !== null && 'code' in parsed
     ? parsed.code
@@ -32,30 +27,15 @@ function raw(
   target: string,
   key: string,
   body?: string,
-): Promise<RawAnswer> {
-  const { hostname, port } = new URL(gateway.url);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      {
-        host: hostname,
-        port,
-        method,
-        path: target,
-        headers: {
-          authorization: `Bearer ${key}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
+): Promise<RawResponse> {
+  return rawRequest(gateway, {
+    method,
+    path: target,
+    headers: {
+      authorization: `Bearer ${key}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body,
   });
 }
 

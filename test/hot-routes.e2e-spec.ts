@@ -1,8 +1,8 @@
-import { request } from 'node:http';
 import { ZoomSimulator } from '../src/zoom-simulator/zoom-simulator.js';
 import { createScheduledMeeting, GatewayFleet } from './support/fleet.js';
 import { gatewayClient } from './support/gateway-client.js';
 import type { GatewayProcess } from './support/gateway-process.js';
+import { rawRequest } from './support/raw-http.js';
 
 // Issue 27, item 6: each hot route is served by the handler it claims, through Nest's whole
 // pipeline on Fastify (no request is served beside the router any more). What tells: the route
@@ -30,33 +30,6 @@ async function servedCount(
         l.includes(`status="${status}"`),
     );
   return Number(line?.split(' ').at(-1) ?? 0);
-}
-
-/** A GET through node:http, so no client adds a header of its own (fetch adds Cache-Control to conditional requests). */
-function rawGet(
-  gateway: GatewayProcess,
-  path: string,
-  headers: Record<string, string>,
-): Promise<{
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}> {
-  return new Promise((resolve, reject) => {
-    request({ host: '127.0.0.1', port: gateway.port, path, headers }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () =>
-        resolve({
-          status: response.statusCode ?? 0,
-          headers: response.headers,
-          body: Buffer.concat(chunks).toString('utf8'),
-        }),
-      );
-    })
-      .on('error', reject)
-      .end();
-  });
 }
 
 describe('Hot routes, each served by its own handler (one built gateway, PostgreSQL, Redis, simulator)', () => {
@@ -101,13 +74,14 @@ describe('Hot routes, each served by its own handler (one built gateway, Postgre
   it('answers a read with a weak ETag, and a matching If-None-Match with 304 and no body', async () => {
     const id = await createScheduledMeeting(api, gateway, 'Conditional');
     const headers = { authorization: `Bearer ${KEY}` };
-    const first = await rawGet(gateway, `/v2/meetings/${id}`, headers);
+    const first = await rawRequest(gateway, { path: `/v2/meetings/${id}`, headers });
     expect(first.status).toBe(200);
     const etag = String(first.headers.etag);
     expect(etag).toMatch(/^W\/"/);
-    const again = await rawGet(gateway, `/v2/meetings/${id}`, {
-      ...headers,
-      'if-none-match': etag,
+    // node:http, not fetch: fetch adds Cache-Control to a conditional request.
+    const again = await rawRequest(gateway, {
+      path: `/v2/meetings/${id}`,
+      headers: { ...headers, 'if-none-match': etag },
     });
     expect(again.status).toBe(304);
     expect(again.body).toBe('');

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, mkdtempSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MeetingsS2SAuthClient } from '@zoom/rivet/meetings';
@@ -8,6 +7,7 @@ import { UsersS2SAuthClient } from '@zoom/rivet/users';
 import { ZoomSimulator } from '../src/zoom-simulator/zoom-simulator.js';
 import { GatewayFleet, simulatorToken, pair } from './support/fleet.js';
 import { type GatewayProcess, startGateway } from './support/gateway-process.js';
+import { rawRequest } from './support/raw-http.js';
 
 // Zoom's own Node SDK (@zoom/rivet, unmodified) pointed at two built gateway replicas, as the
 // README tells a new user to do: the base URL switched to the gateway's /v2, and a token store
@@ -192,7 +192,9 @@ describe("Zoom's SDK through the gateway (two replicas, PostgreSQL, Redis, simul
     const before = simulator.control.requests().length;
     // fetch would resolve the dot segments itself; a raw request sends them as written.
     for (const path of ['/v2/users/%2e%2e/%2e%2e/oauth/token', '/v2/users/../../oauth/token'])
-      expect(await rawStatus(a, path)).toBe(400);
+      expect(
+        (await rawRequest(a, { path, headers: { Authorization: `Bearer ${APP_KEY}` } })).status,
+      ).toBe(400);
     expect(simulator.control.requests()).toHaveLength(before);
   });
 
@@ -217,23 +219,3 @@ describe("Zoom's SDK through the gateway (two replicas, PostgreSQL, Redis, simul
     expect(simulator.control.requests()).toHaveLength(before);
   });
 });
-
-/** The status of a GET sent byte for byte as written (no URL normalisation), with the app's key. */
-function rawStatus(gateway: GatewayProcess, path: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port: gateway.port,
-        path,
-        headers: { Authorization: `Bearer ${APP_KEY}` },
-      },
-      (res) => {
-        res.resume();
-        res.once('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.once('error', reject);
-    req.end();
-  });
-}

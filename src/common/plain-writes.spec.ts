@@ -1,31 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DataSource, QueryFailedError, type Repository } from 'typeorm';
-import { createPostgresDatabase } from '../../test/support/services.js';
-import type { DatabaseConfig } from '../config/app-config.js';
+import { QueryFailedError, type Repository } from 'typeorm';
 import { MeetingEntity } from '../meetings/meeting.entity.js';
 import { newMeetingRecord } from '../meetings/meeting-columns.js';
-import { buildDataSourceOptions } from '../database/database.options.js';
-import { runMigrations } from '../database/migration-runner.js';
+import type { MigratedDatabase } from '../database/testing/migrated-database.js';
+import { migratedEngines } from '../database/testing/migrated-engines.js';
 import { PlainWrites } from './plain-writes.js';
-
-const engines: Array<[string, () => Promise<{ config: DatabaseConfig; drop(): Promise<void> }>]> = [
-  [
-    'SQLite',
-    async () => ({
-      config: { type: 'sqlite', path: join(mkdtempSync(join(tmpdir(), 'zg-plain-')), 'db.sqlite') },
-      drop: async () => undefined,
-    }),
-  ],
-  [
-    'PostgreSQL',
-    async () => {
-      const database = await createPostgresDatabase();
-      return { config: { type: 'postgres', url: database.url }, drop: () => database.drop() };
-    },
-  ],
-];
 
 /** A `creating` record as a create writes it, with values that test each conversion. */
 function creating(keyHash: string | null = null): MeetingEntity {
@@ -48,24 +26,19 @@ function creating(keyHash: string | null = null): MeetingEntity {
   );
 }
 
-describe.each(engines)(`${PlainWrites.name} on %s`, (_name, open) => {
-  let dataSource: DataSource;
-  let drop: () => Promise<void>;
+describe.each(migratedEngines)(`${PlainWrites.name} on %s`, (_engine, open) => {
+  let database: MigratedDatabase;
   let repository: Repository<MeetingEntity>;
   let plain: PlainWrites<MeetingEntity>;
 
   beforeAll(async () => {
-    const opened = await open();
-    drop = () => opened.drop();
-    dataSource = await new DataSource(buildDataSourceOptions(opened.config)).initialize();
-    await runMigrations(dataSource);
-    repository = dataSource.getRepository(MeetingEntity);
+    database = await open('plain');
+    repository = database.dataSource.getRepository(MeetingEntity);
     plain = new PlainWrites(repository);
   });
 
   afterAll(async () => {
-    await dataSource?.destroy();
-    await drop?.();
+    await database?.close();
   });
 
   it('writes a row that reads back exactly as the one Repository.insert writes', async () => {

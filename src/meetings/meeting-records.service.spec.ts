@@ -1,12 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DataSource } from 'typeorm';
-import { createPostgresDatabase } from '../../test/support/services.js';
-import type { DatabaseConfig } from '../config/app-config.js';
-import { buildDataSourceOptions } from '../database/database.options.js';
-import { runMigrations } from '../database/migration-runner.js';
+import type { MigratedDatabase } from '../database/testing/migrated-database.js';
+import { migratedEngines } from '../database/testing/migrated-engines.js';
 import { MeetingEntity } from './meeting.entity.js';
 import { MeetingRecordsService } from './meeting-records.service.js';
 import { parseRecordsQuery } from './dto/meetings.validation.js';
@@ -43,40 +37,15 @@ function record(overrides: Partial<MeetingEntity>): MeetingEntity {
   });
 }
 
-const engines: Array<[string, () => Promise<{ config: DatabaseConfig; drop(): Promise<void> }>]> = [
-  [
-    'SQLite',
-    async () => ({
-      config: {
-        type: 'sqlite',
-        path: join(mkdtempSync(join(tmpdir(), 'zg-meetings-')), 'db.sqlite'),
-      },
-      drop: async () => undefined,
-    }),
-  ],
-  [
-    'PostgreSQL',
-    async () => {
-      const database = await createPostgresDatabase();
-      return { config: { type: 'postgres', url: database.url }, drop: () => database.drop() };
-    },
-  ],
-];
-
-describe.each(engines)(`${MeetingRecordsService.name} on %s`, (_name, open) => {
-  let dataSource: DataSource;
-  let drop: () => Promise<void>;
+describe.each(migratedEngines)(`${MeetingRecordsService.name} on %s`, (_engine, open) => {
+  let database: MigratedDatabase;
   let service: MeetingRecordsService;
   const base = Date.UTC(2030, 5, 1, 12, 0, 0);
 
   beforeAll(async () => {
-    const opened = await open();
-    drop = () => opened.drop();
-    dataSource = await new DataSource(buildDataSourceOptions(opened.config)).initialize();
-    await runMigrations(dataSource);
-    service = new MeetingRecordsService(
-      new MeetingsRepository(dataSource.getRepository(MeetingEntity), new Clock()),
-    );
+    database = await open('meetings');
+    const meetings = database.dataSource.getRepository(MeetingEntity);
+    service = new MeetingRecordsService(new MeetingsRepository(meetings, new Clock()));
     const rows = [
       // Two share one millisecond: the id breaks the tie, so paging neither skips nor repeats.
       record({ topic: 'r0', createdAt: new Date(base), zoomMeetingId: '9223372036854775807' }),
@@ -90,7 +59,7 @@ describe.each(engines)(`${MeetingRecordsService.name} on %s`, (_name, open) => {
       }),
       record({ topic: 'r4', createdAt: new Date(base + 3000), hostUser: 'Host@Example.com' }),
     ];
-    await dataSource.getRepository(MeetingEntity).insert(rows);
+    await meetings.insert(rows);
   });
 
   const topicsFor = async (query: Record<string, string>) =>
@@ -99,8 +68,7 @@ describe.each(engines)(`${MeetingRecordsService.name} on %s`, (_name, open) => {
       .sort((a, b) => a.localeCompare(b));
 
   afterAll(async () => {
-    await dataSource?.destroy();
-    await drop?.();
+    await database?.close();
   });
 
   it('keeps a meeting id of 2^63-1 exact', async () => {

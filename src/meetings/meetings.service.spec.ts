@@ -3,6 +3,7 @@ import { getRepositoryToken } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { Clock } from '../common/clock.js';
+import { FakeClock } from '../common/testing/fake-clock.js';
 import { ZoomApiError } from '../common/errors/index.js';
 import { ShutdownSignal } from '../common/shutdown-signal.js';
 import { EncryptionService } from '../common/crypto/encryption.service.js';
@@ -57,10 +58,10 @@ class ScriptedZoom {
 const caller = { name: 'app', admin: false };
 
 /** A clock a minute behind: what it writes looks like an attempt whose replica stopped beating long ago. */
-class MinuteAgoClock extends Clock {
-  override now(): number {
-    return Date.now() - 60_000;
-  }
+function minuteAgo(): FakeClock {
+  const clock = new FakeClock('real');
+  clock.advance(-60_000);
+  return clock;
 }
 
 const unavailable = () => new ZoomApiError(503, { code: 503, message: 'unavailable' });
@@ -210,7 +211,7 @@ describe(MeetingsService.name, () => {
   });
 
   it('never marks an instant meeting failed in reconciliation, since Zoom does not list them', async () => {
-    const lifecycle = new MeetingLifecycle(repository, new MinuteAgoClock());
+    const lifecycle = new MeetingLifecycle(repository, minuteAgo());
     await lifecycle.begin(caller, 'me', { topic: 'Now', type: 1 });
     await lifecycle.begin(caller, 'me', { topic: 'Later', type: 2 });
     zoom.answer = () => ({ meetings: [], next_page_token: '' });

@@ -4,14 +4,14 @@ import { getRepositoryToken } from '@nestjs/typeorm';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { createRedisNamespace } from '../../test/support/services.js';
 import { Clock } from '../common/clock.js';
 import { ShutdownSignal } from '../common/shutdown-signal.js';
 import { AppConfig } from '../config/app-config.js';
 import { REDIS, type RedisClient } from '../coordination/redis.provider.js';
-import { buildDataSourceOptions } from '../database/database.options.js';
-import { runMigrations } from '../database/migration-runner.js';
+import type { MigratedDatabase } from '../database/testing/migrated-database.js';
+import { migratedSqlite } from '../database/testing/migrated-sqlite.js';
 import { newMeetingRecord } from './meeting-columns.js';
 import { MeetingEntity } from './meeting.entity.js';
 import { MeetingLifecycle } from './meeting-lifecycle.service.js';
@@ -46,14 +46,6 @@ async function replica(
   }).compile();
   await moduleRef.init();
   return moduleRef;
-}
-
-async function database(path: string): Promise<DataSource> {
-  const dataSource = await new DataSource(
-    buildDataSourceOptions({ type: 'sqlite', path }),
-  ).initialize();
-  await runMigrations(dataSource);
-  return dataSource;
 }
 
 function lines(spy: { mock: { calls: unknown[][] } }): string[] {
@@ -98,7 +90,8 @@ async function expectRepaired(dataSource: DataSource) {
 
 describe(RecordRepairs.name, () => {
   let dir: string;
-  let dbPath: string;
+  /** One SQLite database for the test; each replica start opens it anew with connect(). */
+  let database: MigratedDatabase;
   let warn: ReturnType<typeof vi.spyOn>;
   let error: ReturnType<typeof vi.spyOn>;
 
@@ -108,8 +101,8 @@ describe(RecordRepairs.name, () => {
     vi.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
     vi.spyOn(Logger.prototype, 'debug').mockImplementation(() => undefined);
     dir = mkdtempSync(join(tmpdir(), 'zg-record-repairs-'));
-    dbPath = join(dir, 'db.sqlite');
-    const first = await database(dbPath);
+    database = await migratedSqlite('record-repairs');
+    const first = database.dataSource;
     const now = new Date(Date.now() - 60_000);
     for (const zoomMeetingId of [UPDATED, DELETED]) {
       await first
@@ -124,14 +117,15 @@ describe(RecordRepairs.name, () => {
     await first.destroy();
   });
 
-  afterEach(() => {
+  afterEach(async () => {
     vi.restoreAllMocks();
+    await database?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('keeps repairs pending at shutdown in DATA_DIR without Redis, and the next start writes them', async () => {
     const dataDir = join(dir, 'data');
-    const before = await database(dbPath);
+    const before = await database.connect();
     await acceptWhileDatabaseClosed(await replica(before, config(dataDir)), before);
 
     const file = join(dataDir, REPAIRS_FILE);
@@ -146,7 +140,7 @@ describe(RecordRepairs.name, () => {
     expect(lines(error)).toEqual([]);
 
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const after = await database(dbPath);
+    const after = await database.connect();
     const next = await replica(after, config(dataDir));
     await expect(next.get(RecordRepairs).resumed).resolves.toBe(2);
     await expectRepaired(after);
@@ -158,7 +152,7 @@ describe(RecordRepairs.name, () => {
   it('keeps them in Redis when configured, where another replica (another DATA_DIR) picks them up', async () => {
     const redis = await createRedisNamespace();
     try {
-      const before = await database(dbPath);
+      const before = await database.connect();
       const stopping = await replica(before, config(join(dir, 'a'), redis.prefix), redis.client);
       await acceptWhileDatabaseClosed(stopping, before);
       await expect(redis.client.hlen(`${redis.prefix}meeting-record-repairs`)).resolves.toBe(2);
@@ -166,7 +160,7 @@ describe(RecordRepairs.name, () => {
       expect(lines(warn).at(-1)).toMatch(/kept in Redis: the next start of any replica/);
 
       await new Promise((resolve) => setTimeout(resolve, 300));
-      const after = await database(dbPath);
+      const after = await database.connect();
       const other = await replica(after, config(join(dir, 'b'), redis.prefix), redis.client);
       await expect(other.get(RecordRepairs).resumed).resolves.toBe(2);
       await expectRepaired(after);
@@ -180,7 +174,7 @@ describe(RecordRepairs.name, () => {
 
   it('tries them once more at shutdown: a database back by then gets them written, nothing kept', async () => {
     const dataDir = join(dir, 'data');
-    const dataSource = await database(dbPath);
+    const dataSource = await database.connect();
     const moduleRef = await replica(dataSource, config(dataDir));
     const repository = moduleRef.get(MeetingsRepository);
     const applyChange = vi
@@ -203,7 +197,7 @@ describe(RecordRepairs.name, () => {
 
   it('cuts the last try at the shutdown deadline (a hung database) and keeps the repair', async () => {
     const dataDir = join(dir, 'data');
-    const dataSource = await database(dbPath);
+    const dataSource = await database.connect();
     const moduleRef = await replica(dataSource, config(dataDir));
     const repository = moduleRef.get(MeetingsRepository);
     vi.spyOn(repository, 'applyChange')
@@ -224,7 +218,7 @@ describe(RecordRepairs.name, () => {
   });
 
   it('retries past its schedule while the database is unavailable, and gives up on any other failure', async () => {
-    const dataSource = await database(dbPath);
+    const dataSource = await database.connect();
     const records = new MeetingsRepository(dataSource.getRepository(MeetingEntity), new Clock());
     const writes: string[] = [];
     const failures = Array.from(
@@ -254,7 +248,7 @@ describe(RecordRepairs.name, () => {
   });
 
   it('never lets a kept change undo a newer one; of two late changes the newer wins in any order', async () => {
-    const dataSource = await database(dbPath);
+    const dataSource = await database.connect();
     const repository = new MeetingsRepository(dataSource.getRepository(MeetingEntity), new Clock());
     // Newer first, then older: the older one finds a record changed after it and stays out.
     await expect(repository.applyChange(UPDATED, { topic: 'Newer' }, ago(10_000))).resolves.toBe(

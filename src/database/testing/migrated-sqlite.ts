@@ -1,28 +1,20 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '../database.options.js';
-import { runMigrations } from '../migration-runner.js';
+import { type MigratedDatabase, openMigrated } from './migrated-database.js';
 
-export interface MigratedSqlite {
-  dataSource: DataSource;
-  /** Closes the database and deletes its directory. */
-  close(): Promise<void>;
-}
+/** The name the SQLite specs knew it by: the same shape as every engine's. */
+export type MigratedSqlite = MigratedDatabase;
 
-/** A real SQLite database in a temporary directory, migrated as the gateway migrates it at start. */
-export async function migratedSqlite(name: string): Promise<MigratedSqlite> {
+/**
+ * A real SQLite database in a temporary directory (named after `name`), migrated as the gateway
+ * migrates it at start; close() deletes the directory.
+ */
+export async function migratedSqlite(name: string): Promise<MigratedDatabase> {
   const dir = mkdtempSync(join(tmpdir(), `zg-${name}-`));
-  const dataSource = await new DataSource(
+  return openMigrated(
     buildDataSourceOptions({ type: 'sqlite', path: join(dir, 'db.sqlite') }),
-  ).initialize();
-  await runMigrations(dataSource);
-  return {
-    dataSource,
-    close: async () => {
-      await dataSource.destroy();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+    async () => rmSync(dir, { recursive: true, force: true }),
+  );
 }

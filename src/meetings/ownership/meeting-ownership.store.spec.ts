@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DataSource, type Repository } from 'typeorm';
+import type { Repository } from 'typeorm';
 import { FakeClock } from '../../common/testing/fake-clock.js';
-import { buildDataSourceOptions } from '../../database/database.options.js';
-import { runMigrations } from '../../database/migration-runner.js';
+import type { MigratedDatabase } from '../../database/testing/migrated-database.js';
+import { migratedSqlite } from '../../database/testing/migrated-sqlite.js';
 import { MeetingEntity } from '../meeting.entity.js';
 import {
   MeetingOwnershipStore,
@@ -28,7 +25,7 @@ const row = (zoomMeetingId: string, createdBy: string, zoomUuid: string | null =
 });
 
 describe(MeetingOwnershipStore.name, () => {
-  let dataSource: DataSource;
+  let database: MigratedDatabase;
   let meetings: Repository<MeetingEntity>;
   let clock: FakeClock;
   let store: MeetingOwnershipStore;
@@ -40,18 +37,12 @@ describe(MeetingOwnershipStore.name, () => {
     meetings.update({ zoomMeetingId }, { createdBy });
 
   beforeAll(async () => {
-    dataSource = await new DataSource(
-      buildDataSourceOptions({
-        type: 'sqlite',
-        path: join(mkdtempSync(join(tmpdir(), 'zg-ownership-')), 'db.sqlite'),
-      }),
-    ).initialize();
-    await runMigrations(dataSource);
-    meetings = dataSource.getRepository(MeetingEntity);
+    database = await migratedSqlite('ownership');
+    meetings = database.dataSource.getRepository(MeetingEntity);
   });
 
   afterAll(async () => {
-    await dataSource.destroy();
+    await database?.close();
   });
 
   beforeEach(async () => {

@@ -1,8 +1,9 @@
 import { Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { AuditEventEntity } from '../../audit/audit-event.entity.js';
 import { AuditService } from '../../audit/audit.service.js';
 import { DomainError } from '../../common/errors/index.js';
+import type { MigratedDatabase } from '../../database/testing/migrated-database.js';
+import { migratedSqlite } from '../../database/testing/migrated-sqlite.js';
 import { DailyBlockLiftService } from './daily-block-lift.service.js';
 import { limitsFixture } from './testing/limits-fixture.js';
 
@@ -19,25 +20,26 @@ describe(DailyBlockLiftService.name, () => {
   // The services log every block and lift, as an operator should see them; not here.
   beforeAll(() => Logger.overrideLogger(false));
 
-  let database: DataSource;
+  let database: MigratedDatabase;
 
-  beforeEach(async () => {
-    database = new DataSource({
-      type: 'better-sqlite3',
-      database: ':memory:',
-      entities: [AuditEventEntity],
-      synchronize: true,
-    });
-    await database.initialize();
+  beforeAll(async () => {
+    database = await migratedSqlite('daily-block-lift');
   });
 
-  afterEach(async () => {
-    await database.destroy();
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  beforeEach(async () => {
+    await database.dataSource.getRepository(AuditEventEntity).clear();
   });
 
   function lifter() {
     const fixture = limitsFixture();
-    const audit = new AuditService(database.getRepository(AuditEventEntity), fixture.clock);
+    const audit = new AuditService(
+      database.dataSource.getRepository(AuditEventEntity),
+      fixture.clock,
+    );
     const service = new DailyBlockLiftService(fixture.daily, fixture.blocks, audit);
     return { ...fixture, audit, service };
   }
