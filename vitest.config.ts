@@ -1,14 +1,14 @@
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
-// Unit and integration tests: *.spec.ts beside the code. SWC (not esbuild) so that
+// Unit and integration tests: *.spec.ts beside the code, the gateway's and its packages'. SWC (not esbuild) so that
 // Nest's decorator metadata is emitted.
 export default defineConfig({
   plugins: [swc.vite({ module: { type: 'es6' } })],
   test: {
     globals: true,
     root: './',
-    include: ['src/**/*.spec.ts'],
+    include: ['src/**/*.spec.ts', 'packages/*/src/**/*.spec.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
   },

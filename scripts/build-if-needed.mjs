@@ -1,4 +1,4 @@
-// `npm start` on a fresh clone: build once, then reuse dist/ while it is newer than src/.
+// `npm start` on a fresh clone: build once, then reuse the builds while they are newer than their sources.
 import { execSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,8 +12,16 @@ function newest(dir) {
   return latest;
 }
 
-const marker = 'dist/src/main.js';
-if (!existsSync(marker) || statSync(marker).mtimeMs < newest('src')) {
+// The gateway and its packages (the route table; the simulator of the embedded default).
+const builds = [
+  { marker: 'dist/src/main.js', sources: ['src', 'packages/zoom-routes/src'] },
+  { marker: 'packages/zoom-simulator/dist/standalone.js', sources: ['packages/zoom-simulator/src'] },
+];
+const stale = builds.some(
+  ({ marker, sources }) =>
+    !existsSync(marker) || sources.some((dir) => statSync(marker).mtimeMs < newest(dir)),
+);
+if (stale) {
   console.error('zoom-gateway: building (first start or sources changed)...');
-  execSync('npx nest build', { stdio: 'inherit' });
+  execSync('npm run build', { stdio: 'inherit' });
 }

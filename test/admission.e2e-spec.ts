@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ZoomSimulator } from '../src/zoom-simulator/zoom-simulator.js';
+import { ZoomSimulator } from '@zoom-gateway/zoom-simulator';
 import { GatewayFleet, pair } from './support/fleet.js';
 import { type GatewayAnswer, gatewayClient, meetingIdOf } from './support/gateway-client.js';
 import { bodyOf, type GatewayProcess } from './support/gateway-process.js';

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { z } from 'zod';
-import { ZoomSimulator } from '../src/zoom-simulator/zoom-simulator.js';
+import { ZoomSimulator } from '@zoom-gateway/zoom-simulator';
 import { GatewayFleet, pair, sleep } from './support/fleet.js';
 import { type GatewayAnswer, gatewayClient, objectOf } from './support/gateway-client.js';
 import { bodyOf, CLI, type GatewayProcess } from './support/gateway-process.js';

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { ZoomSimulator } from '../src/zoom-simulator/index.js';
+import { ZoomSimulator } from '@zoom-gateway/zoom-simulator';
 import { CLI, runCli } from './support/gateway-process.js';
 import { createPostgresDatabase, testEncryptionKey } from './support/services.js';
 

@@ -1,5 +1,5 @@
 import { POSTGRES_ADMIN_URL } from './support/services.js';
-import { ZoomSimulator } from '../src/zoom-simulator/zoom-simulator.js';
+import { ZoomSimulator } from '@zoom-gateway/zoom-simulator';
 import { createScheduledMeeting, fleetEnv, sleep } from './support/fleet.js';
 import { type GatewayAnswer, gatewayClient } from './support/gateway-client.js';
 import { type GatewayProcess, startGateway } from './support/gateway-process.js';

@@ -1,4 +1,4 @@
-import { ZoomSimulator } from '../src/zoom-simulator/zoom-simulator.js';
+import { ZoomSimulator } from '@zoom-gateway/zoom-simulator';
 import { GatewayFleet, pair, sleep, zoomTime } from './support/fleet.js';
 import { type GatewayAnswer, gatewayClient, meetingIdOf } from './support/gateway-client.js';
 import type { GatewayProcess } from './support/gateway-process.js';

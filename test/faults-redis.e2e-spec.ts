@@ -4,7 +4,7 @@
 // costs at most one command timeout per replica (the breaker), not one per call.
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { ZoomSimulator } from '../src/zoom-simulator/index.js';
+import { ZoomSimulator } from '@zoom-gateway/zoom-simulator';
 import { eventually, GatewayFleet, zoomTime } from './support/fleet.js';
 import { type GatewayAnswer, gatewayClient } from './support/gateway-client.js';
 import { bodyOf, type GatewayProcess } from './support/gateway-process.js';

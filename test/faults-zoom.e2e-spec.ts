@@ -3,7 +3,7 @@
 // it in Redis no longer than that, and an admin reset must clear it at once.
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { ZoomSimulator } from '../src/zoom-simulator/index.js';
+import { ZoomSimulator } from '@zoom-gateway/zoom-simulator';
 import { GatewayFleet, sleep } from './support/fleet.js';
 import { gatewayClient } from './support/gateway-client.js';
 import { bodyOf, type GatewayProcess, runCli, startGateway } from './support/gateway-process.js';

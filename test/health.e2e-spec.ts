@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ZoomSimulator } from '../src/zoom-simulator/index.js';
+import { ZoomSimulator } from '@zoom-gateway/zoom-simulator';
 import { GatewayFleet, sleep } from './support/fleet.js';
 import { gatewayClient } from './support/gateway-client.js';
 import { bodyOf, type GatewayProcess } from './support/gateway-process.js';

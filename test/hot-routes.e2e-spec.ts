@@ -1,4 +1,4 @@
-import { ZoomSimulator } from '../src/zoom-simulator/zoom-simulator.js';
+import { ZoomSimulator } from '@zoom-gateway/zoom-simulator';
 import { createScheduledMeeting, GatewayFleet } from './support/fleet.js';
 import { gatewayClient } from './support/gateway-client.js';
 import type { GatewayProcess } from './support/gateway-process.js';

@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { readFileSync } from 'node:fs';
-import { ZoomSimulator } from '../src/zoom-simulator/zoom-simulator.js';
+import { ZoomSimulator } from '@zoom-gateway/zoom-simulator';
 import { createScheduledMeeting, GatewayFleet, sleep } from './support/fleet.js';
 import { gatewayClient } from './support/gateway-client.js';
 import type { GatewayProcess } from './support/gateway-process.js';

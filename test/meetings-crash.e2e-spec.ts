@@ -6,7 +6,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { z } from 'zod';
-import { ZoomSimulator } from '../src/zoom-simulator/zoom-simulator.js';
+import { ZoomSimulator } from '@zoom-gateway/zoom-simulator';
 import { GatewayFleet } from './support/fleet.js';
 import { gatewayClient } from './support/gateway-client.js';
 import { bodyOf, type GatewayProcess } from './support/gateway-process.js';

@@ -1,4 +1,4 @@
-import { ZoomSimulator } from '../src/zoom-simulator/zoom-simulator.js';
+import { ZoomSimulator } from '@zoom-gateway/zoom-simulator';
 import { GatewayFleet } from './support/fleet.js';
 import { freePort, type GatewayProcess } from './support/gateway-process.js';
 

@@ -3,7 +3,7 @@
 // stored working version, and the typo replica says so once, naming the variable.
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { ZoomSimulator } from '../src/zoom-simulator/index.js';
+import { ZoomSimulator } from '@zoom-gateway/zoom-simulator';
 import { createScheduledMeeting, GatewayFleet } from './support/fleet.js';
 import { gatewayClient } from './support/gateway-client.js';
 import { bodyOf, type GatewayProcess, startGateway } from './support/gateway-process.js';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ZoomSimulator } from '../src/zoom-simulator/zoom-simulator.js';
+import { ZoomSimulator } from '@zoom-gateway/zoom-simulator';
 import {
   createScheduledMeeting,
   eventually,

@@ -5,7 +5,7 @@
 // "degraded" meanwhile, and the gateway's state lives on the promoted master afterwards.
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { ZoomSimulator } from '../src/zoom-simulator/index.js';
+import { ZoomSimulator } from '@zoom-gateway/zoom-simulator';
 import { GatewayFleet, sleep, zoomTime } from './support/fleet.js';
 import { gatewayClient } from './support/gateway-client.js';
 import { bodyOf, type GatewayProcess } from './support/gateway-process.js';

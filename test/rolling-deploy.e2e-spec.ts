@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { z } from 'zod';
-import { ZoomSimulator } from '../src/zoom-simulator/index.js';
+import { ZoomSimulator } from '@zoom-gateway/zoom-simulator';
 import { GatewayFleet, sleep, zoomTime } from './support/fleet.js';
 import { bodyOf, type GatewayProcess } from './support/gateway-process.js';
 import {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { z } from 'zod';
-import { ZoomSimulator } from '../src/zoom-simulator/index.js';
+import { ZoomSimulator } from '@zoom-gateway/zoom-simulator';
 import { GatewayFleet, simulatorToken, sleep, zoomTime } from './support/fleet.js';
 import {
   type GatewayAnswer,

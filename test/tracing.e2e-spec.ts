@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { SIM_DEFAULTS } from '../src/zoom-simulator/index.js';
-import { ZoomSimulator } from '../src/zoom-simulator/zoom-simulator.js';
+import { SIM_DEFAULTS } from '@zoom-gateway/zoom-simulator';
+import { ZoomSimulator } from '@zoom-gateway/zoom-simulator';
 import { eventually, GatewayFleet } from './support/fleet.js';
 import { gatewayClient, meetingIdOf } from './support/gateway-client.js';
 import type { GatewayProcess } from './support/gateway-process.js';

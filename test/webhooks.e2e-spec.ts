@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { ZoomSimulator } from '../src/zoom-simulator/zoom-simulator.js';
+import { ZoomSimulator } from '@zoom-gateway/zoom-simulator';
 import { createScheduledMeeting, eventually, GatewayFleet, patchInZoom } from './support/fleet.js';
 import { gatewayClient, objectOf } from './support/gateway-client.js';
 import { type GatewayProcess } from './support/gateway-process.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MeetingsS2SAuthClient } from '@zoom/rivet/meetings';
 import { UsersS2SAuthClient } from '@zoom/rivet/users';
-import { ZoomSimulator } from '../src/zoom-simulator/zoom-simulator.js';
+import { ZoomSimulator } from '@zoom-gateway/zoom-simulator';
 import { GatewayFleet, simulatorToken, pair } from './support/fleet.js';
 import { type GatewayProcess, startGateway } from './support/gateway-process.js';
 import { rawRequest } from './support/raw-http.js';

@@ -9,13 +9,16 @@ import { readJson, SimulatorStats, TokenResponse } from './json.js';
 import { sleep } from './progress.js';
 import { tokenRequest } from './token-request.js';
 
-// tsconfig.bench.json compiles the gateway, the simulator and the bench together into dist-bench/
-// (the same tsc and options as `npm run build`), so a run never depends on, or races with, dist/.
+// tsconfig.bench.json compiles the gateway and the bench together into dist-bench/ (the same tsc
+// and options as `npm run build`), so a run never depends on, or races with, dist/. The simulator
+// and the route table are their own packages, built by `npm run build:packages` first.
 const BUILD_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const GATEWAY_MAIN = join(BUILD_ROOT, 'src/main.js');
 /** bench/gateway-entry.ts: the same gateway with the governor's plan limits lifted. */
 const GATEWAY_LIMITS_LIFTED = join(BUILD_ROOT, 'bench/gateway-entry.js');
-const SIMULATOR_MAIN = join(BUILD_ROOT, 'src/zoom-simulator/standalone.js');
+const SIMULATOR_MAIN = fileURLToPath(
+  new URL('../../../packages/zoom-simulator/dist/standalone.js', import.meta.url),
+);
 /** bench/bare-proxy.ts: node:http in, undici out, an API-key check and a cached bearer. */
 const BARE_PROXY_MAIN = join(BUILD_ROOT, 'bench/bare-proxy.js');
 /** bench/nest-proxy.ts: the same forwarding in a minimal Nest application on Fastify. */

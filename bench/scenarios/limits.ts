@@ -24,7 +24,7 @@ import {
 } from '../lib/scenario.js';
 import { round, Samples, summarizeLatencies, type LatencySummary } from '../lib/stats.js';
 import { COLORS, renderChart } from '../lib/svg.js';
-import { ZoomRouteTable } from '../../src/zoom/api/route-table/zoom-route-table.js';
+import { ZoomRouteTable } from '@zoom-gateway/zoom-routes';
 import { bucketOf, planLimit } from '../../src/zoom/api/zoom-limits.js';
 import { slidingWindowOf } from '../../src/zoom/api/rate-limit-slots.js';
 

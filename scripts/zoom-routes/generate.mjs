@@ -1,4 +1,4 @@
-// Builds src/zoom/api/route-table/zoom-routes.data.json, every Zoom API operation with its
+// Builds packages/zoom-routes/src/zoom-routes.data.json, every Zoom API operation with its
 // rate-limit category, from the copies of Zoom's own API reference kept in ./specs (see README.md).
 //
 //   node scripts/zoom-routes/generate.mjs            regenerate the data file (no network)
@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SPECS_DIR = path.join(HERE, 'specs');
-const OUT_FILE = path.resolve(HERE, '../../src/zoom/api/route-table/zoom-routes.data.json');
+const OUT_FILE = path.resolve(HERE, '../../packages/zoom-routes/src/zoom-routes.data.json');
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
 

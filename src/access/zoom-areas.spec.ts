@@ -1,3 +1,4 @@
+import { ZoomRouteTable } from '@zoom-gateway/zoom-routes';
 import { callKindOf, zoomTargetOf } from './zoom-areas.js';
 
 describe(zoomTargetOf.name, () => {
@@ -86,5 +87,12 @@ describe(callKindOf.name, () => {
       'write',
       'write',
     ]);
+  });
+
+  it("gives every operation of Zoom's reference the grant area the route table carries for it", () => {
+    const wrong = ZoomRouteTable.default()
+      .rows.filter((row) => zoomTargetOf(row.path).area !== row.area)
+      .map((row) => `${row.path}: ${row.area} vs ${zoomTargetOf(row.path).area}`);
+    expect(wrong).toEqual([]);
   });
 });

@@ -24,7 +24,7 @@ export interface EmbeddedSimulator {
  * and it loads it lazily so a gateway pointed at real Zoom never does.
  */
 export async function startEmbeddedSimulator(config: AppConfig): Promise<EmbeddedSimulator> {
-  const { ZoomSimulator } = await import('../zoom-simulator/index.js');
+  const { ZoomSimulator } = await import('@zoom-gateway/zoom-simulator');
   const credentials = { ...EMBEDDED_SIMULATOR_CREDENTIALS };
   const simulator = new ZoomSimulator({
     ...credentials,

@@ -1,5 +1,5 @@
 import * as crypto from 'node:crypto';
-import { zoomWebhookSignature } from '../zoom-simulator/sim-webhooks.js';
+import { zoomWebhookSignature } from '@zoom-gateway/zoom-simulator';
 import {
   constantTimeEqual,
   urlValidationToken,

@@ -1,7 +1,7 @@
 // A fleet of built gateway replicas sharing a fresh PostgreSQL database and Redis namespace, in
 // front of an in-test Zoom simulator: the set-up and tear-down every e2e file repeats.
 import { z } from 'zod';
-import { SIM_DEFAULTS, type ZoomSimulator } from '../../src/zoom-simulator/index.js';
+import { SIM_DEFAULTS, type ZoomSimulator } from '@zoom-gateway/zoom-simulator';
 import { type GatewayCall, meetingIdOf } from './gateway-client.js';
 import { type GatewayProcess, json, startGateway } from './gateway-process.js';
 import { createPostgresDatabase, createRedisNamespace, testEncryptionKey } from './services.js';

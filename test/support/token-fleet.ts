@@ -1,6 +1,6 @@
 // Shared set-up of the token e2e files: a simulator, real PostgreSQL and Redis, N built gateway replicas.
 import { randomBytes } from 'node:crypto';
-import { ZoomSimulator } from '../../src/zoom-simulator/index.js';
+import { ZoomSimulator } from '@zoom-gateway/zoom-simulator';
 import { GatewayFleet } from './fleet.js';
 import { gatewayClient } from './gateway-client.js';
 import { type GatewayProcess } from './gateway-process.js';

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { ZoomRouteInfo } from './zoom-routes.js';
 
-export type { ZoomProduct, ZoomRateCategory } from './route-table/zoom-route-table.js';
+export type { ZoomProduct, ZoomRateCategory } from '@zoom-gateway/zoom-routes';
 
 export type ZoomQuery = Record<string, string | number | boolean | undefined>;
 

@@ -1,5 +1,5 @@
 import type { RateLimitPlan } from '../../config/app-config.js';
-import type { ZoomProduct, ZoomRateCategory } from './route-table/zoom-route-table.js';
+import type { ZoomProduct, ZoomRateCategory } from '@zoom-gateway/zoom-routes';
 
 /**
  * Zoom's limits as its rate-limit page states them

@@ -4,9 +4,9 @@ import {
   type ZoomProduct,
   type ZoomRateCategory,
   ZoomRouteTable,
-} from './route-table/zoom-route-table.js';
+} from '@zoom-gateway/zoom-routes';
 
-export { UNKNOWN_CATEGORY as DEFAULT_CATEGORY } from './route-table/zoom-route-table.js';
+export { UNKNOWN_CATEGORY as DEFAULT_CATEGORY } from '@zoom-gateway/zoom-routes';
 
 /**
  * What the gateway needs to know of one call to Zoom, from the route table built from Zoom's own

@@ -3,7 +3,7 @@ import { create as createAxios } from 'axios';
 import { Clock } from '../../common/clock.js';
 import { loadConfig } from '../../config/app-config.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
-import { ZoomSimulator } from '../../zoom-simulator/index.js';
+import { ZoomSimulator } from '@zoom-gateway/zoom-simulator';
 import { ZoomAttempt } from '../api/zoom-attempt.js';
 import { ZoomHttpTransport } from '../api/zoom-http.transport.js';
 import type { ZoomCredentials } from '../credentials/zoom-credentials.js';

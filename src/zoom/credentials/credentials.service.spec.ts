@@ -1,7 +1,7 @@
 // Integration: the versioned credential store against real SQLite and PostgreSQL (and Redis for
 // announcements), validating against the in-process Zoom simulator.
 import { DomainError } from '../../common/errors/index.js';
-import { ZoomSimulator } from '../../zoom-simulator/index.js';
+import { ZoomSimulator } from '@zoom-gateway/zoom-simulator';
 import {
   createPostgresDatabase,
   createRedisNamespace,

@@ -11,7 +11,7 @@ import { loadConfig } from '../../config/app-config.js';
 import { FakeClock } from '../../common/testing/fake-clock.js';
 import { JobsService } from '../../coordination/jobs.service.js';
 import { LeaseService } from '../../coordination/lease.service.js';
-import { ZoomSimulator } from '../../zoom-simulator/index.js';
+import { ZoomSimulator } from '@zoom-gateway/zoom-simulator';
 import { testEncryptionKey } from '../../../test/support/services.js';
 import { CredentialsService } from '../credentials/credentials.service.js';
 import { CredentialsStore } from '../credentials/credentials.store.js';

@@ -13,7 +13,7 @@ import { DatabaseModule } from '../../database/database.module.js';
 import { MetricsModule } from '../../metrics/metrics.module.js';
 import { ZoomApiClient } from '../api/zoom-api.client.js';
 import { ZoomApiModule } from '../api/zoom-api.module.js';
-import { ZoomSimulator } from '../../zoom-simulator/index.js';
+import { ZoomSimulator } from '@zoom-gateway/zoom-simulator';
 import { MintLedgerService } from './mint-ledger/mint-ledger.service.js';
 import { ZoomAuthStateService } from './zoom-auth-state.service.js';
 import { ZoomTokenService } from './zoom-token.service.js';

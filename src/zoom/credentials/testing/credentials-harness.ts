@@ -12,7 +12,7 @@ import { loadConfig, type ProcessRole } from '../../../config/app-config.js';
 import { ConfigModule } from '../../../config/config.module.js';
 import { CoordinationModule } from '../../../coordination/coordination.module.js';
 import { DatabaseModule } from '../../../database/database.module.js';
-import type { ZoomSimulator } from '../../../zoom-simulator/index.js';
+import type { ZoomSimulator } from '@zoom-gateway/zoom-simulator';
 import { ZoomOAuthClient } from '../../token/zoom-oauth.client.js';
 import { CredentialRotationService } from '../../rotation/credential-rotation.service.js';
 import { EnvironmentCredentialsAdopter } from '../../rotation/environment-credentials.adopter.js';

@@ -2,11 +2,7 @@
 // table (the general APIs, Zoom Phone, Contact Center), per category and plan. Which category and
 // product a call has comes from the gateway's route table (zoom-routes.data.json), so the
 // simulator and the gateway read one list of Zoom's labels.
-import type {
-  DailyScope,
-  ZoomProduct,
-  ZoomRateCategory,
-} from '../zoom/api/route-table/zoom-route-table.js';
+import type { DailyScope, ZoomProduct, ZoomRateCategory } from '@zoom-gateway/zoom-routes';
 
 export type { DailyScope, ZoomProduct, ZoomRateCategory };
 

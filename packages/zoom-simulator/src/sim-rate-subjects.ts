@@ -1,6 +1,6 @@
 // Whom Zoom's per-scope daily limits count for one call: the host user of a meeting or webinar
 // create or update, the registrants of a registration or a registrant status change.
-import type { ZoomRouteMatch } from '../zoom/api/route-table/zoom-route-table.js';
+import type { ZoomRouteMatch } from '@zoom-gateway/zoom-routes';
 import type { ScopedCall } from './sim-rate-limiter.js';
 
 export interface SubjectSources {

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { decodePathSegment } from '../../../common/zoom-path.js';
 
 /**
  * Every Zoom API operation and the rate-limit category Zoom's own reference labels it with
@@ -111,7 +110,7 @@ function isParam(segment: string): boolean {
 
 /** Literal segments are compared decoded and case-insensitively, as Zoom (and zoomTargetOf) do. */
 function literalKey(segment: string): string {
-  return (segment.includes('%') ? decodePathSegment(segment) : segment).toLowerCase();
+  return (segment.includes('%') ? decoded(segment) : segment).toLowerCase();
 }
 
 function productOfFirst(first: string): ZoomProduct {
@@ -228,5 +227,14 @@ export class ZoomRouteTable {
       daily: null,
       params: {},
     };
+  }
+}
+
+/** A path segment as its writer meant it; a malformed escape is kept as written, never a throw. */
+function decoded(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
   }
 }

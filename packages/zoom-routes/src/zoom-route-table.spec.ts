@@ -2,8 +2,7 @@ import {
   DEFAULT_CATEGORY,
   rowsFromSpec,
   type SpecFragment,
-} from '../../../../scripts/zoom-routes/generate.mjs';
-import { zoomTargetOf } from '../../../access/zoom-areas.js';
+} from '../../../scripts/zoom-routes/generate.mjs';
 import { ZoomRouteTable, type ZoomRouteRow } from './zoom-route-table.js';
 
 const table = ZoomRouteTable.default();
@@ -52,13 +51,6 @@ describe(ZoomRouteTable.name, () => {
         names.forEach((name, index) => expect(match.params[name]).toBe(sample(index)));
       }
       expect(misses).toEqual([]);
-    });
-
-    it('carries the grant area that zoomTargetOf gives its template', () => {
-      const wrong = table.rows
-        .filter((row) => zoomTargetOf(row.path).area !== row.area)
-        .map((row) => `${row.path}: ${row.area} vs ${zoomTargetOf(row.path).area}`);
-      expect(wrong).toEqual([]);
     });
 
     it('is listed once per method and template, sorted by path then method', () => {

@@ -7,7 +7,7 @@ import type { SimCore } from './sim-core.js';
 import type { Fault, Target } from './sim-faults.js';
 import { readBody, send, trackingHeader, type Reply } from './sim-http.js';
 import type { SimRequest } from './sim-request-log.js';
-import { ZoomRouteTable } from '../zoom/api/route-table/zoom-route-table.js';
+import { ZoomRouteTable } from '@zoom-gateway/zoom-routes';
 import { bucketOf } from './sim-rate-tables.js';
 import { scopedCallOf, type SubjectSources } from './sim-rate-subjects.js';
 import { buildRoutes, matchRoute, type Route } from './sim-routes.js';

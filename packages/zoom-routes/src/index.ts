@@ -1,0 +1,1 @@
+export * from './zoom-route-table.js';
