@@ -82,10 +82,10 @@ export class MeetingsService {
     bypassCache = false,
     app?: string,
   ): Promise<ZoomAnswer> {
-    const resource = { kind: 'meeting', id: meetingId } as const;
-    const variant = new URLSearchParams(queryString(query)).toString();
-    const hit = await this.cache.get(resource, variant, bypassCache);
-    if (hit) return { status: 200, json: hit.body, headers: ZoomReadCache.hitHeaders(hit) };
+    const path = `/meetings/${meetingId}`;
+    const search = new URLSearchParams(queryString(query)).toString();
+    const hit = await this.cache.read(path, search, bypassCache);
+    if (hit) return { status: 200, json: hit.body, headers: hit.headers };
     const response = await this.withGoneTracking(meetingId, () =>
       this.zoom.request(getMeetingRequest(meetingId, { query, app })),
     );
@@ -94,14 +94,13 @@ export class MeetingsService {
     const text = response.text;
     const json =
       text?.startsWith('{') && text.trimEnd().endsWith('}') ? text : zoomJson(response.data);
-    await this.cache.set(resource, variant, {
-      contentType: 'application/json',
-      body: json,
-      storedAt: Date.now(),
-    });
     const headers = zoomAnswerHeaders(response.headers);
-    // Said only when there is a cache to miss, as the pass-through says it.
-    if (this.cache.enabled) headers['x-cache'] = 'MISS';
+    await this.cache.keep(
+      path,
+      search,
+      { status: response.status, contentType: 'application/json', body: json },
+      headers,
+    );
     return { status: response.status, json, headers };
   }
 

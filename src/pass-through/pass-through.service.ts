@@ -7,7 +7,7 @@ import type { ZoomRequest, ZoomResponse } from '../zoom/api/zoom-api.types.js';
 import { describeZoomRoute } from '../zoom/api/zoom-routes.js';
 import { bypassesCache, ZoomReadCache } from '../zoom/cache/zoom-read-cache.js';
 import { OutgoingBody } from './outgoing-body.js';
-import { forwardedRequestHeaders, relayedResponseHeaders } from './forwarded-headers.js';
+import { forwardedRequestHeaders, relayedResponseHeaders } from '../zoom/api/zoom-headers.js';
 import { requestZoomPath } from '../common/zoom-path.js';
 import type { WithRawBody } from '../http/body-parsers.js';
 import { ZoomReply } from '../http/zoom-reply.js';
@@ -35,16 +35,14 @@ export class ZoomPassThroughService {
     callerGone: AbortSignal,
   ): Promise<ZoomReply> {
     const { path, search } = requestZoomPath(request);
-    const cached =
-      request.method === 'GET' && this.cache.enabled ? ZoomReadCache.resourceOf(path) : undefined;
-    if (cached) {
-      const hit = await this.cache.get(cached, search, bypassesCache(request.headers));
-      if (hit)
-        return new ZoomReply(
-          200,
-          { 'content-type': hit.contentType, ...ZoomReadCache.hitHeaders(hit) },
-          hit.body,
-        );
+    // A cacheable read is answered from the cache, or read whole from Zoom to be kept.
+    const cacheable =
+      request.method === 'GET' &&
+      this.cache.enabled &&
+      ZoomReadCache.resourceOf(path) !== undefined;
+    if (cacheable) {
+      const hit = await this.cache.read(path, search, bypassesCache(request.headers));
+      if (hit) return new ZoomReply(200, hit.headers, hit.body);
     }
     const route = describeZoomRoute(request.method, path);
     const body = OutgoingBody.from(request.raw, request.rawBody, this.retryBudget);
@@ -68,7 +66,7 @@ export class ZoomPassThroughService {
         headers: forwardedRequestHeaders(request.headers),
         signal: callerGone,
         // A cacheable read is kept whole for the next reader; everything else is relayed.
-        answer: cached ? 'whole' : 'relay',
+        answer: cacheable ? 'whole' : 'relay',
       });
     } finally {
       body.release();
@@ -77,33 +75,21 @@ export class ZoomPassThroughService {
           `${request.method} ${route.template}: body streamed without a retry copy (RETRY_BUFFER_BUDGET_MB reached); a refused token or a 429 is not retried`,
         );
     }
-    await this.remember(request.method, path, search, cached, answer);
+    if (cacheable && answer.raw)
+      await this.cache.keep(
+        path,
+        search,
+        {
+          status: answer.status,
+          contentType: answer.headers['content-type'] ?? '',
+          body: answer.raw.toString('utf8'),
+        },
+        answer.headers,
+      );
+    else await this.cache.forget(request.method, path, answer.status);
     const relayed = relayedResponseHeaders(answer.headers);
     if (answer.raw) relayed['content-length'] = String(answer.raw.length);
     return new ZoomReply(answer.status, relayed, answer.raw ?? answer.stream);
-  }
-
-  /** Keeps a cacheable 200 for the next reader; a write through the door forgets what it changed. */
-  private async remember(
-    method: string,
-    path: string,
-    search: string,
-    cached: ReturnType<typeof ZoomReadCache.resourceOf>,
-    answer: ZoomResponse,
-  ): Promise<void> {
-    if (cached) {
-      const contentType = answer.headers['content-type'] ?? '';
-      if (answer.status === 200 && answer.raw && contentType.includes('json'))
-        await this.cache.set(cached, search, {
-          contentType,
-          body: answer.raw.toString('utf8'),
-          storedAt: Date.now(),
-        });
-      answer.headers['x-cache'] = 'MISS';
-      return;
-    }
-    const written = method === 'HEAD' ? undefined : ZoomReadCache.writtenResource(path);
-    if (written && answer.status < 500) await this.cache.invalidate(written);
   }
 }
 

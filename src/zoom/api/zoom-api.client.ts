@@ -4,18 +4,11 @@ import { ZoomTokenService } from '../token/zoom-token.service.js';
 import { RateLimitGovernor } from './rate-limit-governor.js';
 import { describedRequest, ZoomAttempt } from './zoom-attempt.js';
 import type { ZoomCallOptions, ZoomRequest, ZoomResponse } from './zoom-api.types.js';
+import { zoomAnswerHeaders } from './zoom-headers.js';
 
 // Read from here by many: Zoom's JSON (int64 ids exact) and query strings have their own file.
 export { parseZoomJson, queryString } from './zoom-json.js';
-
-/** Zoom's answer headers callers rely on, on success as on failure: the tracking id support asks for, and the rate limits. */
-export function zoomAnswerHeaders(headers: Record<string, string>): Record<string, string> {
-  const kept: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers))
-    if (name === 'x-zm-trackingid' || name.startsWith('x-ratelimit-') || name === 'retry-after')
-      kept[name] = value;
-  return kept;
-}
+export { zoomAnswerHeaders } from './zoom-headers.js';
 
 interface ZoomErrorBody {
   code?: number;

@@ -153,4 +153,54 @@ describe(ZoomReadCache.name, () => {
     await cache.set(meeting, '', answer('{}'));
     expect([cache.enabled, await cache.get(meeting, '', false)]).toEqual([false, undefined]);
   });
+
+  describe('the one read policy (read, keep, forget)', () => {
+    it('answers a read kept under one key, however the query was spelled, with the hit headers', async () => {
+      const { cache } = cacheWith({});
+      const headers: Record<string, string> = {};
+      await cache.keep(
+        '/meetings/85746065432',
+        '?occurrence_id=1648194360000',
+        { status: 200, contentType: 'application/json', body: '{"id":85746065432}' },
+        headers,
+      );
+      expect(headers['x-cache']).toBe('MISS');
+      const hit = await cache.read('/meetings/85746065432', 'occurrence_id=1648194360000', false);
+      expect(hit?.body).toBe('{"id":85746065432}');
+      expect(hit?.headers).toMatchObject({ 'x-cache': 'HIT', 'content-type': 'application/json' });
+      expect(await cache.read('/meetings/85746065432', 'occurrence_id=1648194360000', true)).toBe(
+        undefined,
+      );
+    });
+
+    it('keeps neither an error nor a body that is not JSON, and says MISS all the same', async () => {
+      const { cache } = cacheWith({});
+      for (const kept of [
+        { status: 404, contentType: 'application/json', body: '{"code":3001}' },
+        { status: 200, contentType: 'text/html', body: '<html>' },
+      ]) {
+        const headers: Record<string, string> = {};
+        await cache.keep('/users/jane@example.com', '', kept, headers);
+        expect(headers['x-cache']).toBe('MISS');
+      }
+      expect(await cache.read('/users/jane@example.com', '', false)).toBe(undefined);
+    });
+
+    it('forgets what a write below a resource changed, and nothing on a read or a 5xx', async () => {
+      const { cache } = cacheWith({});
+      const keep = () =>
+        cache.keep(
+          '/meetings/85746065432',
+          '',
+          { status: 200, contentType: 'application/json', body: '{}' },
+          {},
+        );
+      await keep();
+      await cache.forget('GET', '/meetings/85746065432/registrants', 200);
+      await cache.forget('PATCH', '/meetings/85746065432', 503);
+      expect(await cache.read('/meetings/85746065432', '', false)).toBeDefined();
+      await cache.forget('POST', '/meetings/85746065432/registrants', 201);
+      expect(await cache.read('/meetings/85746065432', '', false)).toBe(undefined);
+    });
+  });
 });

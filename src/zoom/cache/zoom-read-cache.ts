@@ -149,6 +149,59 @@ export class ZoomReadCache implements OnModuleDestroy {
     return undefined;
   }
 
+  /** The query part of an entry's key, the same however a caller spelled it (`?a=1`, `a=1`, `{ a: 1 }`). */
+  static variantOf(search: string): string {
+    return new URLSearchParams(search.startsWith('?') ? search.slice(1) : search).toString();
+  }
+
+  /**
+   * The one read policy, for every route that reads through the cache (the meetings routes and
+   * the pass-through alike): Zoom's answer to a GET of `path` (relative to `/v2`) with `search`,
+   * when it is kept and not bypassed, with the headers a hit is sent with.
+   */
+  async read(
+    path: string,
+    search: string,
+    bypass: boolean,
+  ): Promise<{ body: string; headers: Record<string, string> } | undefined> {
+    const resource = ZoomReadCache.resourceOf(path);
+    if (!resource) return undefined;
+    const hit = await this.get(resource, ZoomReadCache.variantOf(search), bypass);
+    if (!hit) return undefined;
+    return {
+      body: hit.body,
+      headers: { 'content-type': hit.contentType, ...ZoomReadCache.hitHeaders(hit) },
+    };
+  }
+
+  /**
+   * After Zoom answered a GET of `path`: a 200 JSON answer is kept for the next reader, and the
+   * answer's `headers` say MISS when there is a cache to miss.
+   */
+  async keep(
+    path: string,
+    search: string,
+    answer: { status: number; contentType: string; body: string },
+    headers: Record<string, string>,
+  ): Promise<void> {
+    const resource = ZoomReadCache.resourceOf(path);
+    if (!resource || !this.cache) return;
+    if (answer.status === 200 && answer.contentType.includes('json'))
+      await this.set(resource, ZoomReadCache.variantOf(search), {
+        contentType: answer.contentType,
+        body: answer.body,
+        storedAt: Date.now(),
+      });
+    headers['x-cache'] = 'MISS';
+  }
+
+  /** After a write through the door (any status below 500): forgets what it may have changed. */
+  async forget(method: string, path: string, status: number): Promise<void> {
+    if (method === 'GET' || method === 'HEAD' || status >= 500) return;
+    const written = ZoomReadCache.writtenResource(path);
+    if (written) await this.invalidate(written);
+  }
+
   get enabled(): boolean {
     return this.cache !== null;
   }

@@ -1,3 +1,9 @@
+/**
+ * The one header policy between callers and Zoom: which caller headers reach Zoom (an
+ * allow-list), and which of Zoom's answer headers reach the caller (all but hop-by-hop ones and
+ * cookies when Zoom's answer is relayed; the tracking and rate-limit ones when the gateway shaped
+ * the answer). The gateway chooses Accept-Encoding itself.
+ */
 import type { IncomingHttpHeaders } from 'node:http';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection and are never forwarded. */
@@ -74,4 +80,18 @@ export function relayedResponseHeaders(headers: Record<string, string>): Record<
     out[name] = value;
   }
   return out;
+}
+
+/**
+ * Of Zoom's answer headers, the ones an answer the gateway shaped itself (the meetings routes:
+ * records, filtered lists, Zoom's errors as its own) carries, on success as on failure: the
+ * tracking id Zoom's support asks for, the rate limits and Retry-After. A relayed answer carries
+ * all of Zoom's (`relayedResponseHeaders`).
+ */
+export function zoomAnswerHeaders(headers: Record<string, string>): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers))
+    if (name === 'x-zm-trackingid' || name.startsWith('x-ratelimit-') || name === 'retry-after')
+      kept[name] = value;
+  return kept;
 }

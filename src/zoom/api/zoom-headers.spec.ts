@@ -1,4 +1,4 @@
-import { forwardedRequestHeaders, relayedResponseHeaders } from './forwarded-headers.js';
+import { forwardedRequestHeaders, relayedResponseHeaders } from './zoom-headers.js';
 
 describe(forwardedRequestHeaders.name, () => {
   it('never forwards the caller API key, cookies, hop-by-hop headers or the idempotency key', () => {
