@@ -1,7 +1,7 @@
 // The record writes the gateway makes for every meeting create, as bench/bare-proxy.ts makes them
 // when PROXY_RECORDS_DATABASE_URL is set (the floor a create is compared with). The gateway
 // (src/meetings/meetings.service.ts, meeting-lifecycle.service.ts, meetings.repository.ts through
-// src/common/plain-writes.ts) runs two statements per create without an Idempotency-Key, on its
+// src/meetings/plain-writes.ts) runs two statements per create without an Idempotency-Key, on its
 // pg pool, each in its own implicit transaction:
 //  1. once its call to Zoom is admitted, just before it leaves: INSERT of the whole `creating`
 //     record, every column of the entity in its order (the caller's topic, type, start time,

@@ -1,10 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { Brackets, type EntityManager, type Repository } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/errors/index.js';
-import { AuditEventEntity } from './audit-event.entity.js';
+import type { AuditEventEntity } from './audit-event.entity.js';
+import { AuditRepository } from './audit.repository.js';
 
 /** Every admin action the gateway records. Stable: operators filter on them. */
 export enum AuditAction {
@@ -91,7 +91,7 @@ export class AuditService {
   private readonly logger = new Logger('Audit');
 
   constructor(
-    @InjectRepository(AuditEventEntity) private readonly events: Repository<AuditEventEntity>,
+    private readonly events: AuditRepository,
     private readonly clock: Clock,
   ) {}
 
@@ -104,7 +104,7 @@ export class AuditService {
       target: entry.target?.slice(0, 128) ?? null,
       details: entry.details === undefined ? null : JSON.stringify(entry.details),
     };
-    await (manager ?? this.events.manager).insert(AuditEventEntity, row);
+    await this.events.insert(row, manager);
     this.logger.log(
       {
         audit: { actor: row.actor, action: row.action, target: row.target, details: entry.details },
@@ -115,24 +115,11 @@ export class AuditService {
 
   /** Newest first, keyset pagination on (at, id). */
   async list(query: AuditQuery): Promise<AuditPage> {
-    const qb = this.events.createQueryBuilder('e');
-    if (query.action) qb.andWhere('e.action = :action', { action: query.action });
-    if (query.cursor) {
-      const after = decodeCursor(query.cursor);
-      qb.andWhere(
-        new Brackets((w) =>
-          w
-            .where('e.at < :at')
-            .orWhere(new Brackets((x) => x.where('e.at = :at').andWhere('e.id < :id'))),
-        ),
-        { at: after.at, id: after.id },
-      );
-    }
-    const rows = await qb
-      .orderBy('e.at', 'DESC')
-      .addOrderBy('e.id', 'DESC')
-      .take(query.limit + 1)
-      .getMany();
+    const rows = await this.events.newestFirst({
+      action: query.action,
+      before: query.cursor ? decodeCursor(query.cursor) : undefined,
+      take: query.limit + 1,
+    });
     const page = rows.slice(0, query.limit);
     const last = page[page.length - 1];
     return {

@@ -1,18 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import {
-  type EntityManager,
-  IsNull,
-  LessThanOrEqual,
-  MoreThan,
-  Or,
-  type Repository,
-} from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { AuditAction, AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock.js';
 import { DomainError, ErrorCode, isUniqueViolation } from '../common/errors/index.js';
 import { AppConfig } from '../config/app-config.js';
-import { ApiKeyEntity, ApiKeySecretEntity } from './api-key.entity.js';
+import type { ApiKeyEntity, ApiKeySecretEntity } from './api-key.entity.js';
+import { ApiKeysRepository } from './api-keys.repository.js';
 import {
   ApiKeyService,
   generateKey,
@@ -55,8 +48,7 @@ const iso = (date: Date | null | undefined) => (date ? date.toISOString() : null
 export class ApiKeyLifecycleService {
   constructor(
     private readonly config: AppConfig,
-    @InjectRepository(ApiKeyEntity) private readonly apps: Repository<ApiKeyEntity>,
-    @InjectRepository(ApiKeySecretEntity) private readonly secrets: Repository<ApiKeySecretEntity>,
+    private readonly store: ApiKeysRepository,
     private readonly registry: ApiKeyService,
     private readonly usage: ApiKeyUsage,
     private readonly audit: AuditService,
@@ -89,9 +81,8 @@ export class ApiKeyLifecycleService {
       retiresAt: null,
     };
     try {
-      await this.apps.manager.transaction(async (manager) => {
-        await manager.insert(ApiKeyEntity, app);
-        await manager.insert(ApiKeySecretEntity, secret);
+      await this.store.transaction(async (manager) => {
+        await this.store.insertApp(app, secret, manager);
         await this.audit.record(
           {
             actor,
@@ -115,9 +106,8 @@ export class ApiKeyLifecycleService {
   }
 
   async list(): Promise<ApiKeyView[]> {
-    const [apps, secrets, lastUsed] = await Promise.all([
-      this.apps.find({ order: { name: 'ASC' } }),
-      this.secrets.find({ order: { createdAt: 'ASC' } }),
+    const [{ apps, secrets }, lastUsed] = await Promise.all([
+      this.store.listed(),
       this.usage.lastUsed(),
     ]);
     const fromEnvironment = new Map<string, { admin: boolean; grants: Grants; count: number }>();
@@ -156,7 +146,7 @@ export class ApiKeyLifecycleService {
     await this.change(name, async (app, manager) => {
       if (app.revokedAt) return false;
       const now = this.now();
-      await manager.update(ApiKeyEntity, { name }, { revokedAt: now, updatedAt: now });
+      await this.store.updateApp(name, { revokedAt: now, updatedAt: now }, manager);
       await this.audit.record({ actor, action: AuditAction.ApiKeyRevoked, target: name }, manager);
       return true;
     });
@@ -174,24 +164,15 @@ export class ApiKeyLifecycleService {
         );
       const now = this.now();
       const retiresAt = new Date(now.getTime() + input.overlapSeconds * 1_000);
-      const retired = await manager.update(
-        ApiKeySecretEntity,
-        { name, retiresAt: Or(IsNull(), MoreThan(retiresAt)) },
-        { retiresAt },
+      const retired = await this.store.retireSecrets(name, retiresAt, manager);
+      await this.store.insertSecret(
+        { keyHash: hashKey(key).toString('hex'), name, createdAt: now, retiresAt: null },
+        manager,
       );
-      await manager.insert(ApiKeySecretEntity, {
-        keyHash: hashKey(key).toString('hex'),
-        name,
-        createdAt: now,
-        retiresAt: null,
-      });
       const expiresAt = input.expiresAt === undefined ? app.expiresAt : input.expiresAt;
-      await manager.update(ApiKeyEntity, { name }, { updatedAt: now, expiresAt });
+      await this.store.updateApp(name, { updatedAt: now, expiresAt }, manager);
       // Keys long past their overlap are of no use to anyone: forgotten here.
-      await manager.delete(ApiKeySecretEntity, {
-        name,
-        retiresAt: LessThanOrEqual(new Date(now.getTime() - 86_400_000)),
-      });
+      await this.store.deleteSecretsRetiredBy(name, new Date(now.getTime() - 86_400_000), manager);
       await this.audit.record(
         {
           actor,
@@ -200,13 +181,13 @@ export class ApiKeyLifecycleService {
           details: {
             overlapSeconds: input.overlapSeconds,
             oldKeysRetireAt: retiresAt.toISOString(),
-            oldKeys: retired.affected ?? null,
+            oldKeys: retired,
             expiresAt: iso(expiresAt),
           },
         },
         manager,
       );
-      const secrets = await manager.find(ApiKeySecretEntity, { where: { name } });
+      const secrets = await this.store.secretsOf(name, manager);
       issued = this.view(Object.assign(app, { expiresAt, updatedAt: now }), secrets, null);
       return true;
     });
@@ -232,15 +213,15 @@ export class ApiKeyLifecycleService {
         expiresAt: input.expiresAt === undefined ? app.expiresAt : input.expiresAt,
         updatedAt: this.now(),
       });
-      await manager.update(
-        ApiKeyEntity,
-        { name },
+      await this.store.updateApp(
+        name,
         {
           grants: next.grants,
           admin: next.admin,
           expiresAt: next.expiresAt,
           updatedAt: next.updatedAt,
         },
+        manager,
       );
       await this.audit.record(
         {
@@ -254,7 +235,7 @@ export class ApiKeyLifecycleService {
         },
         manager,
       );
-      updated = this.view(next, await manager.find(ApiKeySecretEntity, { where: { name } }), null);
+      updated = this.view(next, await this.store.secretsOf(name, manager), null);
       return true;
     });
     if (!updated) throw new Error('update ended without an answer');
@@ -271,12 +252,8 @@ export class ApiKeyLifecycleService {
         ErrorCode.Conflict,
         `The app ${name} comes from API_KEYS or ADMIN_API_KEYS: change it there (and restart), not through the API.`,
       );
-    const changed = await this.apps.manager.transaction(async (manager) => {
-      const locking = manager.connection.options.type === 'postgres';
-      const app = await manager.findOne(ApiKeyEntity, {
-        where: { name },
-        ...(locking ? { lock: { mode: 'pessimistic_write' as const } } : {}),
-      });
+    const changed = await this.store.transaction(async (manager) => {
+      const app = await this.store.findAppForUpdate(name, manager);
       if (!app) throw DomainError.notFound(`No API key named ${name}.`);
       return work(app, manager);
     });

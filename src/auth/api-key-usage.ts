@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
 import { Clock } from '../common/clock.js';
-import { ApiKeyUsageEntity } from './api-key.entity.js';
+import { ApiKeysRepository } from './api-keys.repository.js';
 
 /**
  * When each app last used a key: noted in memory on every request (no I/O), written in one
@@ -14,7 +12,7 @@ export class ApiKeyUsage {
   private pending = new Map<string, number>();
 
   constructor(
-    @InjectRepository(ApiKeyUsageEntity) private readonly usage: Repository<ApiKeyUsageEntity>,
+    private readonly store: ApiKeysRepository,
     private readonly clock: Clock,
   ) {}
 
@@ -28,7 +26,7 @@ export class ApiKeyUsage {
     const batch = this.pending;
     this.pending = new Map();
     try {
-      for (const [name, at] of batch) await this.write(name, new Date(at));
+      for (const [name, at] of batch) await this.store.recordUse(name, new Date(at));
     } catch (error) {
       // Not lost: noted again for the next flush, unless a newer use replaced it meanwhile.
       for (const [name, at] of batch) if (!this.pending.has(name)) this.pending.set(name, at);
@@ -37,24 +35,9 @@ export class ApiKeyUsage {
   }
 
   async lastUsed(): Promise<Map<string, Date>> {
-    const rows = await this.usage.find();
+    const rows = await this.store.lastUses();
     const known = new Map(rows.map((row) => [row.name, row.lastUsedAt]));
     for (const [name, at] of this.pending) known.set(name, new Date(at));
     return known;
-  }
-
-  private async write(name: string, at: Date): Promise<void> {
-    await this.usage
-      .createQueryBuilder()
-      .insert()
-      .values({ name, lastUsedAt: at })
-      .orIgnore()
-      .execute();
-    await this.usage
-      .createQueryBuilder()
-      .update()
-      .set({ lastUsedAt: at })
-      .where('name = :name AND last_used_at < :at', { name, at })
-      .execute();
   }
 }

@@ -4,18 +4,17 @@ import {
   Logger,
   type OnModuleInit,
 } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Repository } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { DomainError, ErrorCode, errorMessage } from '../common/errors/index.js';
 import { AppConfig } from '../config/app-config.js';
 import { JobsService } from '../coordination/jobs.service.js';
 import { PubSubService } from '../coordination/pubsub.service.js';
 import type { AuthenticatedCaller } from '../access/caller.js';
-import { ApiKeyEntity, ApiKeySecretEntity } from './api-key.entity.js';
+import type { ApiKeyEntity } from './api-key.entity.js';
+import { ApiKeysRepository } from './api-keys.repository.js';
 import { ApiKeyUsage } from './api-key-usage.js';
 import { ADMIN_GRANTS, DEFAULT_APP_GRANTS, type Grants, parseGrants } from '../config/grants.js';
 
@@ -104,8 +103,7 @@ export class ApiKeyService implements OnModuleInit, BeforeApplicationShutdown {
 
   constructor(
     private readonly config: AppConfig,
-    @InjectRepository(ApiKeyEntity) private readonly apps: Repository<ApiKeyEntity>,
-    @InjectRepository(ApiKeySecretEntity) private readonly secrets: Repository<ApiKeySecretEntity>,
+    private readonly store: ApiKeysRepository,
     private readonly clock: Clock,
     private readonly pubsub: PubSubService,
     private readonly jobs: JobsService,
@@ -114,7 +112,8 @@ export class ApiKeyService implements OnModuleInit, BeforeApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     await this.reload();
-    if (this.keys.length === 0 && (await this.apps.count()) === 0) await this.generateFirstKey();
+    if (this.keys.length === 0 && (await this.store.countApps()) === 0)
+      await this.generateFirstKey();
     await this.pubsub.subscribe(API_KEYS_CHANNEL, () => void this.reload().catch(() => undefined));
     this.jobs.every('api-keys.poll', API_KEYS_POLL_MS, () => this.pollForChanges());
     this.jobs.every('api-keys.last-used', ApiKeyUsage.FLUSH_INTERVAL_MS, () => this.usage.flush());
@@ -192,7 +191,7 @@ export class ApiKeyService implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   private async pollForChanges(): Promise<void> {
-    if ((await this.readFingerprint()) !== this.fingerprint) await this.reload();
+    if ((await this.store.fingerprint()) !== this.fingerprint) await this.reload();
   }
 
   /**
@@ -213,26 +212,10 @@ export class ApiKeyService implements OnModuleInit, BeforeApplicationShutdown {
     }
   }
 
-  /**
-   * Every write to an app or its keys moves `updated_at`, a new app the apps' count and a new
-   * key (made or rotated) the keys' count: one cheap query. The counts do not depend on the
-   * writing replica's clock, so a new key is seen even when that clock runs behind this one's.
-   */
-  private async readFingerprint(): Promise<string> {
-    const row = await this.apps
-      .createQueryBuilder('k')
-      .select('COUNT(*)', 'n')
-      .addSelect('MAX(k.updated_at)', 'at')
-      .addSelect((keys) => keys.select('COUNT(*)').from(ApiKeySecretEntity, 's'), 'secrets')
-      .getRawOne<{ n: unknown; at: unknown; secrets: unknown }>();
-    const at = row?.at instanceof Date ? row.at.getTime() : row?.at;
-    return `${String(row?.n)}/${String(row?.secrets)}@${String(at)}`;
-  }
-
   private async readKeys(): Promise<void> {
     // Read before the keys: a change landing in between shows up as a new fingerprint next poll.
-    const fingerprint = await this.readFingerprint();
-    const [apps, secrets] = await Promise.all([this.apps.find(), this.secrets.find()]);
+    const fingerprint = await this.store.fingerprint();
+    const { apps, secrets } = await this.store.everything();
     const byName = new Map<string, { app: ApiKeyEntity; grants: Grants }>();
     for (const app of apps) {
       try {
@@ -272,24 +255,22 @@ export class ApiKeyService implements OnModuleInit, BeforeApplicationShutdown {
   private async generateFirstKey(): Promise<void> {
     const key = generateKey();
     const now = new Date(this.clock.now());
-    await this.apps.manager.transaction(async (manager) => {
-      await manager.insert(ApiKeyEntity, {
-        name: 'default',
-        admin: true,
-        grants: null,
-        createdAt: now,
-        createdBy: 'embedded-default',
-        updatedAt: now,
-        expiresAt: null,
-        revokedAt: null,
-      });
-      await manager.insert(ApiKeySecretEntity, {
-        keyHash: hashKey(key).toString('hex'),
-        name: 'default',
-        createdAt: now,
-        retiresAt: null,
-      });
-    });
+    await this.store.transaction((manager) =>
+      this.store.insertApp(
+        {
+          name: 'default',
+          admin: true,
+          grants: null,
+          createdAt: now,
+          createdBy: 'embedded-default',
+          updatedAt: now,
+          expiresAt: null,
+          revokedAt: null,
+        },
+        { keyHash: hashKey(key).toString('hex'), name: 'default', createdAt: now, retiresAt: null },
+        manager,
+      ),
+    );
     await this.reload();
     mkdirSync(this.config.dataDir, { recursive: true });
     const path = resolve(join(this.config.dataDir, 'api-key'));

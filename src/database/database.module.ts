@@ -1,4 +1,4 @@
-import { Global, Logger, Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { addressFreeError } from '../common/errors/loggable-error.js';
@@ -16,7 +16,11 @@ const logger = new Logger('Database');
 async function migrate(options: DataSourceOptions, dataSource: DataSource): Promise<void> {
   const own =
     options.type === 'postgres'
-      ? await new DataSource({ ...options, extra: { max: 2, keepAlive: true } }).initialize()
+      ? await new DataSource({
+          ...options,
+          entities: [],
+          extra: { max: 2, keepAlive: true },
+        }).initialize()
       : null;
   try {
     const ran = await runMigrations(own ?? dataSource);
@@ -26,7 +30,11 @@ async function migrate(options: DataSourceOptions, dataSource: DataSource): Prom
   }
 }
 
-@Global()
+/**
+ * The one DataSource, migrated before anyone sees it. Imported once, by the root module: it needs
+ * no `@Global()`, since the DataSource it makes is global already (TypeORM's core module) and a
+ * feature's repositories come from its own `TypeOrmModule.forFeature`.
+ */
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
@@ -36,6 +44,9 @@ async function migrate(options: DataSourceOptions, dataSource: DataSource): Prom
           queryMs: config.databaseQueryTimeoutMs,
           connectMs: config.databaseConnectTimeoutMs,
         }),
+        // Each feature module registers its own entities (TypeOrmModule.forFeature): database/
+        // knows none of them.
+        autoLoadEntities: true,
         // A database that is down at start-up is retried a few times, then the process stops.
         retryAttempts: 5,
         retryDelay: 1_000,

@@ -2,7 +2,6 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../config/app-config.js';
-import { ENTITIES } from './entities.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { TypeOrmLogger } from './typeorm-logger.js';
 
@@ -24,14 +23,16 @@ const SLOW_QUERY_MS = 1_000;
 
 /**
  * The one source of truth for database options: the application (TypeOrmModule) and
- * ormconfig.ts (the TypeORM CLI) both build their DataSource from here.
+ * ormconfig.ts (the TypeORM CLI) both build their DataSource from here. No entities: database/
+ * knows no feature. The application's DataSource loads the entities its feature modules register
+ * (`TypeOrmModule.forFeature`, `autoLoadEntities`); a DataSource built outside Nest adds the
+ * composition root's list (src/entities.ts). Migrations need none.
  */
 export function buildDataSourceOptions(
   database: DatabaseConfig,
   deadlines?: DatabaseDeadlines,
 ): DataSourceOptions {
   const common = {
-    entities: ENTITIES,
     migrations: MIGRATIONS,
     migrationsTableName: 'migrations',
     synchronize: false,

@@ -8,9 +8,10 @@ import { HealthService } from './health.service.js';
 import { RedisHealthIndicator } from './redis.health.js';
 import { ShutdownDrain } from './shutdown-drain.js';
 import { ZoomHealthIndicator } from './zoom.health.js';
+import { MetricsModule } from '../metrics/metrics.module.js';
 
 @Module({
-  imports: [TerminusModule.forRoot({ logger: false }), AuthHealthModule],
+  imports: [TerminusModule.forRoot({ logger: false }), MetricsModule, AuthHealthModule],
   controllers: [HealthController],
   providers: [
     HealthService,

@@ -8,21 +8,20 @@ import {
 } from './zoom-meeting.js';
 
 /** The record columns Zoom's meeting object or a change can fill. */
-export type MeetingColumns = Partial<
-  Pick<
-    MeetingEntity,
-    | 'zoomMeetingId'
-    | 'zoomUuid'
-    | 'hostId'
-    | 'hostEmail'
-    | 'topic'
-    | 'type'
-    | 'startTime'
-    | 'duration'
-    | 'timezone'
-    | 'joinUrl'
-  >
->;
+export const MEETING_COLUMN_NAMES = [
+  'zoomMeetingId',
+  'zoomUuid',
+  'hostId',
+  'hostEmail',
+  'topic',
+  'type',
+  'startTime',
+  'duration',
+  'timezone',
+  'joinUrl',
+] as const satisfies ReadonlyArray<keyof MeetingEntity>;
+
+export type MeetingColumns = Partial<Pick<MeetingEntity, (typeof MEETING_COLUMN_NAMES)[number]>>;
 
 /** An integer as Zoom reads one: a number or a numeric string (`"30"`). */
 function integerOf(value: unknown): number | undefined {

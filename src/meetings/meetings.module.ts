@@ -19,6 +19,7 @@ import { ReconcileController } from './reconciliation/reconcile.controller.js';
 import { ZoomMeetingFinder } from './reconciliation/zoom-meeting-finder.js';
 import { ZoomMeetingsController } from './zoom-meetings.controller.js';
 import { VisibleMeetings } from './ownership/visible-meetings.js';
+import { MetricsModule } from '../metrics/metrics.module.js';
 
 /**
  * Zoom-compatible meetings API, the `meetings` records, idempotency, reconciliation and the
@@ -26,7 +27,12 @@ import { VisibleMeetings } from './ownership/visible-meetings.js';
  * Exports MeetingLifecycle for webhooks (markDeletedByZoom, applyZoomUpdate, adoptFromZoom).
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([MeetingEntity]), ZoomApiModule, ZoomCacheModule],
+  imports: [
+    TypeOrmModule.forFeature([MeetingEntity]),
+    MetricsModule,
+    ZoomApiModule,
+    ZoomCacheModule,
+  ],
   controllers: [ZoomMeetingsController, MeetingRecordsController, ReconcileController],
   providers: [
     MeetingsRepository,

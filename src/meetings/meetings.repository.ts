@@ -1,10 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Brackets, In, IsNull, LessThan, LessThanOrEqual, Not, type Repository } from 'typeorm';
+import {
+  Brackets,
+  type EntityManager,
+  In,
+  IsNull,
+  LessThan,
+  LessThanOrEqual,
+  Not,
+  type Repository,
+} from 'typeorm';
 import { Clock } from '../common/clock.js';
-import { PlainWrites } from '../common/plain-writes.js';
-import type { MeetingColumns } from './meeting-columns.js';
+import { MEETING_COLUMN_NAMES, type MeetingColumns } from './meeting-columns.js';
 import { clip, MeetingEntity, type MeetingStatus } from './meeting.entity.js';
+import { PlainWrites } from './plain-writes.js';
 
 /** What `page` filters on; the validated form of `GET /api/meetings`. */
 export interface RecordsFilter {
@@ -40,22 +49,29 @@ const LIVE: MeetingStatus[] = ['active', 'creating'];
  */
 @Injectable()
 export class MeetingsRepository {
-  /** The two writes of every create (its record, then its completion), as plain SQL. */
+  /**
+   * The two writes of every create (its record, then its completion), as plain SQL; checked
+   * against the entity here, so a column renamed or gone stops the start, not the first create.
+   */
   private readonly plain: PlainWrites<MeetingEntity>;
 
   constructor(
     @InjectRepository(MeetingEntity) private readonly meetings: Repository<MeetingEntity>,
     private readonly clock: Clock,
   ) {
-    this.plain = new PlainWrites(meetings);
+    this.plain = new PlainWrites(meetings, {
+      set: [...MEETING_COLUMN_NAMES, 'status', 'failureReason', 'updatedAt', 'responseEncrypted'],
+      match: ['id', 'status'],
+    });
   }
 
   private now(): Date {
     return new Date(this.clock.now());
   }
 
-  async insert(record: MeetingEntity): Promise<void> {
-    await this.plain.insert(record);
+  /** `manager`: the caller's transaction, if any. */
+  async insert(record: MeetingEntity, manager?: EntityManager): Promise<void> {
+    await this.plain.insert(record, manager);
   }
 
   findByZoomId(zoomMeetingId: string): Promise<MeetingEntity | null> {
@@ -82,11 +98,15 @@ export class MeetingsRepository {
     );
   }
 
-  /** `creating` -> `active` with what Zoom answered (and the encrypted answer for replays). */
+  /**
+   * `creating` -> `active` with what Zoom answered (and the encrypted answer for replays);
+   * `manager`: the caller's transaction, if any.
+   */
   async complete(
     id: string,
     columns: MeetingColumns,
     responseEncrypted: string | null,
+    manager?: EntityManager,
   ): Promise<boolean> {
     const changed = await this.plain.update(
       { id, status: 'creating' },
@@ -97,6 +117,7 @@ export class MeetingsRepository {
         updatedAt: this.now(),
         responseEncrypted,
       },
+      manager,
     );
     return changed > 0;
   }

@@ -1,16 +1,24 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { MeetingsModule } from '../meetings/meetings.module.js';
 import { ZoomCacheModule } from '../zoom/cache/zoom-cache.module.js';
 import { MeetingLifecycle } from '../meetings/meeting-lifecycle.service.js';
 import { MEETING_RECORDS } from './meeting-records.port.js';
+import { WebhookEventEntity } from './webhook-event.entity.js';
 import { WebhookEventProcessor } from './webhook-event.processor.js';
 import { WebhookEventStore } from './webhook-event.store.js';
 import { WebhooksController } from './webhooks.controller.js';
 import { WebhooksService } from './webhooks.service.js';
+import { MetricsModule } from '../metrics/metrics.module.js';
 
 /** POST /webhooks/zoom: Zoom's signed events keep the meeting records true to Zoom. */
 @Module({
-  imports: [MeetingsModule, ZoomCacheModule],
+  imports: [
+    TypeOrmModule.forFeature([WebhookEventEntity]),
+    MetricsModule,
+    MeetingsModule,
+    ZoomCacheModule,
+  ],
   controllers: [WebhooksController],
   providers: [
     WebhooksService,

@@ -7,6 +7,7 @@ import { RateLimits } from './rate-limits.js';
 import { ZoomApiClient } from './zoom-api.client.js';
 import { ZoomHttpTransport } from './zoom-http.transport.js';
 import { ZoomAttempt } from './zoom-attempt.js';
+import { MetricsModule } from '../../metrics/metrics.module.js';
 
 /**
  * The one way to Zoom's REST API: one attempt (ZoomAttempt) over one undici keep-alive pool
@@ -14,7 +15,7 @@ import { ZoomAttempt } from './zoom-attempt.js';
  * doctor's probe; ZoomApiClient adds the fleet's token, 401 recovery and the governor.
  */
 @Module({
-  imports: [ZoomAuthModule],
+  imports: [MetricsModule, ZoomAuthModule],
   providers: [
     RateLimits,
     DailyBlocks,

@@ -11,13 +11,15 @@ import { ReplicaHeartbeatService } from './replica-heartbeat.service.js';
 import { ValidationStore } from './validation-store.service.js';
 import { ZoomAuthMetrics } from './zoom-auth.metrics.js';
 import { ZoomProbeService } from './zoom-probe.service.js';
+import { AuditModule } from '../../audit/audit.module.js';
+import { MetricsModule } from '../../metrics/metrics.module.js';
 
 /**
  * Watching Zoom auth without burning tokens: scheduled validation (one replica per interval),
  * the shared read model health uses, diagnostics for operators, and the doctor's probe.
  */
 @Module({
-  imports: [ZoomAuthModule, ZoomApiModule],
+  imports: [MetricsModule, AuditModule, ZoomAuthModule, ZoomApiModule],
   controllers: [DiagnosticsController],
   providers: [
     ValidationStore,

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { AuditEventEntity } from '../../audit/audit-event.entity.js';
+import { AuditRepository } from '../../audit/audit.repository.js';
 import { AuditService } from '../../audit/audit.service.js';
 import { DomainError } from '../../common/errors/index.js';
 import type { MigratedDatabase } from '../../database/testing/migrated-database.js';
@@ -37,7 +38,7 @@ describe(DailyBlockLiftService.name, () => {
   function lifter() {
     const fixture = limitsFixture();
     const audit = new AuditService(
-      database.dataSource.getRepository(AuditEventEntity),
+      new AuditRepository(database.dataSource.getRepository(AuditEventEntity)),
       fixture.clock,
     );
     const service = new DailyBlockLiftService(fixture.daily, fixture.blocks, audit);

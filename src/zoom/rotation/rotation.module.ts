@@ -5,6 +5,7 @@ import { CredentialRotationService } from './credential-rotation.service.js';
 import { CredentialsController } from './credentials.controller.js';
 import { EnvironmentCredentialsAdopter } from './environment-credentials.adopter.js';
 import { SecretRotationJob } from './secret-rotation.job.js';
+import { AuditModule } from '../../audit/audit.module.js';
 
 /**
  * Rotation on top of the credentials store: the admin route, the CLI's service and the
@@ -13,7 +14,7 @@ import { SecretRotationJob } from './secret-rotation.job.js';
  * that differ from the stored ones are adopted here too: they need a validation mint.
  */
 @Module({
-  imports: [ZoomAuthModule, ZoomApiModule],
+  imports: [AuditModule, ZoomAuthModule, ZoomApiModule],
   providers: [CredentialRotationService, SecretRotationJob, EnvironmentCredentialsAdopter],
   controllers: [CredentialsController],
   exports: [CredentialRotationService, SecretRotationJob],

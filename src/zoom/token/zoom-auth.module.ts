@@ -13,6 +13,7 @@ import { TokenMinter } from './token-minter.js';
 import { ZoomAuthStateService } from './zoom-auth-state.service.js';
 import { ZoomOAuthClient } from './zoom-oauth.client.js';
 import { ZoomTokenService } from './zoom-token.service.js';
+import { MetricsModule } from '../../metrics/metrics.module.js';
 
 /**
  * Zoom S2S OAuth for the fleet: the token service (with its minter, gate and replacement canary),
@@ -26,6 +27,7 @@ import { ZoomTokenService } from './zoom-token.service.js';
       maxRedirects: 0,
     }),
     TypeOrmModule.forFeature([ZoomTokenMintEntity]),
+    MetricsModule,
     CredentialsModule,
   ],
   providers: [

@@ -13,13 +13,13 @@ import { ConfigModule } from '../config/config.module.js';
 import { JobsService } from '../coordination/jobs.service.js';
 import { LeaseService } from '../coordination/lease.service.js';
 import { createRedisClient } from '../coordination/redis.provider.js';
-import { capturedHttpLogger } from '../logging/testing/captured-logger.js';
+import { capturedHttpLogger } from './testing/captured-logger.js';
 import { MeetingEntity } from '../meetings/meeting.entity.js';
 import { MeetingsRepository } from '../meetings/meetings.repository.js';
 import { RecordRepairs } from '../meetings/record-repairs.js';
-import { DatabaseModule } from './database.module.js';
-import { buildDataSourceOptions } from './database.options.js';
-import { TypeOrmLogger } from './typeorm-logger.js';
+import { DatabaseModule } from '../database/database.module.js';
+import { buildDataSourceOptions } from '../database/database.options.js';
+import { TypeOrmLogger } from '../database/typeorm-logger.js';
 
 /** What `work` failed with: an Error, or the test fails. */
 async function failure(work: Promise<unknown>): Promise<Error> {
@@ -118,9 +118,10 @@ describe('database errors in logs', () => {
 
     // A record write after Zoom acted (the lifecycle's repair lines), then a shutdown with no
     // journal: the repair is logged whole, still without the address.
-    const sqlite = await new DataSource(
-      buildDataSourceOptions({ type: 'sqlite', path: ':memory:' }),
-    ).initialize();
+    const sqlite = await new DataSource({
+      ...buildDataSourceOptions({ type: 'sqlite', path: ':memory:' }),
+      entities: [MeetingEntity],
+    }).initialize();
     const records = new MeetingsRepository(sqlite.getRepository(MeetingEntity), new Clock());
     vi.spyOn(records, 'markDeleted').mockRejectedValue(refused);
     const repairs = new RecordRepairs(records, new Clock());
