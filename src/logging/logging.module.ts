@@ -125,11 +125,6 @@ export class HttpLogger {
     storage.run(store, handler);
   }
 
-  /** `begin` and `within` in one, for a plain node:http handler. */
-  run(req: IncomingMessage, res: ServerResponse, handler: () => void): void {
-    this.within(this.begin(req, res, requestIdOf(req)), handler);
-  }
-
   private logAnswer(res: ServerResponse, req: RequestFields, responseTime: number): void {
     const line = { req, res: { statusCode: res.statusCode }, responseTime };
     if (!res.writableFinished) this.logger.info(line, 'request aborted');

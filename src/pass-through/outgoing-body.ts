@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { hasBody } from '../admission/body-deadlines.js';
 
 /** The largest streamed body kept in memory so it can be sent again after a 401 or a 429. */
 export const REPLAY_LIMIT_BYTES = 8 * 1024 * 1024;
@@ -51,11 +52,9 @@ export class OutgoingBody {
     budget?: CopyBudget,
   ): OutgoingBody {
     if (rawBody) return new OutgoingBody(null, rawBody, undefined);
-    const length = request.headers['content-length'];
-    const hasBody =
-      request.headers['transfer-encoding'] !== undefined ||
-      (length !== undefined && length !== '0');
-    return new OutgoingBody(hasBody ? request : null, hasBody ? null : Buffer.alloc(0), budget);
+    return hasBody(request)
+      ? new OutgoingBody(request, null, budget)
+      : new OutgoingBody(null, Buffer.alloc(0), budget);
   }
 
   /** Whether the body can be sent (again) now. */
@@ -94,16 +93,19 @@ export class OutgoingBody {
   release(): void {
     if (this.buffersHeld > 0) this.budget?.release(this.buffersHeld);
     this.buffersHeld = 0;
-    if (this.captured && this.capturedBytes > 0) this.budget?.release(this.capturedBytes);
-    this.captured = null;
-    this.capturedBytes = 0;
+    this.releaseCopy();
   }
 
+  /** Sends the rest without a copy: the body can no longer be retried. */
   private drop(reason: CopyDropped): void {
+    this.releaseCopy();
+    this.dropped = reason;
+  }
+
+  private releaseCopy(): void {
     if (this.captured && this.capturedBytes > 0) this.budget?.release(this.capturedBytes);
     this.captured = null;
     this.capturedBytes = 0;
-    this.dropped = reason;
   }
 
   private async *tee(source: IncomingMessage): AsyncGenerator<Buffer> {

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { z } from 'zod';
 import { loadConfig } from '../../config/app-config.js';
 import { testEncryptionKey } from '../../../test/support/services.js';
-import { HttpLogger } from '../logging.module.js';
+import { HttpLogger, requestIdOf } from '../logging.module.js';
 
 /** The app's own HttpLogger (LOG_LEVEL=info unless told), writing into an array of parsed lines. */
 export function capturedHttpLogger(level = 'info'): {
@@ -27,7 +27,8 @@ export function capturedHttpLogger(level = 'info'): {
 }
 
 /**
- * One request through a real node:http server whose handler runs inside `http.run`; `handle`
+ * One request through a real node:http server whose handler runs inside the request's log, as the
+ * HTTP pipeline runs it (`begin`, then `within`); `handle`
  * answers it (default: 200 "ok"). Resolves with the status once the answer ended or the
  * connection closed.
  */
@@ -37,7 +38,9 @@ export async function servedOnce(
   headers: Record<string, string> = {},
   handle: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.end('ok'),
 ): Promise<number | undefined> {
-  const server = createServer((req, res) => http.run(req, res, () => handle(req, res)));
+  const server = createServer((req, res) =>
+    http.within(http.begin(req, res, requestIdOf(req)), () => handle(req, res)),
+  );
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
