@@ -265,7 +265,9 @@ describe(ZoomTokenService.name, () => {
     expect(error.code).toBe(ErrorCode.ZoomInvalidCredentials);
     expect(error.message).toContain(CREDS.clientId);
     expect(error.message).not.toContain(CREDS.clientSecret);
-    await vi.waitFor(() => expect(replicas[2].state.snapshot().state).toBe('invalid_credentials'));
+    // Every replica has heard the verdict before each is asked again (pub/sub reaches them one by one).
+    for (const replica of replicas)
+      await vi.waitFor(() => expect(replica.state.snapshot().state).toBe('invalid_credentials'));
     await Promise.all(replicas.map((r) => r.tokens.getAccessToken().catch(() => undefined)));
     expect(simulator.control.stats().tokenRequests).toBe(1);
   });
