@@ -1,7 +1,9 @@
 import { ApiKeyEntity, ApiKeySecretEntity, ApiKeyUsageEntity } from './auth/api-key.entity.js';
 import { AuditEventEntity } from './audit/audit-event.entity.js';
 import { MeetingEntity } from './meetings/meeting.entity.js';
-import { WebhookEventEntity } from './webhooks/webhook-event.entity.js';
+import { WebhookEventEntity } from './webhooks/events/webhook-event.entity.js';
+import { WebhookDeliveryEntity } from './webhooks/events/webhook-delivery.entity.js';
+import { WebhookSubscriptionEntity } from './webhooks/subscriptions/webhook-subscription.entity.js';
 import { ZoomCredentialEventEntity } from './zoom/credentials/zoom-credential-event.entity.js';
 import { ZoomCredentialEntity } from './zoom/credentials/zoom-credential.entity.js';
 import { ZoomTokenMintEntity } from './zoom/token/mint-ledger/zoom-token-mint.entity.js';
@@ -22,6 +24,8 @@ export const ENTITIES = [
   ZoomCredentialEntity,
   ZoomCredentialEventEntity,
   WebhookEventEntity,
+  WebhookSubscriptionEntity,
+  WebhookDeliveryEntity,
   ZoomTokenMintEntity,
   MeetingEntity,
 ];

@@ -3,7 +3,7 @@ import { DomainError, ErrorCode } from '../common/errors/index.js';
 import { decodePathSegment } from '../common/zoom-path.js';
 import { allows, type CallKind, missingGrantMessage } from '../config/grants.js';
 import type { AuthenticatedCaller } from './caller.js';
-import { MeetingOwnership } from './ports.js';
+import { CallerIdentity, MeetingOwnership } from './ports.js';
 import { callKindOf, zoomTargetOf } from './zoom-areas.js';
 
 const INT64_MAX = 9_223_372_036_854_775_807n;
@@ -24,7 +24,10 @@ function isNumericId(id: string): boolean {
  */
 @Injectable()
 export class AccessPolicy {
-  constructor(private readonly ownership: MeetingOwnership) {}
+  constructor(
+    private readonly ownership: MeetingOwnership,
+    private readonly identity: CallerIdentity,
+  ) {}
 
   assertGrant(caller: AuthenticatedCaller, area: string, kind: CallKind): void {
     if (!allows(caller.grants, area, kind))
@@ -76,5 +79,29 @@ export class AccessPolicy {
   /** Which of these Zoom ids `caller`'s app created (a list filtered for an `own` caller). */
   ownedAmong(caller: AuthenticatedCaller, ids: readonly string[]): Promise<Set<string>> {
     return this.ownership.ownedAmong(ids, caller.name);
+  }
+
+  /** Whether an app of this name holds a live key now. */
+  isLiveApp(app: string): boolean {
+    return this.identity.callerNamed(app) !== undefined;
+  }
+
+  /**
+   * Whether an app may receive a Zoom event: it holds a live key, its grants read the event's
+   * area, and with `ownership=own` a meeting's or recording's event names a meeting it created.
+   * `unknown` when the meeting has no owner yet: its create may still be in flight, so the
+   * caller waits for the record (as adoption does) before it decides.
+   */
+  async eventVisibility(
+    app: string,
+    event: { area: string; meetingId?: string | null; ownedArea: boolean },
+  ): Promise<'visible' | 'hidden' | 'unknown'> {
+    const caller = this.identity.callerNamed(app);
+    if (!caller || !allows(caller.grants, event.area, 'read')) return 'hidden';
+    if (!event.ownedArea || caller.grants.ownership === 'all') return 'visible';
+    if (!event.meetingId) return 'hidden';
+    const owner = await this.ownership.ownerOf(event.meetingId);
+    if (owner === null) return 'unknown';
+    return owner === app ? 'visible' : 'hidden';
   }
 }

@@ -7,6 +7,8 @@ import type { AuthenticatedCaller } from './caller.js';
 export abstract class CallerIdentity {
   /** The caller a header names; a DomainError (401) for a missing, unknown, revoked or expired key. */
   abstract callerFor(authorization: string | undefined): Promise<AuthenticatedCaller>;
+  /** The app of this name with its grants while it holds a live key; undefined once revoked or expired. */
+  abstract callerNamed(name: string): AuthenticatedCaller | undefined;
 }
 
 /**

@@ -17,6 +17,12 @@ export enum AuditAction {
   ZoomAuthBackoffReset = 'zoom_auth.backoff_reset',
   ZoomDailyLimitBlockLifted = 'zoom.limits.block_lifted',
   ReconciliationRun = 'meetings.reconciled',
+  WebhookSubscriptionCreated = 'webhook_subscription.created',
+  WebhookSubscriptionUpdated = 'webhook_subscription.updated',
+  WebhookSubscriptionDeleted = 'webhook_subscription.deleted',
+  WebhookSubscriptionSecretRotated = 'webhook_subscription.secret_rotated',
+  WebhookSubscriptionReplayed = 'webhook_subscription.replayed',
+  WebhookDeliveryRetried = 'webhook_delivery.retried',
 }
 
 export const AUDIT_ACTIONS: readonly string[] = Object.values(AuditAction);

@@ -185,6 +185,19 @@ export class ApiKeyService implements OnModuleInit, BeforeApplicationShutdown {
     return { caller: match.caller };
   }
 
+  /** The app of this name while one of its keys is honoured (what it receives is bounded by its grants). */
+  callerNamed(name: string): AuthenticatedCaller | undefined {
+    const now = this.clock.now();
+    const live = this.keys.find(
+      (key) =>
+        key.caller.name === name &&
+        !key.revokedAt &&
+        !(key.expiresAt && key.expiresAt.getTime() <= now) &&
+        !(key.retiresAt && key.retiresAt.getTime() <= now),
+    );
+    return live?.caller;
+  }
+
   /** Whether a name belongs to an app of the environment (API_KEYS / ADMIN_API_KEYS). */
   isEnvironmentApp(name: string): boolean {
     return this.config.apiKeys.some((entry) => entry.name === name);

@@ -1,3 +1,4 @@
+import { inTransaction } from '../database/transaction.js';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import {
@@ -30,7 +31,7 @@ export class ApiKeysRepository {
 
   /** Runs `work` in one transaction; pass its manager to the writes (and to AuditService.record). */
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.apps.manager.transaction(work);
+    return inTransaction(this.apps.manager.connection, work);
   }
 
   // ------------------------------------------------------------ reads

@@ -17,6 +17,7 @@ import {
   zoomCredentials,
 } from './env-parsers.js';
 import { type RedisConnection, redisConnection, redisKeyPrefix } from './redis-config.js';
+import { parseWebhookDestinations, type WebhookDestinations } from './webhook-destinations.js';
 
 export { ConfigError } from './env-parsers.js';
 export type { RedisConnection, RedisNode } from './redis-config.js';
@@ -111,6 +112,13 @@ export class AppConfig {
   readonly mintLedgerRetentionDays!: number;
   /** Received webhook events (deduplication records) older than this are pruned. */
   readonly webhookEventsRetentionDays!: number;
+  /** How long a delivery to a subscriber is retried before it is `failed` (a dead letter). */
+  readonly webhookRetryWindowSeconds!: number;
+  /**
+   * WEBHOOK_DESTINATIONS: the hosts app keys may subscribe webhook URLs on (name patterns, IPs,
+   * CIDRs; `http://` before one also allows plain http). Empty: app keys may subscribe nowhere.
+   */
+  readonly webhookDestinations!: WebhookDestinations;
   /** `failed` meeting records (Zoom made nothing) older than this are pruned. */
   readonly failedMeetingsRetentionDays!: number;
   readonly reconcileIntervalSeconds!: number;
@@ -272,6 +280,14 @@ export function loadConfig(
     1,
     3_650,
   );
+  config.webhookRetryWindowSeconds = integer(
+    'WEBHOOK_RETRY_WINDOW_SECONDS',
+    env.WEBHOOK_RETRY_WINDOW_SECONDS,
+    86_400,
+    10,
+    7 * 86_400,
+  );
+  config.webhookDestinations = webhookDestinations(env.WEBHOOK_DESTINATIONS);
   config.failedMeetingsRetentionDays = integer(
     'FAILED_MEETINGS_RETENTION_DAYS',
     env.FAILED_MEETINGS_RETENTION_DAYS,
@@ -380,4 +396,15 @@ function metricsToken(raw: string | undefined): string | undefined {
   if (!/^[\x21-\x7e]{16,512}$/.test(raw))
     throw new ConfigError('METRICS_TOKEN', 'must be 16 to 512 printable characters, no spaces');
   return raw;
+}
+
+function webhookDestinations(raw: string | undefined): WebhookDestinations {
+  try {
+    return parseWebhookDestinations(raw);
+  } catch (error) {
+    throw new ConfigError(
+      'WEBHOOK_DESTINATIONS',
+      error instanceof Error ? error.message : String(error),
+    );
+  }
 }

@@ -1,5 +1,17 @@
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { AccessPolicy } from '../access/access-policy.service.js';
+import type { AuthenticatedCaller } from '../access/caller.js';
+import { CallerIdentity, MeetingOwnership } from '../access/ports.js';
+import { EncryptionService } from '../common/crypto/encryption.service.js';
+import { DeliveriesRepository } from './delivery/deliveries.repository.js';
+import { DeliveryMetrics } from './delivery/delivery-metrics.js';
+import { DeliverySender } from './delivery/delivery-sender.js';
+import { DeliveryWorker } from './delivery/delivery-worker.service.js';
+import { EventFanOut } from './delivery/event-fan-out.js';
+import { SubscriberBreakers } from './delivery/subscriber-breakers.js';
+import { SubscriptionSecrets } from './subscriptions/subscription-secrets.js';
+import { SubscriptionsRepository } from './subscriptions/subscriptions.repository.js';
 import type { DataSource } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/errors/index.js';
@@ -15,7 +27,7 @@ import type {
 } from './meeting-records.port.js';
 import { ZoomReadCache } from '../zoom/cache/zoom-read-cache.js';
 import { WebhookEventProcessor } from './webhook-event.processor.js';
-import { WebhookEventStore } from './webhook-event.store.js';
+import { WebhookEventStore } from './events/webhook-event.store.js';
 import { ACK_BUDGET_MS, retentionCutoff, WebhooksService } from './webhooks.service.js';
 
 const SECRET = 'unit-webhook-secret';
@@ -35,6 +47,27 @@ class RecordedMeetings implements MeetingRecordsPort {
   async adoptFromZoom(meeting: ZoomMeetingObject): Promise<boolean> {
     this.calls.push(`adopted ${meeting.id}`);
     return true;
+  }
+}
+
+class NoMeetings extends MeetingOwnership {
+  ownerOf(): Promise<string | null> {
+    return Promise.resolve(null);
+  }
+  ownerOfUuid(): Promise<string | null> {
+    return Promise.resolve(null);
+  }
+  ownedAmong(): Promise<Set<string>> {
+    return Promise.resolve(new Set());
+  }
+}
+
+class NoApps extends CallerIdentity {
+  callerFor(): Promise<AuthenticatedCaller> {
+    return Promise.reject(new Error('no callers here'));
+  }
+  callerNamed(): AuthenticatedCaller | undefined {
+    return undefined;
   }
 }
 
@@ -74,12 +107,30 @@ describe(WebhooksService.name, () => {
   ) {
     const config = loadConfig(env);
     const clock = new Clock();
+    // The delivery side is real, on the same database, with no subscription: nothing to send.
+    const access = new AccessPolicy(new NoMeetings(), new NoApps());
+    const subscriptions = new SubscriptionsRepository(dataSource);
+    const deliveries = new DeliveriesRepository(dataSource);
+    const worker = new DeliveryWorker(
+      config,
+      clock,
+      deliveries,
+      subscriptions,
+      new SubscriptionSecrets(new EncryptionService(randomBytes(32))),
+      new DeliverySender(),
+      access,
+      new SubscriberBreakers(),
+      new DeliveryMetrics(clock, deliveries, subscriptions, metrics),
+    );
     return new WebhooksService(
       config,
       clock,
       eventStore,
       new WebhookEventProcessor(config, records, new ZoomReadCache(config, metrics)),
       new JobsService(config, new LeaseService(null, config, clock), new SchedulerRegistry()),
+      new EventFanOut(config, clock, subscriptions, access),
+      worker,
+      deliveries,
       metrics,
     );
   }
@@ -236,24 +287,61 @@ describe(WebhooksService.name, () => {
     ]);
   });
 
-  it('answers within the budget while the database is slow, then records and processes the event', async () => {
+  it('answers 503 within the budget while the database is slow, never acknowledging what is not stored', async () => {
     class SlowStore extends WebhookEventStore {
-      override async claim(event: Parameters<WebhookEventStore['claim']>[0]): Promise<boolean> {
+      override async claim(...args: Parameters<WebhookEventStore['claim']>): Promise<boolean> {
         await new Promise((r) => setTimeout(r, ACK_BUDGET_MS + 1_000));
-        return super.claim(event);
+        return super.claim(...args);
       }
     }
     const webhooks = service(undefined, new SlowStore(dataSource, new Clock()));
     const started = Date.now();
-    await expect(webhooks.receive(Buffer.from(deleted), signedHeaders(deleted))).resolves.toEqual({
-      status: 'accepted',
-      event: 'meeting.deleted',
+    expect(await refusal(webhooks.receive(Buffer.from(deleted), signedHeaders(deleted)))).toEqual({
+      status: 503,
+      code: 'service_unavailable',
     });
-    const answeredIn = Date.now() - started;
-    expect(answeredIn).toBeLessThan(ACK_BUDGET_MS + 500);
+    expect(Date.now() - started).toBeLessThan(ACK_BUDGET_MS + 500);
     expect(records.calls).toEqual([]);
+    // The store landed late: the event is processed then, and Zoom's retry is a duplicate.
     await until(() => records.calls.length === 1, 3_000);
     expect(records.calls.length).toBe(1);
+    const retried = service();
+    expect(await retried.receive(Buffer.from(deleted), signedHeaders(deleted))).toEqual({
+      status: 'duplicate',
+      event: 'meeting.deleted',
+    });
+  });
+
+  it('refuses an event larger than what is stored with 413, and bytes that are not UTF-8 with 400', async () => {
+    const webhooks = service();
+    const large = JSON.stringify({
+      event: 'meeting.updated',
+      payload: { pad: 'x'.repeat(300_000) },
+    });
+    expect(await refusal(webhooks.receive(Buffer.from(large), signedHeaders(large)))).toEqual({
+      status: 413,
+      code: 'payload_too_large',
+    });
+    const bytes = Buffer.concat([
+      Buffer.from('{"event":"meeting.updated","payload":{"t":"'),
+      Buffer.from([0xff]),
+      Buffer.from('"}}'),
+    ]);
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const hash = createHmac('sha256', SECRET)
+      .update(`v0:${timestamp}:`)
+      .update(bytes)
+      .digest('hex');
+    expect(
+      await refusal(
+        webhooks.receive(bytes, {
+          'x-zm-request-timestamp': timestamp,
+          'x-zm-signature': `v0=${hash}`,
+        }),
+      ),
+    ).toEqual({ status: 400, code: 'validation_failed' });
+    const stored: unknown[] = await dataSource.query('SELECT id FROM webhook_events');
+    expect(stored).toEqual([]);
   });
 
   it('answers 503 (Zoom retries) when the database refuses the event id', async () => {

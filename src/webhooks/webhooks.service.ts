@@ -12,9 +12,12 @@ import { AppConfig } from '../config/app-config.js';
 import { JobsService } from '../coordination/jobs.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { KeyedWorkQueue } from './keyed-work-queue.js';
+import { DeliveryWorker } from './delivery/delivery-worker.service.js';
+import { EventFanOut } from './delivery/event-fan-out.js';
+import { DeliveriesRepository } from './delivery/deliveries.repository.js';
 import { WebhookEventProcessor } from './webhook-event.processor.js';
-import { WebhookEventStore } from './webhook-event.store.js';
-import { urlValidationToken, verifyZoomSignature } from './zoom-webhook-signature.js';
+import { WebhookEventStore } from './events/webhook-event.store.js';
+import { urlValidationToken, verifyZoomSignature } from './events/zoom-webhook-signature.js';
 import {
   eventLabel,
   meetingObjectOf,
@@ -26,6 +29,15 @@ import { loggableError } from '../common/errors/loggable-error.js';
 
 /** Zoom wants a 2xx within 3 s; past this budget the answer goes out before the event id is stored. */
 export const ACK_BUDGET_MS = 2_000;
+/** Zoom's events are a few KB; a larger body is refused (413) rather than stored. */
+export const MAX_STORED_EVENT_BYTES = 256 * 1024;
+
+/** Zoom's event_ts (ms) when it is plausible, else when the event arrived. */
+export function eventTimeOf(event: ZoomWebhookEvent, now: number): number {
+  const ts = event.event_ts;
+  return ts !== undefined && Number.isSafeInteger(ts) && ts > 0 && ts < now + 86_400_000 ? ts : now;
+}
+
 /** Events processed at once per replica, and the backlog beyond which new events get 503 (Zoom retries). */
 const CONCURRENCY = 4;
 const BACKLOG = 1_000;
@@ -50,10 +62,11 @@ type ClaimResult =
 
 /**
  * POST /webhooks/zoom: verifies Zoom's signature over the raw bytes, answers URL validation,
- * and takes events in at most once. An event's id (sha256 of the raw body, which Zoom's retries
- * repeat byte for byte) is stored before the answer when the database answers within the
- * budget, so a crash after it leaves a visible `received` row; processing then runs in the
- * background with bounded concurrency.
+ * and takes each event in once. Its bytes (id: their sha256, which Zoom's retries repeat) and a
+ * delivery for every subscription that may have it are stored in one transaction before Zoom
+ * hears 2xx; when the database cannot take them within the budget Zoom gets a 503 and retries.
+ * Subscribers' deliveries then start (delivery/), and the meeting records follow the event in
+ * the background with bounded concurrency.
  */
 @Injectable()
 export class WebhooksService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -71,6 +84,9 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
     private readonly store: WebhookEventStore,
     private readonly processor: WebhookEventProcessor,
     private readonly jobs: JobsService,
+    private readonly fanOut: EventFanOut,
+    private readonly deliveries: DeliveryWorker,
+    private readonly deliveryRows: DeliveriesRepository,
     metrics: MetricsService,
   ) {
     this.events = metrics.counter(
@@ -145,10 +161,17 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
       this.events.inc({ event: event.event, outcome: 'answered' });
       return { plainToken, encryptedToken: urlValidationToken(secret, plainToken) };
     }
-    return this.accept(event, createHash('sha256').update(body).digest('hex'));
+    if (body.length > MAX_STORED_EVENT_BYTES)
+      throw new DomainError(
+        ErrorCode.PayloadTooLarge,
+        `Webhook events larger than ${MAX_STORED_EVENT_BYTES} bytes are not stored.`,
+      );
+    if (!Buffer.from(body.toString('utf8'), 'utf8').equals(body))
+      throw DomainError.validation('Request body is not UTF-8 JSON.');
+    return this.accept(event, body, createHash('sha256').update(body).digest('hex'));
   }
 
-  private async accept(event: ZoomWebhookEvent, id: string): Promise<WebhookAnswer> {
+  private async accept(event: ZoomWebhookEvent, body: Buffer, id: string): Promise<WebhookAnswer> {
     const label = eventLabel(event.event);
     if (!this.queue.tryReserve()) {
       this.events.inc({ event: label, outcome: 'refused' });
@@ -158,8 +181,18 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
       );
     }
     const meetingId = meetingObjectOf(event)?.id ?? null;
-    const claim: Promise<ClaimResult> = this.store
-      .claim({ id, event: event.event.slice(0, 100), meetingId })
+    const now = this.clock.now();
+    const stored = {
+      id,
+      event: event.event.slice(0, 100),
+      meetingId,
+      body: body.toString('utf8'),
+      eventAt: eventTimeOf(event, now),
+    };
+    // The bytes and every delivery they owe are stored before Zoom hears 2xx.
+    const claim: Promise<ClaimResult> = this.fanOut
+      .deliveriesFor(stored)
+      .then((deliveries) => this.store.claim(stored, deliveries))
       .then(
         (won): ClaimResult => (won ? { kind: 'new' } : { kind: 'duplicate' }),
         (error: Error): ClaimResult => ({ kind: 'error', error }),
@@ -168,25 +201,24 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
       claim,
       this.clock.sleep(ACK_BUDGET_MS).then((): ClaimResult => ({ kind: 'slow' })),
     ]);
-    if (first.kind === 'error') {
-      this.queue.release();
+    if (first.kind === 'error' || first.kind === 'slow') {
       this.events.inc({ event: label, outcome: 'refused' });
+      const why =
+        first.kind === 'error'
+          ? loggableError(first.error, 'database')
+          : `the database took over ${ACK_BUDGET_MS} ms`;
       this.logger.error(
-        `Could not record webhook event ${event.event}: ${loggableError(first.error, 'database')}; answering 503 so Zoom retries`,
+        `Could not store webhook event ${event.event}: ${why}; answering 503 so Zoom retries`,
       );
+      // Never acknowledge what is not stored. A store that lands late is processed then; Zoom's
+      // retry of it is a duplicate.
+      if (first.kind === 'slow')
+        void claim.then((late) => this.settle(late, event, id, meetingId, label));
+      else this.queue.release();
       throw new DomainError(
         ErrorCode.ServiceUnavailable,
-        'The event could not be recorded now; Zoom will retry.',
+        'The event could not be stored now; Zoom will retry.',
       );
-    }
-    if (first.kind === 'slow') {
-      // The database is slow: answer Zoom now (it would otherwise retry and time out again) and
-      // finish recording and processing in the background; reconciliation covers a loss.
-      this.logger.warn(
-        `Database slower than ${ACK_BUDGET_MS} ms: accepted ${event.event} before recording it`,
-      );
-      void claim.then((late) => this.settle(late, event, id, meetingId, label));
-      return { status: 'accepted', event: event.event };
     }
     this.settle(first, event, id, meetingId, label);
     return { status: first.kind === 'new' ? 'accepted' : 'duplicate', event: event.event };
@@ -216,6 +248,8 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
       }
       return;
     }
+    // Subscribers' deliveries start now (the rest of the fleet finds them on its next poll).
+    this.deliveries.nudge();
     const run = () => this.queue.run(meetingId ?? id, () => this.processOne(event, id, label));
     if (event.event === 'meeting.created' && this.config.webhookAdoptCreated) {
       const timer = setTimeout(() => {
@@ -247,7 +281,11 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
     try {
       const now = this.clock.now();
       const days = this.config.webhookEventsRetentionDays;
-      const pruned = await this.store.prune(retentionCutoff(now, days));
+      const cutoff = retentionCutoff(now, days);
+      const settled = await this.deliveryRows.pruneSettled(new Date(cutoff));
+      const pruned = await this.store.prune(cutoff);
+      if (settled)
+        this.logger.log(`Pruned ${settled} settled webhook deliveries older than ${days} day(s)`);
       const unfinished = await this.store.countUnfinished(now - 10 * 60_000);
       if (pruned) this.logger.log(`Pruned ${pruned} webhook event id(s) older than ${days} day(s)`);
       if (unfinished) {

@@ -1,3 +1,4 @@
+import { inTransaction } from '../../database/transaction.js';
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
@@ -280,7 +281,7 @@ export class CredentialsStore {
    * no replica can go back to a retired secret.
    */
   async activate(version: number, actor: string): Promise<ZoomCredentialEntity> {
-    return this.dataSource.transaction(async (manager) => {
+    return inTransaction(this.dataSource, async (manager) => {
       const repository = manager.getRepository(ZoomCredentialEntity);
       const row = await repository.findOne({ where: { version } });
       if (row?.state !== 'staged') throw new Error(`Credential version ${version} is not staged`);

@@ -25,4 +25,12 @@ export class WebhookEventEntity {
 
   @Column({ name: 'processed_at', type: Date, nullable: true })
   processedAt: Date | null;
+
+  /** Zoom's bytes as received (UTF-8 JSON), kept to deliver, retry and replay; null for older rows. */
+  @Column({ type: 'text', nullable: true })
+  body: string | null;
+
+  /** Zoom's `event_ts`, else when it arrived. */
+  @Column({ name: 'event_at', type: Date, nullable: true })
+  eventAt: Date | null;
 }
