@@ -99,5 +99,7 @@ export function newMeetingRecord(init: NewRecord, columns: MeetingColumns): Meet
     // A `creating` record is written just before its call to Zoom: the attempt starts beating now.
     attemptHeartbeatAt: init.status === 'creating' ? init.now : null,
     attemptStartedAt: init.status === 'creating' ? init.now : null,
+    // No Zoom event applied yet (an adopted meeting sets its `meeting.created`'s).
+    zoomEventTs: null,
   };
 }

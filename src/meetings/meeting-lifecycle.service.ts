@@ -5,7 +5,7 @@ import { errorMessage, isUniqueViolation } from '../common/errors/index.js';
 import { withSpan } from '../tracing/span.js';
 import type { MeetingBody } from './dto/meeting-body.schema.js';
 import { changeColumns, newMeetingRecord, type NewRecord, zoomColumns } from './meeting-columns.js';
-import type { MeetingEntity } from './meeting.entity.js';
+import { eventTsValue, type MeetingEntity } from './meeting.entity.js';
 import { MeetingsRepository } from './meetings.repository.js';
 import { RecordRepairs } from './record-repairs.js';
 import type { RecordChange } from './repair-journal.js';
@@ -153,24 +153,44 @@ export class MeetingLifecycle {
     return this.repairs.follow(change);
   }
 
-  /** Zoom says the meeting is gone (webhook `meeting.deleted`, a 3001, a delete through us). */
-  markDeletedByZoom(meetingId: string, reason: string): Promise<boolean> {
-    return this.records.markDeleted(meetingId, reason);
+  /**
+   * Zoom says the meeting is gone (webhook `meeting.deleted`, a 3001, a delete through us).
+   * Terminal whatever `eventTs` (the event's `event_ts`, ms): it is recorded as the newest
+   * event seen, and no update, older or newer, applies to a deleted record.
+   */
+  markDeletedByZoom(meetingId: string, reason: string, eventTs?: number): Promise<boolean> {
+    return this.records.markDeleted(meetingId, reason, undefined, eventTs);
   }
 
-  /** Zoom changed the whole meeting (webhook `meeting.updated`, a PATCH through us): copy the recorded fields. */
-  async applyZoomUpdate(meetingId: string, change: ZoomMeetingChange): Promise<boolean> {
+  /**
+   * Zoom changed the whole meeting (webhook `meeting.updated`, a PATCH through us): copy the
+   * recorded fields. With `eventTs` (the event's `event_ts`, ms): only when newer than every
+   * event applied to the record, so the newest event wins whatever the order of delivery and a
+   * repeat changes nothing. Without (a PATCH, reconciliation, an event without `event_ts`): as
+   * before, applied to any live record, and the record's `zoom_event_ts` is left as it is, so
+   * an untimed write never makes a newer event look old nor an older one look new.
+   */
+  async applyZoomUpdate(
+    meetingId: string,
+    change: ZoomMeetingChange,
+    eventTs?: number,
+  ): Promise<boolean> {
     const columns = changeColumns(change);
     if (Object.keys(columns).length === 0) return false;
-    return this.records.applyChange(meetingId, columns);
+    const ts = eventTsValue(eventTs);
+    return ts === null
+      ? this.records.applyChange(meetingId, columns)
+      : this.records.applyEvent(meetingId, columns, ts);
   }
 
   /**
    * Records a meeting made outside the gateway (webhook `meeting.created`, only with
    * ZOOM_WEBHOOK_ADOPT_CREATED) as `active`, created by `zoom:adopted`. False when a record for
    * this Zoom id already exists; the unique index makes concurrent deliveries adopt it once.
+   * `eventTs` (the event's `event_ts`) is kept as the record's newest event, so an update Zoom
+   * made before the creation cannot apply.
    */
-  async adoptFromZoom(meeting: ZoomMeetingWithId): Promise<boolean> {
+  async adoptFromZoom(meeting: ZoomMeetingWithId, eventTs?: number): Promise<boolean> {
     const columns = zoomColumns(meeting);
     if (!columns.zoomMeetingId) return false;
     if (await this.records.existsByZoomId(columns.zoomMeetingId)) return false;
@@ -183,6 +203,7 @@ export class MeetingLifecycle {
       },
       columns,
     );
+    record.zoomEventTs = eventTsValue(eventTs);
     try {
       await this.records.insert(record);
       return true;

@@ -29,6 +29,16 @@ export function clip(value: string, column: keyof typeof MEETING_WIDTHS): string
   return value.replaceAll('\u0000', '').slice(0, MEETING_WIDTHS[column]);
 }
 
+/**
+ * A Zoom event's `event_ts` as the `zoom_event_ts` column keeps it (an exact decimal string);
+ * null when it is absent or not a positive safe integer, and the write is then untimed.
+ */
+export function eventTsValue(eventTs: number | undefined): string | null {
+  return eventTs !== undefined && Number.isSafeInteger(eventTs) && eventTs > 0
+    ? String(eventTs)
+    : null;
+}
+
 export type MeetingStatus = 'creating' | 'active' | 'deleted' | 'failed';
 export const MEETING_STATUSES: readonly MeetingStatus[] = [
   'creating',
@@ -145,4 +155,12 @@ export class MeetingEntity {
   /** When the latest call to Zoom's create for this record began (a retry's takeover may start another). */
   @Column({ name: 'attempt_started_at', type: Date, nullable: true })
   attemptStartedAt: Date | null;
+
+  /**
+   * `event_ts` (ms since epoch, Zoom's clock) of the newest Zoom event applied to the record, as
+   * a decimal string like zoomMeetingId (bigint on PostgreSQL, text on SQLite): a timed
+   * `meeting.updated` applies only when newer, so out-of-order events and repeats change nothing.
+   */
+  @Column({ name: 'zoom_event_ts', type: 'bigint', nullable: true })
+  zoomEventTs: string | null;
 }

@@ -12,7 +12,7 @@ import {
 } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { MEETING_COLUMN_NAMES, type MeetingColumns } from './meeting-columns.js';
-import { clip, MeetingEntity, type MeetingStatus } from './meeting.entity.js';
+import { clip, eventTsValue, MeetingEntity, type MeetingStatus } from './meeting.entity.js';
 import { PlainWrites } from './plain-writes.js';
 
 /** What `page` filters on; the validated form of `GET /api/meetings`. */
@@ -41,6 +41,14 @@ export type CheckOutcome = 'present' | 'deleted' | 'error';
 /** Instant meetings: Zoom's list never returns them, so reconciliation cannot find them there. */
 const INSTANT = 1;
 const LIVE: MeetingStatus[] = ['active', 'creating'];
+
+/**
+ * The record has seen no Zoom event as new as `:eventTs`. CAST AS BIGINT on both sides reads
+ * the same on both engines: a no-op on PostgreSQL's bigint column, and on SQLite, where the
+ * column is a decimal string (text), a numeric comparison (64-bit) instead of a textual one.
+ */
+const OLDER_THAN_EVENT =
+  '(zoom_event_ts IS NULL OR CAST(zoom_event_ts AS BIGINT) < CAST(:eventTs AS BIGINT))';
 
 /**
  * The `meetings` and `meeting_checks` tables: the only place in the module that speaks TypeORM.
@@ -168,18 +176,70 @@ export class MeetingsRepository {
     );
   }
 
-  /** `at`: when Zoom deleted it, for a deletion written late (a record repair); now by default. */
-  async markDeleted(zoomMeetingId: string, reason: string, at?: Date): Promise<boolean> {
+  /**
+   * `at`: when Zoom deleted it, for a deletion written late (a record repair); now by default.
+   * A deletion is terminal whatever its `eventTs` (Zoom's `event_ts`, when it comes from an
+   * event): it applies to any live record, and `zoom_event_ts` becomes the newer of the two.
+   */
+  async markDeleted(
+    zoomMeetingId: string,
+    reason: string,
+    at?: Date,
+    eventTs?: number,
+  ): Promise<boolean> {
     const now = at ?? this.now();
-    const result = await this.meetings.update(
-      { zoomMeetingId, status: In(LIVE), deletedAt: IsNull() },
-      {
-        status: 'deleted',
-        deletedAt: now,
-        updatedAt: now,
-        deletionReason: clip(reason, 'deletionReason'),
-      },
-    );
+    const deleted = {
+      status: 'deleted' as const,
+      deletedAt: now,
+      updatedAt: now,
+      deletionReason: clip(reason, 'deletionReason'),
+    };
+    const ts = eventTsValue(eventTs);
+    if (ts === null) {
+      const result = await this.meetings.update(
+        { zoomMeetingId, status: In(LIVE), deletedAt: IsNull() },
+        deleted,
+      );
+      return (result.affected ?? 0) > 0;
+    }
+    const result = await this.meetings
+      .createQueryBuilder()
+      .update()
+      .set({
+        ...deleted,
+        zoomEventTs: () =>
+          `CASE WHEN ${OLDER_THAN_EVENT} THEN CAST(:eventTs AS BIGINT) ELSE zoom_event_ts END`,
+      })
+      .where('zoom_meeting_id = :zoomMeetingId AND status IN (:...live) AND deleted_at IS NULL', {
+        zoomMeetingId,
+        live: LIVE,
+      })
+      .setParameter('eventTs', ts)
+      .execute();
+    return (result.affected ?? 0) > 0;
+  }
+
+  /**
+   * A change from a Zoom event with its `event_ts` (see eventTsValue): applied to a live record
+   * only when the event is newer than every event applied to it, which then records it; one
+   * conditional UPDATE, so replicas applying events of one meeting at once, in any order, leave
+   * the newest. An event as old as the record's (a repeat) or older changes nothing: false.
+   */
+  async applyEvent(
+    zoomMeetingId: string,
+    columns: MeetingColumns,
+    eventTs: string,
+  ): Promise<boolean> {
+    const result = await this.meetings
+      .createQueryBuilder()
+      .update()
+      .set({ ...columns, updatedAt: this.now(), zoomEventTs: eventTs })
+      .where('zoom_meeting_id = :zoomMeetingId AND status IN (:...live)', {
+        zoomMeetingId,
+        live: LIVE,
+      })
+      .andWhere(OLDER_THAN_EVENT, { eventTs })
+      .execute();
     return (result.affected ?? 0) > 0;
   }
 

@@ -6,12 +6,23 @@ import type { ZoomMeeting, ZoomMeetingWithId } from '../meetings/zoom-meeting.js
  * event about a meeting the gateway does not know is told apart from one it applied.
  */
 export interface MeetingRecordsPort {
-  /** Marks the record of this Zoom meeting id `deleted` with the reason; false when unknown or already deleted. */
-  markDeletedByZoom(zoomMeetingId: string, reason: string): Promise<boolean>;
-  /** Refreshes topic, start time, duration and timezone from Zoom's fields; false when unknown or deleted. */
-  applyZoomUpdate(zoomMeetingId: string, fields: ZoomMeetingUpdate): Promise<boolean>;
-  /** Records a meeting made outside the gateway; false when a record for it already exists. */
-  adoptFromZoom(meeting: ZoomMeetingObject): Promise<boolean>;
+  /**
+   * Marks the record of this Zoom meeting id `deleted` with the reason; false when unknown or
+   * already deleted. Terminal whatever `eventTs` (the event's `event_ts`, ms), which is recorded.
+   */
+  markDeletedByZoom(zoomMeetingId: string, reason: string, eventTs?: number): Promise<boolean>;
+  /**
+   * Refreshes topic, start time, duration and timezone from Zoom's fields; false when unknown,
+   * deleted, or (with `eventTs`, the event's `event_ts`) not newer than an event already applied
+   * to the record: the newest event wins in any order and a repeat changes nothing.
+   */
+  applyZoomUpdate(
+    zoomMeetingId: string,
+    fields: ZoomMeetingUpdate,
+    eventTs?: number,
+  ): Promise<boolean>;
+  /** Records a meeting made outside the gateway, with the event's `event_ts`; false when a record for it already exists. */
+  adoptFromZoom(meeting: ZoomMeetingObject, eventTs?: number): Promise<boolean>;
 }
 
 export const MEETING_RECORDS = Symbol('MEETING_RECORDS');

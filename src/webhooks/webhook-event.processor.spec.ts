@@ -11,18 +11,22 @@ import { WebhookEventProcessor } from './webhook-event.processor.js';
 /** The meeting records as webhooks see them: what was asked of them. */
 class RecordedMeetings implements MeetingRecordsPort {
   readonly calls: string[] = [];
-  async markDeletedByZoom(id: string): Promise<boolean> {
-    this.calls.push(`deleted ${id}`);
+  async markDeletedByZoom(id: string, _reason: string, eventTs?: number): Promise<boolean> {
+    this.calls.push(`deleted ${id}${at(eventTs)}`);
     return true;
   }
-  async applyZoomUpdate(id: string, fields: ZoomMeetingUpdate): Promise<boolean> {
-    this.calls.push(`updated ${id}: ${JSON.stringify(fields)}`);
+  async applyZoomUpdate(id: string, fields: ZoomMeetingUpdate, eventTs?: number): Promise<boolean> {
+    this.calls.push(`updated ${id}: ${JSON.stringify(fields)}${at(eventTs)}`);
     return true;
   }
-  async adoptFromZoom(meeting: ZoomMeetingObject): Promise<boolean> {
-    this.calls.push(`adopted ${meeting.id}`);
+  async adoptFromZoom(meeting: ZoomMeetingObject, eventTs?: number): Promise<boolean> {
+    this.calls.push(`adopted ${meeting.id}${at(eventTs)}`);
     return true;
   }
+}
+
+function at(eventTs: number | undefined): string {
+  return eventTs === undefined ? '' : ` @${eventTs}`;
 }
 
 // Zoom's event reference: developers.zoom.us/docs/api/meetings/events/ (meeting.deleted carries
@@ -74,5 +78,30 @@ describe(WebhookEventProcessor.name, () => {
       payload: { scope: 'all', object: { ...object, topic: 'All' } },
     });
     expect(records.calls).toEqual(['deleted 85746065432', 'updated 85746065432: {"topic":"All"}']);
+  });
+
+  it("passes each event's event_ts on, so the records keep the newest", async () => {
+    const config = loadConfig({ ZOOM_WEBHOOK_ADOPT_CREATED: 'true' });
+    processor = new WebhookEventProcessor(
+      config,
+      records,
+      new ZoomReadCache(config, new MetricsService()),
+    );
+    await processor.process({ event: 'meeting.created', payload: { object }, event_ts: 1000 });
+    await processor.process({
+      event: 'meeting.updated',
+      payload: { scope: 'all', object: { ...object, topic: 'All' } },
+      event_ts: 3000,
+    });
+    await processor.process({
+      event: 'meeting.deleted',
+      payload: { operation: 'all', object },
+      event_ts: 2000,
+    });
+    expect(records.calls).toEqual([
+      'adopted 85746065432 @1000',
+      'updated 85746065432: {"topic":"All"} @3000',
+      'deleted 85746065432 @2000',
+    ]);
   });
 });

@@ -42,6 +42,7 @@ export class WebhookEventProcessor {
         const changed = await this.records.markDeletedByZoom(
           meeting.id,
           `deleted in Zoom${operator} (webhook)`,
+          event.event_ts,
         );
         return this.result(event, meeting.id, changed, 'unknown meeting or already deleted');
       }
@@ -49,12 +50,17 @@ export class WebhookEventProcessor {
         const fields = updateFieldsOf(event.payload.object);
         if (Object.keys(fields).length === 0)
           return { outcome: 'ignored', detail: 'no field the record keeps changed' };
-        const changed = await this.records.applyZoomUpdate(meeting.id, fields);
-        return this.result(event, meeting.id, changed, 'unknown or deleted meeting');
+        const changed = await this.records.applyZoomUpdate(meeting.id, fields, event.event_ts);
+        return this.result(
+          event,
+          meeting.id,
+          changed,
+          'unknown or deleted meeting, or a newer event already applied',
+        );
       }
       case 'meeting.created': {
         if (!this.config.webhookAdoptCreated) return { outcome: 'ignored', detail: 'adoption off' };
-        const adopted = await this.records.adoptFromZoom(meeting);
+        const adopted = await this.records.adoptFromZoom(meeting, event.event_ts);
         return this.result(event, meeting.id, adopted, 'already recorded');
       }
       default:

@@ -7,6 +7,7 @@ import { Meetings1764320300000 } from './1764320300000-meetings.js';
 import { ApiKeyLifecycle1764330000000 } from './1764330000000-api-key-lifecycle.js';
 import { AuditEvents1764330100000 } from './1764330100000-audit-events.js';
 import { MeetingAttempts1764340000000 } from './1764340000000-meeting-attempts.js';
+import { MeetingEventTs1764350000000 } from './1764350000000-meeting-event-ts.js';
 import { WebhookSubscriptions1764350100000 } from './1764350100000-webhook-subscriptions.js';
 
 /** Every migration, in order. Written by hand with TypeORM's portable Table API (SQLite and PostgreSQL). */
@@ -20,5 +21,6 @@ export const MIGRATIONS: MixedList<Function> = [
   ApiKeyLifecycle1764330000000,
   AuditEvents1764330100000,
   MeetingAttempts1764340000000,
+  MeetingEventTs1764350000000,
   WebhookSubscriptions1764350100000,
 ];

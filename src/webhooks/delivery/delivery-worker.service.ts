@@ -64,6 +64,11 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   ) {}
 
   onApplicationBootstrap(): void {
+    // An operator command (`npm run cli`) builds the same application; it delivers nothing.
+    if (this.config.role === 'cli') {
+      this.stopped = true;
+      return;
+    }
     this.timer = setInterval(() => this.nudge(), POLL_MS);
     this.timer.unref();
     this.nudge();
