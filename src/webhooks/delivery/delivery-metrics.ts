@@ -38,6 +38,9 @@ export class DeliveryMetrics {
       'Delivery attempts to subscribers by outcome: success, retry (failed, tried again later), dead_letter (failed for good), dropped (the app may not see the event)',
       ['outcome'],
     );
+    // Every outcome from 0, so a replica's first dead letter is an increase Prometheus can see.
+    for (const outcome of ['success', 'retry', 'dead_letter', 'dropped'])
+      this.outcomes.inc({ outcome }, 0);
     this.attemptSeconds = metrics.histogram(
       'zoom_gateway_webhook_delivery_attempt_seconds',
       'One delivery attempt to a subscriber, by result',
