@@ -11,6 +11,7 @@ export {
   type SimulatorControl,
   type SimulatorStats,
   type TokenModel,
+  type WebhookAttempt,
   type WebhookConfig,
   type WebhookDelivery,
   type ZoomMeeting,

@@ -79,6 +79,7 @@ export function buildControl(core: SimCore): SimulatorControl {
     },
     setWebhook: (webhook) => webhooks.configure(webhook),
     webhookDeliveries: () => webhooks.list(),
+    webhookAttempts: () => webhooks.attempts(),
     setRateLimitHeaders: (mode) => {
       if (mode !== 'all' && mode !== 'none') throw new Error(`unknown mode: ${String(mode)}`);
       rates.headers = mode;

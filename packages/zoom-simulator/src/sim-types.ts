@@ -10,7 +10,7 @@ import type {
 import type { SimRequest } from './sim-request-log.js';
 import type { PhoneRecordingOptions, SimUpload } from './sim-files.js';
 import type { ZoomMeeting } from './sim-meetings.js';
-import type { WebhookConfig, WebhookDelivery } from './sim-webhooks.js';
+import type { WebhookAttempt, WebhookConfig, WebhookDelivery } from './sim-webhooks.js';
 
 export type TokenModel = { kind: 'many' } | { kind: 'cap'; cap: number } | { kind: 'single' };
 
@@ -128,6 +128,8 @@ export interface SimulatorControl {
   getMeeting(meetingId: string): ZoomMeeting | undefined;
   setWebhook(webhook: WebhookConfig | null): Promise<void>;
   webhookDeliveries(): WebhookDelivery[];
+  /** Every POST of an event to the webhook URL, oldest first: its bytes, when it went out, how long the answer took. */
+  webhookAttempts(): WebhookAttempt[];
   setRateLimitHeaders(mode: RateLimitHeaders): void;
   /** Every request received (token, API, control, other), oldest first; `reset()` clears it. */
   requests(): SimRequest[];

@@ -19,6 +19,21 @@ export interface WebhookDelivery {
   lastStatus?: number;
 }
 
+/** One POST of an event to the webhook URL (validation requests are not listed), oldest first. */
+export interface WebhookAttempt {
+  event: string;
+  /** The bytes sent (the same on every attempt of one event). */
+  body: string;
+  /** 1 for the first attempt of the event. */
+  attempt: number;
+  /** When the request went out, by the simulator's clock (ms). */
+  sentAt: number;
+  /** From sending to the receiver's whole answer, or to the timeout (ms). */
+  durationMs: number;
+  /** The receiver's status; absent when it never answered. */
+  status?: number;
+}
+
 /**
  * Zoom's documented retry schedule (devsupport "Webhook delays"): 3 retries, the first 5 min
  * after the first attempt, the second 20 min after the first retry, the third 60 min after the
@@ -93,6 +108,7 @@ export class WebhookDispatcher {
   private validated = false;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly deliveries: DeliveryRecord[] = [];
+  private readonly attemptLog: WebhookAttempt[] = [];
   private generation = 0;
 
   constructor(private readonly clock: () => number) {}
@@ -144,8 +160,14 @@ export class WebhookDispatcher {
     }));
   }
 
+  /** Every POST of an event so far (at most the last 1000), with when it went out and how long the answer took. */
+  attempts(): WebhookAttempt[] {
+    return this.attemptLog.map((attempt) => ({ ...attempt }));
+  }
+
   clearHistory(): void {
     this.deliveries.length = 0;
+    this.attemptLog.length = 0;
   }
 
   close(): void {
@@ -178,8 +200,19 @@ export class WebhookDispatcher {
       if (outcome.ok && config === this.config) this.validated = true;
     }
     if (this.validated) {
+      const sentAt = this.clock();
+      const started = performance.now();
       const result = await this.send(config, record.body);
       status = result.status;
+      this.attemptLog.push({
+        event: record.event,
+        body: record.body,
+        attempt: record.attempts,
+        sentAt,
+        durationMs: performance.now() - started,
+        ...(status === undefined ? {} : { status }),
+      });
+      if (this.attemptLog.length > MAX_KEPT_DELIVERIES) this.attemptLog.shift();
     }
     if (status !== undefined) record.lastStatus = status;
     if (this.validated && status !== undefined && status >= 200 && status < 300) {

@@ -10,7 +10,7 @@ import type { SimulatorControl, SimUser, ZoomSimulatorOptions } from './sim-type
 
 export type { RateLimitPlan } from './sim-rate-limits.js';
 export type { ZoomMeeting } from './sim-meetings.js';
-export type { WebhookConfig, WebhookDelivery } from './sim-webhooks.js';
+export type { WebhookAttempt, WebhookConfig, WebhookDelivery } from './sim-webhooks.js';
 export type {
   FaultOptions,
   ResetOptions,

@@ -106,7 +106,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
         message: exception.message,
       };
       if (exception.options.errors?.length) body.errors = exception.options.errors;
-      if (exception.status >= 500) body.correlationId = this.logServerError(exception, request);
+      if (exception.status >= 500)
+        body.correlationId =
+          exception.cause === undefined
+            ? this.logRefusal(exception, request)
+            : this.logServerError(exception, request);
       const headers = { ...DEFAULT_HEADERS[exception.code], ...exception.options.headers };
       return { status: exception.status, body, headers };
     }
@@ -196,6 +200,20 @@ export class AllExceptionsFilter implements ExceptionFilter {
       },
       headers: {},
     };
+  }
+
+  /**
+   * A 5xx the gateway chose with no underlying failure attached (an event not stored in time,
+   * Zoom unavailable): the service that raised it has logged why; this line ties the answer's
+   * correlation id to it. Not an unhandled error, so no stack.
+   */
+  private logRefusal(exception: DomainError, request: FastifyRequest): string {
+    const correlationId = request.id || randomUUID();
+    this.logger.warn(
+      { correlationId, code: exception.code },
+      `Answered ${exception.status} ${exception.code} on ${request.method} ${pathOf(request)}: ${loggableError(exception, 'address')}`,
+    );
+    return correlationId;
   }
 
   private logServerError(exception: unknown, request: FastifyRequest): string {

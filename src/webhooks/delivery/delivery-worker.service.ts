@@ -194,8 +194,10 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       return;
     }
     this.breakers.failed(due.subscription.id, finished);
-    const next = finished + retryDelayMs(attempts, Math.random());
-    const dead = next > due.delivery.retryUntil.getTime();
+    // Retried until the window ends (the last wait cut short to end with it), then failed.
+    const retryUntil = due.delivery.retryUntil.getTime();
+    const dead = finished >= retryUntil;
+    const next = Math.min(finished + retryDelayMs(attempts, Math.random()), retryUntil);
     await this.deliveries.settle(id, this.config.replicaId, {
       status: dead ? 'failed' : 'pending',
       attempts,
