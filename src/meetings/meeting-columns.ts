@@ -68,6 +68,11 @@ export interface NewRecord {
   createdBy: string;
   now: Date;
   idempotency?: { keyHash: string; requestHash: string; expiresAt: Date };
+  /**
+   * The `event_ts` (see eventTsValue) of the Zoom event the record is made from (an adopted
+   * meeting's `meeting.created`): its fields are as of that event, so an older update cannot apply.
+   */
+  eventTs?: string | null;
 }
 
 /** The one builder of a whole record: every column set, unknown ones null. */
@@ -99,7 +104,11 @@ export function newMeetingRecord(init: NewRecord, columns: MeetingColumns): Meet
     // A `creating` record is written just before its call to Zoom: the attempt starts beating now.
     attemptHeartbeatAt: init.status === 'creating' ? init.now : null,
     attemptStartedAt: init.status === 'creating' ? init.now : null,
-    // No Zoom event applied yet (an adopted meeting sets its `meeting.created`'s).
-    zoomEventTs: null,
+    // No Zoom event applied yet, unless made from one (an adopted meeting's `meeting.created`).
+    zoomEventTs: init.eventTs ?? null,
+    topicEventTs: init.eventTs ?? null,
+    startTimeEventTs: init.eventTs ?? null,
+    durationEventTs: init.eventTs ?? null,
+    timezoneEventTs: init.eventTs ?? null,
   };
 }

@@ -163,12 +163,16 @@ export class MeetingLifecycle {
   }
 
   /**
-   * Zoom changed the whole meeting (webhook `meeting.updated`, a PATCH through us): copy the
-   * recorded fields. With `eventTs` (the event's `event_ts`, ms): only when newer than every
-   * event applied to the record, so the newest event wins whatever the order of delivery and a
-   * repeat changes nothing. Without (a PATCH, reconciliation, an event without `event_ts`): as
-   * before, applied to any live record, and the record's `zoom_event_ts` is left as it is, so
-   * an untimed write never makes a newer event look old nor an older one look new.
+   * Zoom changed the meeting (webhook `meeting.updated`, a PATCH through us): copy the recorded
+   * fields the change names. With `eventTs` (the event's `event_ts`, ms): newest event wins per
+   * field, since Zoom's event carries only the fields that changed: each of topic, start time,
+   * duration and timezone it carries is set only when the event is newer than the one whose
+   * value the field holds, so events applied in any order leave each field with its newest
+   * value, and a repeat changes nothing (false: nothing applied); other columns are not
+   * written (the webhooks pass no other, see updateFieldsOf). Without (a PATCH,
+   * reconciliation, an event without `event_ts`): as before, applied to any live record, and
+   * the fields' timestamps are left as they are, so an untimed write never makes a newer event
+   * look old nor an older one look new.
    */
   async applyZoomUpdate(
     meetingId: string,
@@ -187,8 +191,8 @@ export class MeetingLifecycle {
    * Records a meeting made outside the gateway (webhook `meeting.created`, only with
    * ZOOM_WEBHOOK_ADOPT_CREATED) as `active`, created by `zoom:adopted`. False when a record for
    * this Zoom id already exists; the unique index makes concurrent deliveries adopt it once.
-   * `eventTs` (the event's `event_ts`) is kept as the record's newest event, so an update Zoom
-   * made before the creation cannot apply.
+   * `eventTs` (the event's `event_ts`) is kept as the record's newest event and as the
+   * timestamp of each of its fields, so an update Zoom made before the creation cannot apply.
    */
   async adoptFromZoom(meeting: ZoomMeetingWithId, eventTs?: number): Promise<boolean> {
     const columns = zoomColumns(meeting);
@@ -200,10 +204,10 @@ export class MeetingLifecycle {
         status: 'active',
         createdBy: 'zoom:adopted',
         now: new Date(this.clock.now()),
+        eventTs: eventTsValue(eventTs),
       },
       columns,
     );
-    record.zoomEventTs = eventTsValue(eventTs);
     try {
       await this.records.insert(record);
       return true;

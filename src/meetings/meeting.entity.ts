@@ -30,7 +30,7 @@ export function clip(value: string, column: keyof typeof MEETING_WIDTHS): string
 }
 
 /**
- * A Zoom event's `event_ts` as the `zoom_event_ts` column keeps it (an exact decimal string);
+ * A Zoom event's `event_ts` as the `*_event_ts` columns keep it (an exact decimal string);
  * null when it is absent or not a positive safe integer, and the write is then untimed.
  */
 export function eventTsValue(eventTs: number | undefined): string | null {
@@ -157,10 +157,29 @@ export class MeetingEntity {
   attemptStartedAt: Date | null;
 
   /**
-   * `event_ts` (ms since epoch, Zoom's clock) of the newest Zoom event applied to the record, as
-   * a decimal string like zoomMeetingId (bigint on PostgreSQL, text on SQLite): a timed
-   * `meeting.updated` applies only when newer, so out-of-order events and repeats change nothing.
+   * `event_ts` (ms since epoch, Zoom's clock) of the newest Zoom event applied to the record
+   * (an update that set at least one field, a deletion, the `meeting.created` of an adopted
+   * meeting), as a decimal string like zoomMeetingId (bigint on PostgreSQL, text on SQLite).
+   * What orders updates is the field's own timestamp below; this one tells how recent the record is.
    */
   @Column({ name: 'zoom_event_ts', type: 'bigint', nullable: true })
   zoomEventTs: string | null;
+
+  /**
+   * Per field Zoom's `meeting.updated` may carry (it carries only the fields that changed): the
+   * `event_ts` of the event whose value the field holds, null until a timed event set it. A
+   * timed update sets a field only when newer than its timestamp, so each field keeps the value
+   * of the newest event that carried it, whatever the order of delivery.
+   */
+  @Column({ name: 'topic_event_ts', type: 'bigint', nullable: true })
+  topicEventTs: string | null;
+
+  @Column({ name: 'start_time_event_ts', type: 'bigint', nullable: true })
+  startTimeEventTs: string | null;
+
+  @Column({ name: 'duration_event_ts', type: 'bigint', nullable: true })
+  durationEventTs: string | null;
+
+  @Column({ name: 'timezone_event_ts', type: 'bigint', nullable: true })
+  timezoneEventTs: string | null;
 }

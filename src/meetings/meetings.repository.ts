@@ -14,6 +14,7 @@ import { Clock } from '../common/clock.js';
 import { MEETING_COLUMN_NAMES, type MeetingColumns } from './meeting-columns.js';
 import { clip, eventTsValue, MeetingEntity, type MeetingStatus } from './meeting.entity.js';
 import { PlainWrites } from './plain-writes.js';
+import { ZoomEventWrites } from './zoom-event-writes.js';
 
 /** What `page` filters on; the validated form of `GET /api/meetings`. */
 export interface RecordsFilter {
@@ -43,14 +44,6 @@ const INSTANT = 1;
 const LIVE: MeetingStatus[] = ['active', 'creating'];
 
 /**
- * The record has seen no Zoom event as new as `:eventTs`. CAST AS BIGINT on both sides reads
- * the same on both engines: a no-op on PostgreSQL's bigint column, and on SQLite, where the
- * column is a decimal string (text), a numeric comparison (64-bit) instead of a textual one.
- */
-const OLDER_THAN_EVENT =
-  '(zoom_event_ts IS NULL OR CAST(zoom_event_ts AS BIGINT) < CAST(:eventTs AS BIGINT))';
-
-/**
  * The `meetings` and `meeting_checks` tables: the only place in the module that speaks TypeORM.
  * Each write says which state it moves from, so a concurrent writer cannot undo a later state,
  * and answers whether a row changed.
@@ -63,6 +56,9 @@ export class MeetingsRepository {
    */
   private readonly plain: PlainWrites<MeetingEntity>;
 
+  /** The writes of timed Zoom events (`event_ts`): the newest event wins per field. */
+  private readonly events: ZoomEventWrites;
+
   constructor(
     @InjectRepository(MeetingEntity) private readonly meetings: Repository<MeetingEntity>,
     private readonly clock: Clock,
@@ -71,6 +67,7 @@ export class MeetingsRepository {
       set: [...MEETING_COLUMN_NAMES, 'status', 'failureReason', 'updatedAt', 'responseEncrypted'],
       match: ['id', 'status'],
     });
+    this.events = new ZoomEventWrites(meetings, LIVE);
   }
 
   private now(): Date {
@@ -179,7 +176,8 @@ export class MeetingsRepository {
   /**
    * `at`: when Zoom deleted it, for a deletion written late (a record repair); now by default.
    * A deletion is terminal whatever its `eventTs` (Zoom's `event_ts`, when it comes from an
-   * event): it applies to any live record, and `zoom_event_ts` becomes the newer of the two.
+   * event): it applies to any live record, and `zoom_event_ts` becomes the newer of the two;
+   * the fields and their timestamps stay as they were.
    */
   async markDeleted(
     zoomMeetingId: string,
@@ -202,45 +200,19 @@ export class MeetingsRepository {
       );
       return (result.affected ?? 0) > 0;
     }
-    const result = await this.meetings
-      .createQueryBuilder()
-      .update()
-      .set({
-        ...deleted,
-        zoomEventTs: () =>
-          `CASE WHEN ${OLDER_THAN_EVENT} THEN CAST(:eventTs AS BIGINT) ELSE zoom_event_ts END`,
-      })
-      .where('zoom_meeting_id = :zoomMeetingId AND status IN (:...live) AND deleted_at IS NULL', {
-        zoomMeetingId,
-        live: LIVE,
-      })
-      .setParameter('eventTs', ts)
-      .execute();
-    return (result.affected ?? 0) > 0;
+    return this.events.markDeleted(zoomMeetingId, deleted, ts);
   }
 
   /**
-   * A change from a Zoom event with its `event_ts` (see eventTsValue): applied to a live record
-   * only when the event is newer than every event applied to it, which then records it; one
-   * conditional UPDATE, so replicas applying events of one meeting at once, in any order, leave
-   * the newest. An event as old as the record's (a repeat) or older changes nothing: false.
+   * A change from a Zoom event with its `event_ts` (see eventTsValue): each of the fields the
+   * event carries that the record orders (topic, start time, duration, timezone) is set only
+   * when the event is newer than the one that set it, in one conditional UPDATE (see
+   * ZoomEventWrites), so replicas applying events of one meeting at once, in any order, leave
+   * each field with the value of the newest event that carried it. False when nothing applied:
+   * an unknown or deleted record, a repeat, an event whose every field a newer one already set.
    */
-  async applyEvent(
-    zoomMeetingId: string,
-    columns: MeetingColumns,
-    eventTs: string,
-  ): Promise<boolean> {
-    const result = await this.meetings
-      .createQueryBuilder()
-      .update()
-      .set({ ...columns, updatedAt: this.now(), zoomEventTs: eventTs })
-      .where('zoom_meeting_id = :zoomMeetingId AND status IN (:...live)', {
-        zoomMeetingId,
-        live: LIVE,
-      })
-      .andWhere(OLDER_THAN_EVENT, { eventTs })
-      .execute();
-    return (result.affected ?? 0) > 0;
+  applyEvent(zoomMeetingId: string, columns: MeetingColumns, eventTs: string): Promise<boolean> {
+    return this.events.applyUpdate(zoomMeetingId, columns, eventTs, this.now());
   }
 
   /**

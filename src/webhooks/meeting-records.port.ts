@@ -12,9 +12,12 @@ export interface MeetingRecordsPort {
    */
   markDeletedByZoom(zoomMeetingId: string, reason: string, eventTs?: number): Promise<boolean>;
   /**
-   * Refreshes topic, start time, duration and timezone from Zoom's fields; false when unknown,
-   * deleted, or (with `eventTs`, the event's `event_ts`) not newer than an event already applied
-   * to the record: the newest event wins in any order and a repeat changes nothing.
+   * Refreshes topic, start time, duration and timezone from the fields Zoom sent (a
+   * `meeting.updated` carries only those that changed). With `eventTs` (the event's
+   * `event_ts`), the newest event wins per field: each field given is set only when the event
+   * is newer than the one whose value the record holds for it, so events applied in any order
+   * leave each field with its newest value. False when unknown, deleted, or nothing applied
+   * (a repeat, or newer events already set every field given).
    */
   applyZoomUpdate(
     zoomMeetingId: string,

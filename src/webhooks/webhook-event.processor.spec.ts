@@ -104,4 +104,29 @@ describe(WebhookEventProcessor.name, () => {
       'deleted 85746065432 @2000',
     ]);
   });
+
+  it('passes on only the fields Zoom says changed (payload.object), never their old values', async () => {
+    await processor.process({
+      event: 'meeting.updated',
+      payload: {
+        scope: 'all',
+        object: { id: object.id, duration: 60 },
+        old_object: { id: object.id, duration: 30 },
+      },
+      event_ts: 2000,
+    });
+    await processor.process({
+      event: 'meeting.updated',
+      payload: {
+        object: { id: object.id, topic: 'B', timezone: 'Europe/Paris' },
+        old_object: { id: object.id, topic: 'A', timezone: 'UTC' },
+      },
+      event_ts: 1000,
+    });
+    // Each reaches the records with its own event_ts: the newest wins per field, not per meeting.
+    expect(records.calls).toEqual([
+      'updated 85746065432: {"duration":60} @2000',
+      'updated 85746065432: {"topic":"B","timezone":"Europe/Paris"} @1000',
+    ]);
+  });
 });

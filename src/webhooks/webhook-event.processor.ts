@@ -55,7 +55,7 @@ export class WebhookEventProcessor {
           event,
           meeting.id,
           changed,
-          'unknown or deleted meeting, or a newer event already applied',
+          'unknown or deleted meeting, or newer events already set every field it carries',
         );
       }
       case 'meeting.created': {
