@@ -17,6 +17,7 @@ import { hotPath } from './scenarios/hot-path.js';
 import { memory } from './scenarios/memory.js';
 import { burstScenario } from './scenarios/burst.js';
 import { cache } from './scenarios/cache.js';
+import { events } from './scenarios/events.js';
 import { latency } from './scenarios/latency.js';
 import { limits } from './scenarios/limits.js';
 import { proxy } from './scenarios/proxy.js';
@@ -38,6 +39,7 @@ const SCENARIOS: Scenario[] = [
   limits,
   scale,
   memory,
+  events,
 ];
 
 function parseArgs(argv: string[]): { quick: boolean; only?: Set<string> } {
