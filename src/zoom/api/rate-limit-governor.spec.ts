@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { Clock } from '../../common/clock.js';
+import { FakeClock } from '../../common/testing/fake-clock.js';
 import { DomainError, ErrorCode } from '../../common/errors/index.js';
 import { AppConfig } from '../../config/app-config.js';
 import { JobsService } from '../../coordination/jobs.service.js';
@@ -76,6 +77,38 @@ async function burst(governors: RateLimitGovernor[], request: ZoomRequest, count
   return times.map((t) => t - times[0]);
 }
 
+/**
+ * A FakeClock whose sleeps end only when the test moves time past them (FakeClock's end at once),
+ * so a call told to wait for its slot waits on the test's time as it would on wall time.
+ */
+class SteppedClock extends FakeClock {
+  private timers: { at: number; wake: () => void }[] = [];
+
+  override sleep(ms: number): Promise<void> {
+    void super.sleep(ms);
+    return new Promise((wake) => this.timers.push({ at: this.now() + ms, wake }));
+  }
+
+  /** When the earliest sleep ends, if one is pending. */
+  nextWake(): number | undefined {
+    return this.timers.length ? Math.min(...this.timers.map((t) => t.at)) : undefined;
+  }
+
+  /** Moves time forward to `at` and ends the sleeps due by then. */
+  moveTo(at: number): void {
+    this.advance(at - this.now());
+    const due = this.timers.filter((t) => t.at <= at);
+    this.timers = this.timers.filter((t) => t.at > at);
+    for (const timer of due) timer.wake();
+  }
+}
+
+/** Waits until no call is mid-way: no command awaits Redis's reply and no promise step is left to run. */
+async function settle(clients: Redis[]): Promise<void> {
+  do await new Promise((done) => setImmediate(done));
+  while (clients.some((client) => client.commandQueue.length > 0));
+}
+
 describe(RateLimitGovernor.name, () => {
   let namespace: Awaited<ReturnType<typeof createRedisNamespace>>;
   const clients: Redis[] = [];
@@ -86,6 +119,7 @@ describe(RateLimitGovernor.name, () => {
       plan?: AppConfig['rateLimitPlan'];
       limits?: AppConfig['zoomRateLimits'];
       weights?: Record<string, number>;
+      clock?: Clock;
     } = {},
   ): Promise<{
     governor: RateLimitGovernor;
@@ -112,7 +146,7 @@ describe(RateLimitGovernor.name, () => {
     for (const client of [redis, subscriber])
       if (client && client.status !== 'ready')
         await new Promise((done) => client.once('ready', done));
-    const clock = new Clock();
+    const clock = options.clock ?? new Clock();
     const pubsub = new PubSubService(redis, subscriber, config);
     const jobs = new JobsService(config, new LeaseService(redis, config, clock));
     const limits = new RateLimits(config, redis, pubsub);
@@ -203,19 +237,33 @@ describe(RateLimitGovernor.name, () => {
 
   it('keeps every second within the limit while replicas lease, at one and a half times the limit', async () => {
     const leased = vi.spyOn(SlotLeases.prototype, 'take');
-    const replicas = await Promise.all([1, 2, 3].map(() => governor({ plan: 'business' })));
+    // One clock for the fleet, moved only by the test: the pace the leases are sized to, and every
+    // start, are the test's own however loaded the machine (wall time made this flaky).
+    const clock = new SteppedClock();
+    const replicas = await Promise.all([1, 2, 3].map(() => governor({ plan: 'business', clock })));
+    const connections = replicas.map(({ redis }) => redis!);
+    /** Moves time to `at`, each sleep ending at its own instant, every call settled in between. */
+    const passTime = async (at: number) => {
+      await settle(connections);
+      for (let wake = clock.nextWake(); wake !== undefined && wake <= at; wake = clock.nextWake()) {
+        clock.moveTo(wake);
+        await settle(connections);
+      }
+      clock.moveTo(at);
+    };
     const starts: number[] = [];
-    // Each replica at 40 calls a second of Light (80/s for the fleet) for 1.5 s.
-    await Promise.all(
-      replicas.map(async ({ governor: g }) => {
-        const calls: Promise<unknown>[] = [];
-        for (let i = 0; i < 60; i++) {
-          calls.push(g.run(light, async () => (starts.push(Date.now()), ok)));
-          await new Promise((r) => setTimeout(r, 25));
-        }
-        await Promise.all(calls);
-      }),
-    );
+    const calls: Promise<unknown>[] = [];
+    // Each replica at 40 calls a second of Light (Light's limit on business: 80/s for the fleet) for 1.5 s.
+    const begin = clock.now();
+    for (let i = 0; i < 60; i++) {
+      for (const { governor: g } of replicas)
+        calls.push(g.run(light, async () => (starts.push(clock.now()), ok)));
+      await passTime(begin + (i + 1) * 25);
+    }
+    // The calls still waiting for a slot start as time goes on.
+    for (let wake = clock.nextWake(); wake !== undefined; wake = clock.nextWake())
+      await passTime(wake);
+    await Promise.all(calls);
     starts.sort((x, y) => x - y);
     const busiestSecond = Math.max(
       ...starts.map((from) => starts.filter((t) => t >= from && t < from + 1_000).length),

@@ -276,7 +276,9 @@ describe(ZoomTokenService.name, () => {
     simulator.control.setTokenEndpointRateLimited(30);
     const error = await rejection(replicas[0].tokens.getAccessToken(), DomainError);
     expect(error.code).toBe(ErrorCode.ZoomUnavailable);
-    await vi.waitFor(() => expect(replicas[1].state.snapshot().state).toBe('unreachable'));
+    // Every replica has heard the back-off before each is asked again (pub/sub reaches them one by one).
+    for (const replica of replicas)
+      await vi.waitFor(() => expect(replica.state.snapshot().state).toBe('unreachable'));
     expect((replicas[1].state.snapshot().retryAt ?? 0) - Date.now()).toBeGreaterThan(25_000);
     await Promise.all(replicas.map((r) => r.tokens.getAccessToken().catch(() => undefined)));
     expect(simulator.control.stats().tokenRequests).toBe(1);
