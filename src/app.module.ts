@@ -6,6 +6,7 @@ import { AccessModule } from './access/access.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { MeetingOwnershipModule } from './meetings/ownership/meeting-ownership.module.js';
 import { CommonModule } from './common/common.module.js';
+import { ConsoleModule } from './console/console.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { CoordinationModule } from './coordination/coordination.module.js';
@@ -36,8 +37,8 @@ export class AppModule {
         ScheduleModule.forRoot(),
         AuditModule,
         AuthModule,
-        // Who may do what, and the one guard; its ports from auth/ (keys) and meetings/ (owners).
-        AccessModule.forRoot({ imports: [AuthModule, MeetingOwnershipModule] }),
+        // Who may do what, and the one guard; its ports from auth/ (keys), console/ (sessions) and meetings/ (owners).
+        AccessModule.forRoot({ imports: [AuthModule, ConsoleModule, MeetingOwnershipModule] }),
         HealthModule,
         ZoomAuthModule,
         ZoomApiModule,

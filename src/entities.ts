@@ -1,5 +1,7 @@
 import { ApiKeyEntity, ApiKeySecretEntity, ApiKeyUsageEntity } from './auth/api-key.entity.js';
 import { AuditEventEntity } from './audit/audit-event.entity.js';
+import { ConsoleSessionEntity } from './console/console-session.entity.js';
+import { FleetMinuteCounterEntity } from './console/fleet-minute-counter.entity.js';
 import { MeetingEntity } from './meetings/meeting.entity.js';
 import { WebhookEventEntity } from './webhooks/events/webhook-event.entity.js';
 import { WebhookDeliveryEntity } from './webhooks/events/webhook-delivery.entity.js';
@@ -28,4 +30,6 @@ export const ENTITIES = [
   WebhookDeliveryEntity,
   ZoomTokenMintEntity,
   MeetingEntity,
+  ConsoleSessionEntity,
+  FleetMinuteCounterEntity,
 ];

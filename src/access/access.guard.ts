@@ -13,11 +13,15 @@ import {
   ZOOM_GRANT,
 } from './access.decorators.js';
 import { AccessPolicy } from './access-policy.service.js';
-import { CallerIdentity } from './ports.js';
+import { RequestCallers } from './request-callers.js';
+
+/** Methods that only look: a look-only console user may use these and no other. */
+const LOOKING = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * The one access check, for every route not marked @Public(): the caller (`Authorization:
- * Bearer <api key>`, a known key neither revoked, expired nor rotated out); admin routes need an
+ * Bearer <api key>`, a known key neither revoked, expired nor rotated out; or a console session,
+ * whose look-only users are refused every write); admin routes need an
  * admin key; routes that name a grant need it; Zoom-shaped `/v2` routes need the grant their
  * method and path belong to, and the pass-through (@ZoomCall) also a meeting's ownership, before
  * a byte goes to Zoom. The meetings routes check ownership once their input is valid
@@ -27,7 +31,7 @@ import { CallerIdentity } from './ports.js';
 export class AccessGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly identity: CallerIdentity,
+    private readonly callers: RequestCallers,
     private readonly access: AccessPolicy,
   ) {}
 
@@ -36,8 +40,13 @@ export class AccessGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest & AuthenticatedRequest>();
     // Admission identified it already when the request has a body or is a /v2 call.
-    const caller = request.caller ?? (await this.identity.callerFor(request.headers.authorization));
+    const caller = request.caller ?? (await this.callers.callerOf(request));
     request.caller = caller;
+    if (caller.lookOnly && !LOOKING.has(request.method))
+      throw new DomainError(
+        ErrorCode.Forbidden,
+        'This console user may only look: CONSOLE_OIDC_ADMINS names who may act.',
+      );
     if (this.reflector.getAllAndOverride<boolean>(REQUIRES_ADMIN, targets) && !caller.admin) {
       throw new DomainError(
         ErrorCode.Forbidden,

@@ -9,4 +9,6 @@ export interface Caller {
 /** A caller the guard let in, with what its key may do. */
 export interface AuthenticatedCaller extends Caller {
   grants: Grants;
+  /** A console user who may only look: every write is refused (403) by the guard. */
+  lookOnly?: boolean;
 }

@@ -23,3 +23,24 @@ export abstract class MeetingOwnership {
   /** Which of these Zoom ids this app created. */
   abstract ownedAmong(ids: readonly string[], app: string): Promise<Set<string>>;
 }
+
+/** What a request presents for a console session: its `Cookie` header, method and `x-csrf-token`. */
+export interface PresentedSession {
+  cookie: string;
+  method: string;
+  csrfToken: string | undefined;
+}
+
+/**
+ * Who is calling through the operator console (console/: its sessions, shared by the fleet). A
+ * port, so the guard maps a session to a caller exactly as it maps a key, without depending on
+ * how sessions are kept.
+ */
+export abstract class SessionIdentity {
+  /**
+   * The caller a console session cookie names; undefined when the request carries no console
+   * cookie; a DomainError (401) for an unknown, expired or revoked session, (403) for a write
+   * without the session's CSRF token.
+   */
+  abstract callerForSession(presented: PresentedSession): Promise<AuthenticatedCaller | undefined>;
+}

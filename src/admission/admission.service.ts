@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthenticatedRequest } from '../access/access.decorators.js';
-import { ApiKeyService } from '../auth/api-key.service.js';
+import { RequestCallers } from '../access/request-callers.js';
 import { ZOOM_SURFACE } from '../common/zoom-path.js';
 import { hasBody } from './body-deadlines.js';
 import { InflightLimits } from './inflight-limits.js';
@@ -18,7 +18,7 @@ const SIGNED_INSTEAD = /^\/webhooks\//i;
 @Injectable()
 export class Admission {
   constructor(
-    private readonly apiKeys: ApiKeyService,
+    private readonly callers: RequestCallers,
     private readonly inflight: InflightLimits,
   ) {}
 
@@ -28,7 +28,7 @@ export class Admission {
   ): Promise<void> {
     const zoomCall = ZOOM_SURFACE.test(request.url);
     if (!zoomCall && (!hasBody(request.raw) || SIGNED_INSTEAD.test(request.url))) return;
-    const caller = await this.apiKeys.callerFor(request.headers.authorization);
+    const caller = await this.callers.callerOf(request);
     request.caller = caller;
     if (!zoomCall) return;
     const leave = this.inflight.enter(caller.name);

@@ -23,6 +23,8 @@ export enum AuditAction {
   WebhookSubscriptionSecretRotated = 'webhook_subscription.secret_rotated',
   WebhookSubscriptionReplayed = 'webhook_subscription.replayed',
   WebhookDeliveryRetried = 'webhook_delivery.retried',
+  ConsoleSignedIn = 'console.signed_in',
+  ConsoleSessionRevoked = 'console.session_revoked',
 }
 
 export const AUDIT_ACTIONS: readonly string[] = Object.values(AuditAction);

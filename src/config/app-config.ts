@@ -16,6 +16,7 @@ import {
   url,
   zoomCredentials,
 } from './env-parsers.js';
+import { type ConsoleOidcConfig, consoleOidc } from './console-oidc.js';
 import { type RedisConnection, redisConnection, redisKeyPrefix } from './redis-config.js';
 import { parseWebhookDestinations, type WebhookDestinations } from './webhook-destinations.js';
 
@@ -145,6 +146,8 @@ export class AppConfig {
   readonly maxInflightPerApp!: number;
   /** RETRY_BUFFER_BUDGET_MB: bytes this replica keeps, in all, to resend streamed bodies on the one retry. */
   readonly retryBufferBudgetBytes!: number;
+  /** CONSOLE_OIDC_*: the console's OpenID Connect sign-in; unset: admin keys only. */
+  readonly consoleOidc?: Readonly<ConsoleOidcConfig>;
 }
 
 /** Connections to Zoom's API per replica (ZoomHttpTransport's pool). */
@@ -368,6 +371,7 @@ export function loadConfig(
   // A quarter of the manifests' 512 Mi: eight 8 MB retry copies at once.
   config.retryBufferBudgetBytes =
     integer('RETRY_BUFFER_BUDGET_MB', env.RETRY_BUFFER_BUDGET_MB, 64, 0, 65_536) * 1024 * 1024;
+  config.consoleOidc = consoleOidc(env);
   return deepFreeze(config);
 }
 

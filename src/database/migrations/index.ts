@@ -9,6 +9,7 @@ import { AuditEvents1764330100000 } from './1764330100000-audit-events.js';
 import { MeetingAttempts1764340000000 } from './1764340000000-meeting-attempts.js';
 import { MeetingEventTs1764350000000 } from './1764350000000-meeting-event-ts.js';
 import { WebhookSubscriptions1764350100000 } from './1764350100000-webhook-subscriptions.js';
+import { ConsoleSessions1764360000000 } from './1764360000000-console-sessions.js';
 
 /** Every migration, in order. Written by hand with TypeORM's portable Table API (SQLite and PostgreSQL). */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -23,4 +24,5 @@ export const MIGRATIONS: MixedList<Function> = [
   MeetingAttempts1764340000000,
   MeetingEventTs1764350000000,
   WebhookSubscriptions1764350100000,
+  ConsoleSessions1764360000000,
 ];
