@@ -16,6 +16,8 @@ function newest(dir) {
 const builds = [
   { marker: 'dist/src/main.js', sources: ['src', 'packages/zoom-routes/src'] },
   { marker: 'packages/zoom-simulator/dist/standalone.js', sources: ['packages/zoom-simulator/src'] },
+  // The operator console's page (served at /console).
+  { marker: 'dist/console/index.html', sources: ['console/src'] },
 ];
 const stale = builds.some(
   ({ marker, sources }) =>
