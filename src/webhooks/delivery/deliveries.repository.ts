@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Brackets, type DataSource, type EntityManager } from 'typeorm';
+import { Brackets, type DataSource, type EntityManager, In } from 'typeorm';
 import { WebhookEventEntity } from '../events/webhook-event.entity.js';
 import { WebhookSubscriptionEntity } from '../subscriptions/webhook-subscription.entity.js';
 import { type DeliveryStatus, WebhookDeliveryEntity } from '../events/webhook-delivery.entity.js';
@@ -28,6 +28,25 @@ export interface SubscriptionBacklog {
 }
 
 /**
+ * Inserts deliveries a few hundred at a time (SQLite takes at most 32766 bound parameters per
+ * statement), without reading them back: TypeORM would otherwise re-select each batch (and on
+ * SQLite merge the rows into the wrong objects).
+ */
+export async function insertDeliveries(
+  manager: EntityManager,
+  rows: readonly WebhookDeliveryEntity[],
+): Promise<void> {
+  for (let i = 0; i < rows.length; i += 200)
+    await manager
+      .createQueryBuilder()
+      .insert()
+      .into(WebhookDeliveryEntity)
+      .values(rows.slice(i, i + 200))
+      .updateEntity(false)
+      .execute();
+}
+
+/**
  * Deliveries in the database, shared by the fleet. A delivery is claimed by one replica with
  * a conditional update (`claimed_by` until `claim_until`), portable between SQLite and
  * PostgreSQL: a replica killed mid-attempt leaves a claim that lapses, and another replica
@@ -44,9 +63,7 @@ export class DeliveriesRepository {
   async insert(rows: WebhookDeliveryEntity[], manager?: EntityManager): Promise<void> {
     if (rows.length === 0) return;
     const target = manager ?? this.dataSource.manager;
-    // A few hundred at a time: SQLite takes at most 32766 bound parameters per statement.
-    for (let i = 0; i < rows.length; i += 200)
-      await target.insert(WebhookDeliveryEntity, rows.slice(i, i + 200));
+    await insertDeliveries(target, rows);
   }
 
   /**
@@ -85,34 +102,73 @@ export class DeliveriesRepository {
 
   /** Takes a due delivery for this replica until `until`; false when another replica has it. */
   async claim(id: string, replica: string, now: Date, until: Date): Promise<boolean> {
-    const result = await this.deliveries
+    return (await this.claimMany([id], replica, now, until)).length === 1;
+  }
+
+  /**
+   * Takes those of these due deliveries no other replica holds, in one statement, and answers
+   * which this replica now holds (read back by its own claim, so no RETURNING is needed).
+   */
+  async claimMany(
+    ids: readonly string[],
+    replica: string,
+    now: Date,
+    until: Date,
+  ): Promise<string[]> {
+    if (ids.length === 0) return [];
+    await this.deliveries
       .createQueryBuilder()
       .update()
       .set({ claimedBy: replica, claimUntil: until })
-      .where('id = :id AND status = :pending', { id, pending: 'pending' })
+      .where('id IN (:...ids) AND status = :pending', { ids, pending: 'pending' })
       .andWhere(
         new Brackets((claim) =>
           claim.where('claim_until IS NULL').orWhere('claim_until < :now', { now }),
         ),
       )
       .execute();
-    return result.affected === 1;
+    const held = await this.deliveries
+      .createQueryBuilder('d')
+      .select('d.id', 'id')
+      .where('d.id IN (:...ids) AND d.claimed_by = :replica AND d.claim_until = :until', {
+        ids,
+        replica,
+        until,
+      })
+      .getRawMany<{ id: string }>();
+    return held.map((row) => row.id);
   }
 
   /** The claimed delivery with its subscription and the event's bytes; null when either is gone. */
   async loadClaimed(id: string): Promise<DueDelivery | null> {
-    const delivery = await this.deliveries.findOneBy({ id });
-    if (!delivery) return null;
-    const [subscription, event] = await Promise.all([
+    const [due] = await this.loadMany([id]);
+    return due ?? null;
+  }
+
+  /**
+   * Claimed deliveries with their subscriptions and the events' bytes, in three queries for the
+   * lot; a delivery whose subscription or event is gone is left out (the caller removes it).
+   */
+  async loadMany(ids: readonly string[]): Promise<DueDelivery[]> {
+    if (ids.length === 0) return [];
+    const deliveries = await this.deliveries.findBy({ id: In([...ids]) });
+    if (deliveries.length === 0) return [];
+    const [subscriptions, events] = await Promise.all([
       this.dataSource
         .getRepository(WebhookSubscriptionEntity)
-        .findOneBy({ id: delivery.subscriptionId }),
-      this.dataSource
-        .getRepository(WebhookEventEntity)
-        .findOne({ where: { id: delivery.eventId }, select: { id: true, body: true } }),
+        .findBy({ id: In([...new Set(deliveries.map((d) => d.subscriptionId))]) }),
+      this.dataSource.getRepository(WebhookEventEntity).find({
+        where: { id: In([...new Set(deliveries.map((d) => d.eventId))]) },
+        select: { id: true, body: true },
+      }),
     ]);
-    if (!subscription || !event?.body) return null;
-    return { delivery, subscription, body: event.body };
+    const subscriptionOf = new Map(subscriptions.map((row) => [row.id, row]));
+    const bodyOf = new Map(events.map((row) => [row.id, row.body]));
+    return deliveries.flatMap((delivery) => {
+      const subscription = subscriptionOf.get(delivery.subscriptionId);
+      const body = bodyOf.get(delivery.eventId);
+      return subscription && body ? [{ delivery, subscription, body }] : [];
+    });
   }
 
   /** Changes a delivery this replica holds; false when its claim lapsed and another took it. */

@@ -177,6 +177,7 @@ export class DeliveriesService {
           },
           subscription,
           now,
+          false,
         );
         if (row) rows.push(row);
       }

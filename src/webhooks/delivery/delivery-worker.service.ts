@@ -126,26 +126,41 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       ]),
     ];
     const due = await this.deliveries.due(new Date(now), skip, free * 2);
+    // Within this replica's caps, then claimed and loaded as one batch (a few statements for
+    // the lot rather than several per delivery).
+    const picked: WebhookDeliveryEntity[] = [];
+    const taking = new Map<string, number>();
     for (const row of due) {
-      if (this.stopped || this.inFlight.size >= MAX_IN_FLIGHT) return;
-      const running = this.perSubscription.get(row.subscriptionId) ?? 0;
+      if (picked.length >= free) break;
+      const running =
+        (this.perSubscription.get(row.subscriptionId) ?? 0) + (taking.get(row.subscriptionId) ?? 0);
       if (running >= this.capOf(row.subscriptionId, now)) continue;
-      const claimed = await this.deliveries.claim(
-        row.id,
-        this.config.replicaId,
-        new Date(now),
-        new Date(now + CLAIM_MS),
-      );
-      if (claimed) this.start(row);
+      taking.set(row.subscriptionId, (taking.get(row.subscriptionId) ?? 0) + 1);
+      picked.push(row);
     }
+    if (picked.length === 0 || this.stopped) return;
+    const claimed = await this.deliveries.claimMany(
+      picked.map((row) => row.id),
+      this.config.replicaId,
+      new Date(now),
+      new Date(now + CLAIM_MS),
+    );
+    if (claimed.length === 0) return;
+    const loaded = await this.deliveries.loadMany(claimed);
+    const found = new Set(loaded.map((item) => item.delivery.id));
+    // Its subscription was removed, or its event pruned: nothing left to send.
+    for (const id of claimed) if (!found.has(id)) await this.deliveries.remove(id);
+    for (const item of loaded) this.start(item);
   }
 
-  private start(row: WebhookDeliveryEntity): void {
-    const subscription = row.subscriptionId;
+  private start(due: DueDelivery): void {
+    const subscription = due.delivery.subscriptionId;
     this.perSubscription.set(subscription, (this.perSubscription.get(subscription) ?? 0) + 1);
-    const run = this.deliver(row.id)
+    const run = this.deliver(due)
       .catch((error: unknown) =>
-        this.logger.error(`Delivery ${row.id} failed unexpectedly: ${errorMessage(error)}`),
+        this.logger.error(
+          `Delivery ${due.delivery.id} failed unexpectedly: ${errorMessage(error)}`,
+        ),
       )
       .finally(() => {
         this.inFlight.delete(run);
@@ -157,13 +172,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     this.inFlight.add(run);
   }
 
-  private async deliver(id: string): Promise<void> {
-    const due = await this.deliveries.loadClaimed(id);
-    if (!due) {
-      // Its subscription was removed, or its event pruned: nothing left to send.
-      await this.deliveries.remove(id);
-      return;
-    }
+  private async deliver(due: DueDelivery): Promise<void> {
+    const id = due.delivery.id;
     if (due.delivery.holdUntil !== null && !(await this.decideHeld(due))) return;
     const now = this.clock.now();
     const started = performance.now();
@@ -189,7 +199,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         lastAttemptAt: at,
         deliveredAt: at,
       });
-      await this.subscriptions.markOutcome(due.subscription.id, true, at);
+      await this.markOutcome(due, true, at);
       this.metrics.attempted('success', seconds, due.delivery, finished);
       return;
     }
@@ -206,12 +216,27 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       lastError: outcome.error.slice(0, 300) || null,
       lastAttemptAt: at,
     });
-    await this.subscriptions.markOutcome(due.subscription.id, false, at);
+    await this.markOutcome(due, false, at);
     this.metrics.attempted(dead ? 'dead_letter' : 'retry', seconds, due.delivery, finished);
     if (dead)
       this.logger.warn(
         `Delivery ${id} of ${due.delivery.event} to subscription ${due.subscription.id} failed for good after ${attempts} attempt(s): ${outcome.error.slice(0, 120)}`,
       );
+  }
+
+  /**
+   * The subscription's failing mark, written only when it changes (and a success's time at most
+   * every 10 s), read from the row loaded with the delivery: most deliveries write nothing here.
+   */
+  private async markOutcome(due: DueDelivery, ok: boolean, at: Date): Promise<void> {
+    const { subscription } = due;
+    const unchanged = ok
+      ? subscription.failingSince === null &&
+        subscription.lastSuccessAt !== null &&
+        at.getTime() - subscription.lastSuccessAt.getTime() < 10_000
+      : subscription.failingSince !== null;
+    if (unchanged) return;
+    await this.subscriptions.markOutcome(subscription.id, ok, at);
   }
 
   /**

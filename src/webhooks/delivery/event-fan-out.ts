@@ -50,6 +50,8 @@ export class EventFanOut {
     event: EventToDeliver,
     subscription: Pick<WebhookSubscriptionEntity, 'id' | 'app' | 'events'>,
     now: number,
+    /** False for a replay: a past event about a meeting with no owner is not the app's. */
+    waitForOwner = true,
   ): Promise<WebhookDeliveryEntity | null> {
     if (!matchesEvent(patternsOf(subscription), event.event)) return null;
     const area = eventArea(event.event);
@@ -58,7 +60,7 @@ export class EventFanOut {
       meetingId: event.meetingId,
       ownedArea: isMeetingArea(area),
     });
-    if (visibility === 'hidden') return null;
+    if (visibility === 'hidden' || (visibility === 'unknown' && !waitForOwner)) return null;
     return {
       id: randomUUID(),
       subscriptionId: subscription.id,

@@ -79,10 +79,17 @@ export class WebhookEventStore {
             ],
           );
       const won = Array.isArray(rows) && rows.length === 1;
-      // A few hundred at a time: SQLite takes at most 32766 bound parameters per statement.
+      // A few hundred at a time (SQLite takes at most 32766 bound parameters per statement),
+      // not read back (TypeORM would re-select each batch).
       if (won)
         for (let i = 0; i < deliveries.length; i += 200)
-          await manager.insert(WebhookDeliveryEntity, deliveries.slice(i, i + 200));
+          await manager
+            .createQueryBuilder()
+            .insert()
+            .into(WebhookDeliveryEntity)
+            .values(deliveries.slice(i, i + 200))
+            .updateEntity(false)
+            .execute();
       return won;
     });
   }

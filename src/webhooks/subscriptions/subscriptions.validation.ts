@@ -79,7 +79,8 @@ export function parseUpdateSubscription(value: unknown): UpdateSubscriptionInput
 export function parseRotateSecret(value: unknown): RotateSecretInput {
   const body = objectOf(value, 'body');
   onlyKnown(body, ['overlapSeconds']);
-  const overlap = body.overlapSeconds ?? DEFAULT_SECRET_OVERLAP_SECONDS;
+  const overlap =
+    body.overlapSeconds === undefined ? DEFAULT_SECRET_OVERLAP_SECONDS : body.overlapSeconds;
   if (
     typeof overlap !== 'number' ||
     !Number.isInteger(overlap) ||
@@ -104,7 +105,13 @@ export function parseReplay(value: unknown, now: number): ReplayInput {
     /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/.test(body.since)
       ? new Date(body.since)
       : undefined;
-  if (!since || Number.isNaN(since.getTime()) || since.getTime() > now)
+  // A day that does not exist (2026-02-30) would roll over into the next month: refused.
+  const day = typeof body.since === 'string' ? body.since.slice(0, 10) : '';
+  const rolled =
+    since !== undefined &&
+    !Number.isNaN(since.getTime()) &&
+    new Date(`${day}T12:00:00Z`).toISOString().slice(0, 10) !== day;
+  if (!since || Number.isNaN(since.getTime()) || rolled || since.getTime() > now)
     throw fieldsInvalid([
       {
         field: 'since',
