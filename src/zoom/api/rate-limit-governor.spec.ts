@@ -65,18 +65,6 @@ async function refusal(run: Promise<unknown>): Promise<DomainError> {
   return error;
 }
 
-/** Start times of `count` calls made at once through `governors` in turn, relative to the first. */
-async function burst(governors: RateLimitGovernor[], request: ZoomRequest, count: number) {
-  const times: number[] = [];
-  await Promise.all(
-    Array.from({ length: count }, (_, i) =>
-      governors[i % governors.length].run(request, async () => (times.push(Date.now()), ok)),
-    ),
-  );
-  times.sort((x, y) => x - y);
-  return times.map((t) => t - times[0]);
-}
-
 /**
  * A FakeClock whose sleeps end only when the test moves time past them (FakeClock's end at once),
  * so a call told to wait for its slot waits on the test's time as it would on wall time.
@@ -108,6 +96,54 @@ async function settle(clients: Redis[]): Promise<void> {
   do await new Promise((done) => setImmediate(done));
   while (clients.some((client) => client.commandQueue.length > 0));
 }
+
+/** Moves `clock` to `at`, each sleep ending at its own instant, every call settled in between. */
+async function passTime(clock: SteppedClock, clients: Redis[], at: number): Promise<void> {
+  await settle(clients);
+  for (let wake = clock.nextWake(); wake !== undefined && wake <= at; wake = clock.nextWake()) {
+    clock.moveTo(wake);
+    await settle(clients);
+  }
+  // Never back: a call that waited may have taken time past `at` already.
+  clock.moveTo(Math.max(at, clock.now()));
+}
+
+/** Lets time go on, sleep by sleep, until no call waits for it any more; then answers `calls`. */
+async function runOut<T>(clock: SteppedClock, clients: Redis[], calls: Promise<T>[]): Promise<T[]> {
+  await settle(clients);
+  for (let wake = clock.nextWake(); wake !== undefined; wake = clock.nextWake()) {
+    clock.moveTo(wake);
+    await settle(clients);
+  }
+  return Promise.all(calls);
+}
+
+/**
+ * Start times on `clock` of `count` calls made at once through `governors` in turn, relative to
+ * the first; the test's time goes on until every call has started.
+ */
+async function burst(
+  clock: SteppedClock,
+  clients: Redis[],
+  governors: RateLimitGovernor[],
+  request: ZoomRequest,
+  count: number,
+): Promise<number[]> {
+  const times: number[] = [];
+  await runOut(
+    clock,
+    clients,
+    Array.from({ length: count }, (_, i) =>
+      governors[i % governors.length].run(request, async () => (times.push(clock.now()), ok)),
+    ),
+  );
+  times.sort((x, y) => x - y);
+  return times.map((t) => t - times[0]);
+}
+
+/** The command connections of `replicas` that have Redis (the ones `settle` watches). */
+const connectionsOf = (...replicas: { redis: Redis | null }[]): Redis[] =>
+  replicas.flatMap(({ redis }) => (redis ? [redis] : []));
 
 describe(RateLimitGovernor.name, () => {
   let namespace: Awaited<ReturnType<typeof createRedisNamespace>>;
@@ -182,22 +218,26 @@ describe(RateLimitGovernor.name, () => {
   });
 
   it('lets a burst up to the limit go at once, as Zoom counts a second', async () => {
-    const { governor: g } = await governor();
-    const offsets = await burst([g], heavy, 10); // Heavy on pro: 10/s
+    const clock = new SteppedClock();
+    const replica = await governor({ clock }); // Heavy on pro: 10/s
+    const offsets = await burst(clock, connectionsOf(replica), [replica.governor], heavy, 10);
     expect(offsets.at(-1)).toBeLessThan(100);
   });
 
   it('makes only the calls beyond the limit wait, across two replicas sharing Redis', async () => {
-    const [a, b] = [(await governor()).governor, (await governor()).governor];
-    const offsets = await burst([a, b], heavy, 14);
+    const clock = new SteppedClock();
+    const [a, b] = [await governor({ clock }), await governor({ clock })];
+    const offsets = await burst(clock, connectionsOf(a, b), [a.governor, b.governor], heavy, 14);
     expect(offsets.filter((t) => t < 500)).toHaveLength(10);
     // The 11th waits until the 1st leaves the sliding second (1,020 ms with the jitter margin).
     expect(offsets[10]).toBeGreaterThanOrEqual(980);
   });
 
   it('counts the whole wait in zoom_rate_limit_wait_seconds, the time in line included', async () => {
-    const { governor: g, metrics } = await governor();
-    await burst([g], heavy, 13); // Heavy on pro: 10/s, so 3 wait for the next second
+    const clock = new SteppedClock();
+    const replica = await governor({ clock }); // Heavy on pro: 10/s, so 3 of 13 wait for the next second
+    await burst(clock, connectionsOf(replica), [replica.governor], heavy, 13);
+    const { metrics } = replica;
     const buckets = (await metrics.registry.getSingleMetric('zoom_rate_limit_wait_seconds')!.get())
       .values;
     const count = (le: number) =>
@@ -208,8 +248,9 @@ describe(RateLimitGovernor.name, () => {
   });
 
   it('paces in-process when there is no Redis', async () => {
-    const { governor: g } = await governor({ redis: false, plan: 'free' }); // Heavy on free: 1/s
-    const offsets = await burst([g], heavy, 3);
+    const clock = new SteppedClock();
+    const { governor: g } = await governor({ redis: false, plan: 'free', clock }); // Heavy on free: 1/s
+    const offsets = await burst(clock, [], [g], heavy, 3);
     expect(offsets[1]).toBeGreaterThanOrEqual(980);
     expect(offsets[2]).toBeGreaterThanOrEqual(1_980);
   });
@@ -223,12 +264,14 @@ describe(RateLimitGovernor.name, () => {
   });
 
   it('leases slots at a steady pace, so most calls make no Redis round trip', async () => {
-    const { governor: g, redis } = await governor({ plan: 'business' }); // Light: 80/s
+    const clock = new SteppedClock();
+    const { governor: g, redis } = await governor({ plan: 'business', clock }); // Light: 80/s
     const sent = vi.spyOn(redis!, 'sendCommand');
     let started = 0;
+    const begin = clock.now();
     for (let i = 0; i < 80; i++) {
-      await g.run(light, async () => (started++, ok));
-      await new Promise((r) => setTimeout(r, 40)); // about 25 calls a second
+      await runOut(clock, [redis!], [g.run(light, async () => (started++, ok))]);
+      await passTime(clock, [redis!], begin + (i + 1) * 40); // 25 calls a second
     }
     const trips = sent.mock.calls.filter(([command]) => command.name === 'evalsha').length;
     expect(started).toBe(80);
@@ -241,16 +284,7 @@ describe(RateLimitGovernor.name, () => {
     // start, are the test's own however loaded the machine (wall time made this flaky).
     const clock = new SteppedClock();
     const replicas = await Promise.all([1, 2, 3].map(() => governor({ plan: 'business', clock })));
-    const connections = replicas.map(({ redis }) => redis!);
-    /** Moves time to `at`, each sleep ending at its own instant, every call settled in between. */
-    const passTime = async (at: number) => {
-      await settle(connections);
-      for (let wake = clock.nextWake(); wake !== undefined && wake <= at; wake = clock.nextWake()) {
-        clock.moveTo(wake);
-        await settle(connections);
-      }
-      clock.moveTo(at);
-    };
+    const connections = connectionsOf(...replicas);
     const starts: number[] = [];
     const calls: Promise<unknown>[] = [];
     // Each replica at 40 calls a second of Light (Light's limit on business: 80/s for the fleet) for 1.5 s.
@@ -258,12 +292,10 @@ describe(RateLimitGovernor.name, () => {
     for (let i = 0; i < 60; i++) {
       for (const { governor: g } of replicas)
         calls.push(g.run(light, async () => (starts.push(clock.now()), ok)));
-      await passTime(begin + (i + 1) * 25);
+      await passTime(clock, connections, begin + (i + 1) * 25);
     }
     // The calls still waiting for a slot start as time goes on.
-    for (let wake = clock.nextWake(); wake !== undefined; wake = clock.nextWake())
-      await passTime(wake);
-    await Promise.all(calls);
+    await runOut(clock, connections, calls);
     starts.sort((x, y) => x - y);
     const busiestSecond = Math.max(
       ...starts.map((from) => starts.filter((t) => t >= from && t < from + 1_000).length),
@@ -276,10 +308,13 @@ describe(RateLimitGovernor.name, () => {
   });
 
   it('retries a per-second 429 from Zoom in the next second and answers the retry', async () => {
-    const { governor: g } = await governor();
+    const clock = new SteppedClock();
+    const replica = await governor({ clock });
     const answers = [qps429, ok];
     const times: number[] = [];
-    const response = await g.run(heavy, async () => (times.push(Date.now()), answers.shift()!));
+    const [response] = await runOut(clock, connectionsOf(replica), [
+      replica.governor.run(heavy, async () => (times.push(clock.now()), answers.shift()!)),
+    ]);
     expect([response.status, times.length]).toEqual([200, 2]);
     expect(Math.floor(times[1] / 1000)).toBeGreaterThan(Math.floor(times[0] / 1000));
   });
@@ -317,7 +352,8 @@ describe(RateLimitGovernor.name, () => {
   });
 
   it('paces to the per-second limit Zoom reports on ordinary answers, on every replica', async () => {
-    const [a, b] = [(await governor()).governor, await governor()];
+    const clock = new SteppedClock();
+    const [a, b] = [(await governor({ clock })).governor, await governor({ clock })];
     const reported: ZoomResponse = {
       ...ok,
       headers: {
@@ -328,13 +364,14 @@ describe(RateLimitGovernor.name, () => {
     };
     await a.run(light, async () => reported);
     await vi.waitFor(() => expect(b.limits.limit('general', 'light').limit).toBe(2));
-    const offsets = await burst([b.governor], light, 3);
+    const offsets = await burst(clock, connectionsOf(b), [b.governor], light, 3);
     expect(offsets[2]).toBeGreaterThanOrEqual(980);
   });
 
   it('paces to ZOOM_RATE_LIMITS over the plan', async () => {
-    const { governor: g } = await governor({ redis: false, limits: { heavy: 2 } });
-    const offsets = await burst([g], heavy, 3);
+    const clock = new SteppedClock();
+    const { governor: g } = await governor({ redis: false, limits: { heavy: 2 }, clock });
+    const offsets = await burst(clock, [], [g], heavy, 3);
     expect(offsets[1]).toBeLessThan(100);
     expect(offsets[2]).toBeGreaterThanOrEqual(980);
   });
@@ -342,21 +379,27 @@ describe(RateLimitGovernor.name, () => {
   it.each([true, false])(
     "keeps each app's share while another bursts, lending what is unused (Redis: %s)",
     async (withRedis) => {
-      const { governor: g } = await governor({ redis: withRedis, limits: { medium: 10 } });
-      const started = Date.now();
+      const clock = new SteppedClock();
+      const replica = await governor({ redis: withRedis, limits: { medium: 10 }, clock });
+      const connections = connectionsOf(replica);
+      const started = clock.now();
       const starts = new Map<string, number[]>([
         ['bursty', []],
         ['steady', []],
       ]);
       const call = (app: string) =>
-        g.run(forApp(app), async () => (starts.get(app)?.push(Date.now() - started), ok));
+        replica.governor.run(
+          forApp(app),
+          async () => (starts.get(app)?.push(clock.now() - started), ok),
+        );
       // Alone, the bursty app borrows the whole window; then both want more.
       const bursty = Array.from({ length: 30 }, () => call('bursty'));
-      await new Promise((r) => setTimeout(r, 100));
-      await Promise.all(Array.from({ length: 5 }, () => call('steady')));
+      await passTime(clock, connections, started + 100);
+      const steady = Array.from({ length: 5 }, () => call('steady'));
+      await runOut(clock, connections, [...steady, ...bursty]);
       // The steady app's 5 (its share of 10) start in the next window, not after the burst's 30.
+      expect(starts.get('steady')).toHaveLength(5);
       expect(Math.max(...(starts.get('steady') ?? []))).toBeLessThan(1_500);
-      await Promise.all(bursty);
       expect(starts.get('bursty')?.filter((t) => t < 900)).toHaveLength(10);
     },
   );
@@ -376,16 +419,19 @@ describe(RateLimitGovernor.name, () => {
   });
 
   it('answers 429 with Retry-After at once when the line is longer than the bounded wait', async () => {
-    const { governor: g } = await governor({ redis: false, plan: 'free' }); // 1/s: 15 s of line holds 16
+    const clock = new SteppedClock();
+    const { governor: g } = await governor({ redis: false, plan: 'free', clock }); // 1/s: 15 s of line holds 16
     const queued = Array.from({ length: 15 }, () =>
       g.run(heavy, async () => ok).catch(() => undefined),
     );
-    const started = Date.now();
-    const refused = await refusal(g.run(heavy, async () => ok));
-    expect([refused.status, refused.code]).toEqual([429, ErrorCode.RateLimited]);
-    expect(Number(refused.options.headers?.['Retry-After'])).toBeGreaterThanOrEqual(1);
-    expect(Date.now() - started).toBeLessThan(100);
-    void Promise.all(queued);
+    let refused: DomainError | undefined;
+    void refusal(g.run(heavy, async () => ok)).then((error) => (refused = error));
+    // At once: answered before the test lets any time pass (the queued calls still wait for it).
+    await settle([]);
+    expect(clock.nextWake()).toBeDefined();
+    expect([refused?.status, refused?.code]).toEqual([429, ErrorCode.RateLimited]);
+    expect(Number(refused?.options.headers?.['Retry-After'])).toBeGreaterThanOrEqual(1);
+    await runOut(clock, [], queued);
   });
 
   it('lets Resource-intensive calls start within the per-minute limit and refuses the rest with Retry-After', async () => {
@@ -407,8 +453,9 @@ describe(RateLimitGovernor.name, () => {
   });
 
   it("paces Zoom Phone on Phone's own table", async () => {
-    const { governor: g } = await governor(); // Phone Heavy on pro: 5/s (general Heavy: 10/s)
-    const offsets = await burst([g], phoneHeavy, 7);
+    const clock = new SteppedClock();
+    const replica = await governor({ clock }); // Phone Heavy on pro: 5/s (general Heavy: 10/s)
+    const offsets = await burst(clock, connectionsOf(replica), [replica.governor], phoneHeavy, 7);
     expect(offsets.filter((t) => t < 500)).toHaveLength(5);
     expect(offsets[5]).toBeGreaterThanOrEqual(980);
   });
