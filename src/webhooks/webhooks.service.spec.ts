@@ -1,8 +1,7 @@
+import { FixedApps, FixedOwners } from '../access/testing/fixed-ports.js';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { createHmac, randomBytes } from 'node:crypto';
 import { AccessPolicy } from '../access/access-policy.service.js';
-import type { AuthenticatedCaller } from '../access/caller.js';
-import { CallerIdentity, MeetingOwnership } from '../access/ports.js';
 import { EncryptionService } from '../common/crypto/encryption.service.js';
 import { DeliveriesRepository } from './delivery/deliveries.repository.js';
 import { DeliveryMetrics } from './delivery/delivery-metrics.js';
@@ -50,27 +49,6 @@ class RecordedMeetings implements MeetingRecordsPort {
   }
 }
 
-class NoMeetings extends MeetingOwnership {
-  ownerOf(): Promise<string | null> {
-    return Promise.resolve(null);
-  }
-  ownerOfUuid(): Promise<string | null> {
-    return Promise.resolve(null);
-  }
-  ownedAmong(): Promise<Set<string>> {
-    return Promise.resolve(new Set());
-  }
-}
-
-class NoApps extends CallerIdentity {
-  callerFor(): Promise<AuthenticatedCaller> {
-    return Promise.reject(new Error('no callers here'));
-  }
-  callerNamed(): AuthenticatedCaller | undefined {
-    return undefined;
-  }
-}
-
 function signedHeaders(body: string, at = Date.now(), secret = SECRET) {
   const timestamp = String(Math.floor(at / 1000));
   const hash = createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex');
@@ -108,7 +86,7 @@ describe(WebhooksService.name, () => {
     const config = loadConfig(env);
     const clock = new Clock();
     // The delivery side is real, on the same database, with no subscription: nothing to send.
-    const access = new AccessPolicy(new NoMeetings(), new NoApps());
+    const access = new AccessPolicy(new FixedOwners(), FixedApps.of());
     const subscriptions = new SubscriptionsRepository(dataSource);
     const deliveries = new DeliveriesRepository(dataSource);
     const worker = new DeliveryWorker(

@@ -1,7 +1,7 @@
+import { FixedApps, FixedOwners } from '../../access/testing/fixed-ports.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AccessPolicy } from '../../access/access-policy.service.js';
 import type { AuthenticatedCaller } from '../../access/caller.js';
-import { CallerIdentity, MeetingOwnership } from '../../access/ports.js';
 import { AuditEventEntity } from '../../audit/audit-event.entity.js';
 import { AuditRepository } from '../../audit/audit.repository.js';
 import { AuditService } from '../../audit/audit.service.js';
@@ -32,27 +32,6 @@ const OTHER_MEETING = '11111111111';
 const appA: AuthenticatedCaller = { name: 'app-a', admin: false, grants: DEFAULT_APP_GRANTS };
 const appB: AuthenticatedCaller = { name: 'app-b', admin: false, grants: DEFAULT_APP_GRANTS };
 const admin: AuthenticatedCaller = { name: 'ops', admin: true, grants: ADMIN_GRANTS };
-
-class Owners extends MeetingOwnership {
-  ownerOf(id: string): Promise<string | null> {
-    return Promise.resolve(id === MEETING ? 'app-a' : id === OTHER_MEETING ? 'app-b' : null);
-  }
-  ownerOfUuid(): Promise<string | null> {
-    return Promise.resolve(null);
-  }
-  ownedAmong(): Promise<Set<string>> {
-    return Promise.resolve(new Set());
-  }
-}
-
-class LiveApps extends CallerIdentity {
-  callerFor(): Promise<AuthenticatedCaller> {
-    return Promise.reject(new Error('no callers here'));
-  }
-  callerNamed(name: string): AuthenticatedCaller | undefined {
-    return [appA, appB].find((caller) => caller.name === name);
-  }
-}
 
 function delivery(
   subscriptionId: string,
@@ -129,7 +108,15 @@ describe.each(migratedEngines)(`${DeliveriesService.name} on %s`, (_engine, open
       new AuditRepository(dataSource.getRepository(AuditEventEntity)),
       clock,
     );
-    const access = new AccessPolicy(new Owners(), new LiveApps());
+    const access = new AccessPolicy(
+      new FixedOwners(
+        new Map([
+          [MEETING, 'app-a'],
+          [OTHER_MEETING, 'app-b'],
+        ]),
+      ),
+      FixedApps.of(appA, appB),
+    );
     const repository = new SubscriptionsRepository(dataSource);
     deliveries = new DeliveriesRepository(dataSource);
     subscriptions = new SubscriptionsService(config, clock, repository, secrets, audit, access);

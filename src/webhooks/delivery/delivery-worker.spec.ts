@@ -1,3 +1,4 @@
+import { FixedApps, FixedOwners } from '../../access/testing/fixed-ports.js';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import {
   createServer,
@@ -6,8 +7,6 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { AccessPolicy } from '../../access/access-policy.service.js';
-import type { AuthenticatedCaller } from '../../access/caller.js';
-import { CallerIdentity, MeetingOwnership } from '../../access/ports.js';
 import { Clock } from '../../common/clock.js';
 import { EncryptionService } from '../../common/crypto/encryption.service.js';
 import { loadConfig } from '../../config/app-config.js';
@@ -29,30 +28,6 @@ import { SubscriberBreakers } from './subscriber-breakers.js';
 const MEETING = '85746065432';
 const BODY =
   '{"event":"meeting.updated","event_ts":1764331200123,"payload":{"account_id":"acc",  "object":{"id":85746065432,"topic":"Caf\u00e9 \u2615 \\u00e9"}}}';
-
-/** Meeting owners as the gateway's records would say; none until the test sets one. */
-class Owners extends MeetingOwnership {
-  readonly owners = new Map<string, string>();
-  ownerOf(id: string): Promise<string | null> {
-    return Promise.resolve(this.owners.get(id) ?? null);
-  }
-  ownerOfUuid(): Promise<string | null> {
-    return Promise.resolve(null);
-  }
-  ownedAmong(): Promise<Set<string>> {
-    return Promise.resolve(new Set());
-  }
-}
-
-/** Every app named `app-…` holds a live key with the default grants (meetings, own). */
-class Apps extends CallerIdentity {
-  callerFor(): Promise<AuthenticatedCaller> {
-    return Promise.reject(new Error('no callers here'));
-  }
-  callerNamed(name: string): AuthenticatedCaller | undefined {
-    return name.startsWith('app-') ? { name, admin: false, grants: DEFAULT_APP_GRANTS } : undefined;
-  }
-}
 
 /** A subscriber on 127.0.0.1: records each request, then answers as `answer` says (or never). */
 class Subscriber {
@@ -112,7 +87,7 @@ function zoomVerifies(secret: string, headers: IncomingHttpHeaders, raw: Buffer,
 describe.each(migratedEngines)(`${DeliveryWorker.name} on %s`, (_engine, open) => {
   let handle: MigratedDatabase;
   let secrets: SubscriptionSecrets;
-  let owners: Owners;
+  let owners: FixedOwners;
   let worker: DeliveryWorker | undefined;
   let sender: DeliverySender;
   const subscribers: Subscriber[] = [];
@@ -129,7 +104,7 @@ describe.each(migratedEngines)(`${DeliveryWorker.name} on %s`, (_engine, open) =
   beforeEach(async () => {
     for (const table of ['webhook_deliveries', 'webhook_subscriptions', 'webhook_events'])
       await handle.dataSource.query(`DELETE FROM ${table}`);
-    owners = new Owners();
+    owners = new FixedOwners();
   });
 
   afterEach(async () => {
@@ -155,7 +130,13 @@ describe.each(migratedEngines)(`${DeliveryWorker.name} on %s`, (_engine, open) =
       subscriptions,
       secrets,
       sender,
-      new AccessPolicy(owners, new Apps()),
+      new AccessPolicy(
+        owners,
+        // Every app named `app-…` holds a live key with the default grants (meetings, own).
+        new FixedApps((name) =>
+          name.startsWith('app-') ? { name, admin: false, grants: DEFAULT_APP_GRANTS } : undefined,
+        ),
+      ),
       new SubscriberBreakers(),
       new DeliveryMetrics(clock, deliveries, subscriptions, new MetricsService()),
     );

@@ -1,7 +1,6 @@
+import { FixedApps, FixedOwners } from '../../access/testing/fixed-ports.js';
 import { randomUUID } from 'node:crypto';
 import { AccessPolicy } from '../../access/access-policy.service.js';
-import type { AuthenticatedCaller } from '../../access/caller.js';
-import { CallerIdentity, MeetingOwnership } from '../../access/ports.js';
 import { FakeClock } from '../../common/testing/fake-clock.js';
 import { loadConfig } from '../../config/app-config.js';
 import { parseGrants } from '../../config/grants.js';
@@ -22,38 +21,9 @@ const event = (name: string, meetingId: string | null = MEETING) => ({
   eventAt: T - 2_000,
 });
 
-/** Meeting owners as the gateway's records would say; none until the test sets one. */
-class Owners extends MeetingOwnership {
-  readonly owners = new Map<string, string>();
-  ownerOf(id: string): Promise<string | null> {
-    return Promise.resolve(this.owners.get(id) ?? null);
-  }
-  ownerOfUuid(): Promise<string | null> {
-    return Promise.resolve(null);
-  }
-  ownedAmong(): Promise<Set<string>> {
-    return Promise.resolve(new Set());
-  }
-}
-
-/** app-all sees every meeting; app-own its own meetings (and users); app-gone holds no key. */
-class Apps extends CallerIdentity {
-  private readonly grants = new Map([
-    ['app-all', parseGrants('meetings=r;recordings=r;ownership=all', { admin: false })],
-    ['app-own', parseGrants('meetings=rw;users=r;ownership=own', { admin: false })],
-  ]);
-  callerFor(): Promise<AuthenticatedCaller> {
-    return Promise.reject(new Error('no callers here'));
-  }
-  callerNamed(name: string): AuthenticatedCaller | undefined {
-    const grants = this.grants.get(name);
-    return grants ? { name, admin: false, grants } : undefined;
-  }
-}
-
 describe.each(migratedEngines)(`${EventFanOut.name} on %s`, (_engine, open) => {
   let handle: MigratedDatabase;
-  let owners: Owners;
+  let owners: FixedOwners;
   let clock: FakeClock;
   let fanOut: EventFanOut;
 
@@ -67,13 +37,28 @@ describe.each(migratedEngines)(`${EventFanOut.name} on %s`, (_engine, open) => {
 
   beforeEach(async () => {
     await handle.dataSource.query('DELETE FROM webhook_subscriptions');
-    owners = new Owners();
+    owners = new FixedOwners();
     clock = new FakeClock(T);
     fanOut = new EventFanOut(
       loadConfig({ WEBHOOK_RETRY_WINDOW_SECONDS: '10' }),
       clock,
       new SubscriptionsRepository(handle.dataSource),
-      new AccessPolicy(owners, new Apps()),
+      new AccessPolicy(
+        owners,
+        // app-all sees every meeting; app-own its own meetings (and users); app-gone holds no key.
+        FixedApps.of(
+          {
+            name: 'app-all',
+            admin: false,
+            grants: parseGrants('meetings=r;recordings=r;ownership=all', { admin: false }),
+          },
+          {
+            name: 'app-own',
+            admin: false,
+            grants: parseGrants('meetings=rw;users=r;ownership=own', { admin: false }),
+          },
+        ),
+      ),
     );
   });
 

@@ -1,7 +1,7 @@
+import { FixedApps, FixedOwners } from '../../access/testing/fixed-ports.js';
 import { randomBytes } from 'node:crypto';
 import { AccessPolicy } from '../../access/access-policy.service.js';
 import type { AuthenticatedCaller } from '../../access/caller.js';
-import { CallerIdentity, MeetingOwnership } from '../../access/ports.js';
 import { AuditEventEntity } from '../../audit/audit-event.entity.js';
 import { AuditRepository } from '../../audit/audit.repository.js';
 import { AuditService } from '../../audit/audit.service.js';
@@ -23,28 +23,6 @@ const HOOK = 'http://127.0.0.1:8080/hook';
 const appA: AuthenticatedCaller = { name: 'app-a', admin: false, grants: DEFAULT_APP_GRANTS };
 const appB: AuthenticatedCaller = { name: 'app-b', admin: false, grants: DEFAULT_APP_GRANTS };
 const admin: AuthenticatedCaller = { name: 'ops', admin: true, grants: ADMIN_GRANTS };
-
-class NoMeetings extends MeetingOwnership {
-  ownerOf(): Promise<string | null> {
-    return Promise.resolve(null);
-  }
-  ownerOfUuid(): Promise<string | null> {
-    return Promise.resolve(null);
-  }
-  ownedAmong(): Promise<Set<string>> {
-    return Promise.resolve(new Set());
-  }
-}
-
-/** app-a and app-b hold live keys; no other app does. */
-class LiveApps extends CallerIdentity {
-  callerFor(): Promise<AuthenticatedCaller> {
-    return Promise.reject(new Error('no callers here'));
-  }
-  callerNamed(name: string): AuthenticatedCaller | undefined {
-    return [appA, appB].find((caller) => caller.name === name);
-  }
-}
 
 /** How a call was refused: status, code and the fields named; or 'resolved'. */
 async function refusal(
@@ -89,7 +67,7 @@ describe.each(migratedEngines)(`${SubscriptionsService.name} on %s`, (_engine, o
       new SubscriptionsRepository(dataSource),
       secrets,
       new AuditService(new AuditRepository(dataSource.getRepository(AuditEventEntity)), clock),
-      new AccessPolicy(new NoMeetings(), new LiveApps()),
+      new AccessPolicy(new FixedOwners(), FixedApps.of(appA, appB)),
     );
   });
 
