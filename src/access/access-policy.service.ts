@@ -8,6 +8,13 @@ import { callKindOf, zoomTargetOf } from './zoom-areas.js';
 
 const INT64_MAX = 9_223_372_036_854_775_807n;
 
+/** What access decides a Zoom event on: its grants area, the meeting it names, and whether owning that meeting matters. */
+export interface ZoomEventTarget {
+  readonly area: string;
+  readonly meetingId?: string | null;
+  readonly ownedArea: boolean;
+}
+
 /** Zoom's answer to a meeting that does not exist: given for another app's meeting too, so ids cannot be probed. */
 export function meetingDoesNotExist(meetingId: string): DomainError {
   return DomainError.notFound(`Meeting does not exist: ${meetingId.slice(0, 200)}.`, 3001);
@@ -28,6 +35,9 @@ export class AccessPolicy {
     private readonly ownership: MeetingOwnership,
     private readonly identity: CallerIdentity,
   ) {}
+
+  /** The owner lookup of each event being decided, dropped with the event. */
+  private readonly eventOwners = new WeakMap<ZoomEventTarget, Promise<string | null>>();
 
   assertGrant(caller: AuthenticatedCaller, area: string, kind: CallKind): void {
     if (!allows(caller.grants, area, kind))
@@ -94,13 +104,19 @@ export class AccessPolicy {
    */
   async eventVisibility(
     app: string,
-    event: { area: string; meetingId?: string | null; ownedArea: boolean },
+    event: ZoomEventTarget,
   ): Promise<'visible' | 'hidden' | 'unknown'> {
     const caller = this.identity.callerNamed(app);
     if (!caller || !allows(caller.grants, event.area, 'read')) return 'hidden';
     if (!event.ownedArea || caller.grants.ownership === 'all') return 'visible';
     if (!event.meetingId) return 'hidden';
-    const owner = await this.ownership.ownerOf(event.meetingId);
+    // One lookup per event, however many apps' subscriptions ask about it.
+    let lookup = this.eventOwners.get(event);
+    if (lookup === undefined) {
+      lookup = this.ownership.ownerOf(event.meetingId);
+      this.eventOwners.set(event, lookup);
+    }
+    const owner = await lookup;
     if (owner === null) return 'unknown';
     return owner === app ? 'visible' : 'hidden';
   }

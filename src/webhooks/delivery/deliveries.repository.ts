@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Brackets, type DataSource, type EntityManager, In } from 'typeorm';
 import { WebhookEventEntity } from '../events/webhook-event.entity.js';
+import { insertDeliveries } from '../events/webhook-event.store.js';
 import { WebhookSubscriptionEntity } from '../subscriptions/webhook-subscription.entity.js';
 import { type DeliveryStatus, WebhookDeliveryEntity } from '../events/webhook-delivery.entity.js';
 
@@ -25,25 +26,6 @@ export interface SubscriptionBacklog {
   subscriptionId: string;
   pending: number;
   oldestCreatedAt: Date;
-}
-
-/**
- * Inserts deliveries a few hundred at a time (SQLite takes at most 32766 bound parameters per
- * statement), without reading them back: TypeORM would otherwise re-select each batch (and on
- * SQLite merge the rows into the wrong objects).
- */
-export async function insertDeliveries(
-  manager: EntityManager,
-  rows: readonly WebhookDeliveryEntity[],
-): Promise<void> {
-  for (let i = 0; i < rows.length; i += 200)
-    await manager
-      .createQueryBuilder()
-      .insert()
-      .into(WebhookDeliveryEntity)
-      .values(rows.slice(i, i + 200))
-      .updateEntity(false)
-      .execute();
 }
 
 /**

@@ -9,12 +9,12 @@ import { Clock } from '../../common/clock.js';
 import { errorMessage } from '../../common/errors/index.js';
 import { AppConfig } from '../../config/app-config.js';
 import type { WebhookDeliveryEntity } from '../events/webhook-delivery.entity.js';
-import { eventArea, isMeetingArea } from '../subscriptions/event-patterns.js';
 import { SubscriptionSecrets } from '../subscriptions/subscription-secrets.js';
 import { SubscriptionsRepository } from '../subscriptions/subscriptions.repository.js';
 import { DeliveriesRepository, type DueDelivery } from './deliveries.repository.js';
 import { DeliveryMetrics } from './delivery-metrics.js';
 import { DELIVERY_TIMEOUT_MS, DeliverySender } from './delivery-sender.js';
+import { targetOf } from './event-fan-out.js';
 import { SubscriberBreakers } from './subscriber-breakers.js';
 
 /** Deliveries in flight per replica, and per subscription (so one subscriber cannot take them all). */
@@ -245,12 +245,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
    */
   private async decideHeld(due: DueDelivery): Promise<boolean> {
     const { delivery } = due;
-    const area = eventArea(delivery.event);
-    const visibility = await this.access.eventVisibility(delivery.app, {
-      area,
-      meetingId: delivery.meetingId,
-      ownedArea: isMeetingArea(area),
-    });
+    const visibility = await this.access.eventVisibility(delivery.app, targetOf(delivery));
     const now = this.clock.now();
     if (visibility === 'visible') {
       await this.deliveries.releaseHold(delivery.id, this.config.replicaId);

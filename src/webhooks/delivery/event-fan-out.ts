@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { AccessPolicy } from '../../access/access-policy.service.js';
+import { AccessPolicy, type ZoomEventTarget } from '../../access/access-policy.service.js';
 import { Clock } from '../../common/clock.js';
 import { AppConfig } from '../../config/app-config.js';
 import type { WebhookDeliveryEntity } from '../events/webhook-delivery.entity.js';
@@ -17,6 +17,12 @@ export interface EventToDeliver {
   event: string;
   meetingId: string | null;
   eventAt: number;
+}
+
+/** What access decides an event on (delivery-worker.service.ts asks the same of a held delivery). */
+export function targetOf(event: Pick<EventToDeliver, 'event' | 'meetingId'>): ZoomEventTarget {
+  const area = eventArea(event.event);
+  return { area, meetingId: event.meetingId, ownedArea: isMeetingArea(area) };
 }
 
 /**
@@ -37,9 +43,10 @@ export class EventFanOut {
   /** Deliveries of a newly received event, to every active subscription that may have it. */
   async deliveriesFor(event: EventToDeliver): Promise<WebhookDeliveryEntity[]> {
     const active = await this.subscriptions.active();
+    const target = targetOf(event);
     const rows: WebhookDeliveryEntity[] = [];
     for (const subscription of active) {
-      const row = await this.deliveryOf(event, subscription, this.clock.now());
+      const row = await this.deliveryOf(event, subscription, this.clock.now(), true, target);
       if (row) rows.push(row);
     }
     return rows;
@@ -52,14 +59,11 @@ export class EventFanOut {
     now: number,
     /** False for a replay: a past event about a meeting with no owner is not the app's. */
     waitForOwner = true,
+    /** The same object for every subscription of one event, so its owner is looked up once. */
+    target: ZoomEventTarget = targetOf(event),
   ): Promise<WebhookDeliveryEntity | null> {
     if (!matchesEvent(patternsOf(subscription), event.event)) return null;
-    const area = eventArea(event.event);
-    const visibility = await this.access.eventVisibility(subscription.app, {
-      area,
-      meetingId: event.meetingId,
-      ownedArea: isMeetingArea(area),
-    });
+    const visibility = await this.access.eventVisibility(subscription.app, target);
     if (visibility === 'hidden' || (visibility === 'unknown' && !waitForOwner)) return null;
     return {
       id: randomUUID(),

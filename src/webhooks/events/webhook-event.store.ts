@@ -1,7 +1,7 @@
 import { inTransaction } from '../../database/transaction.js';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { Clock } from '../../common/clock.js';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity.js';
 import { WebhookEventEntity, type WebhookEventStatus } from './webhook-event.entity.js';
@@ -25,6 +25,25 @@ export type StoredEvent = Pick<
 /** SQLite keeps timestamps as UTC text, `YYYY-MM-DD HH:MM:SS.SSS`, the same as its column default. */
 function sqliteTimestamp(ms: number): string {
   return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+}
+
+/**
+ * Inserts deliveries a few hundred at a time (SQLite takes at most 32766 bound parameters per
+ * statement), without reading them back: TypeORM would otherwise re-select each batch (and on
+ * SQLite merge the rows into the wrong objects).
+ */
+export async function insertDeliveries(
+  manager: EntityManager,
+  rows: readonly WebhookDeliveryEntity[],
+): Promise<void> {
+  for (let i = 0; i < rows.length; i += 200)
+    await manager
+      .createQueryBuilder()
+      .insert()
+      .into(WebhookDeliveryEntity)
+      .values(rows.slice(i, i + 200))
+      .updateEntity(false)
+      .execute();
 }
 
 /**
@@ -79,17 +98,7 @@ export class WebhookEventStore {
             ],
           );
       const won = Array.isArray(rows) && rows.length === 1;
-      // A few hundred at a time (SQLite takes at most 32766 bound parameters per statement),
-      // not read back (TypeORM would re-select each batch).
-      if (won)
-        for (let i = 0; i < deliveries.length; i += 200)
-          await manager
-            .createQueryBuilder()
-            .insert()
-            .into(WebhookDeliveryEntity)
-            .values(deliveries.slice(i, i + 200))
-            .updateEntity(false)
-            .execute();
+      if (won) await insertDeliveries(manager, deliveries);
       return won;
     });
   }
